@@ -1,0 +1,148 @@
+"""Alerts raised by rechecks, and the webhooks that carry them to other systems."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from alerts.choices import AlertKind, AlertStatus, DeliveryStatus
+from registry.choices import RiskLevel
+
+
+class Alert(models.Model):
+    """Something a person must look at. ``dedup_key`` makes raising the same alert twice
+    impossible, however often a recheck runs."""
+
+    kind = models.CharField(max_length=32, choices=AlertKind.choices)
+    severity = models.CharField(max_length=16, choices=RiskLevel.choices)
+    title = models.CharField(max_length=255)
+    detail = models.TextField(blank=True)
+    vendor = models.ForeignKey(
+        "registry.Vendor", on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
+    )
+    contract = models.ForeignKey(
+        "registry.Contract", on_delete=models.PROTECT, null=True, blank=True, related_name="alerts"
+    )
+    event = models.ForeignKey(
+        "registry.OwnershipEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
+    status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    due_date = models.DateField(null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_alerts",
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handled_alerts",
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+    dedup_key = models.CharField(max_length=200, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("acknowledge_alert", "Can acknowledge an alert"),
+            ("resolve_alert", "Can resolve an alert"),
+            ("dismiss_alert", "Can dismiss an alert"),
+            ("assign_alert", "Can assign an alert"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "severity"]),
+            models.Index(fields=["due_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(dedup_key=""), name="alert_dedup_key_not_empty"),
+            models.CheckConstraint(condition=Q(kind__in=AlertKind.values), name="alert_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=AlertStatus.values), name="alert_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(severity__in=RiskLevel.values), name="alert_severity_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WebhookEndpoint(models.Model):
+    """A receiver of signed alert notifications."""
+
+    name = models.CharField(max_length=100)
+    url = models.URLField("URL", max_length=500)
+    secret = models.CharField(
+        max_length=128, help_text="Shared secret for the HMAC-SHA256 signature."
+    )
+    alert_kinds = models.JSONField(
+        default=list, blank=True, help_text="Alert kinds to send; empty means all."
+    )
+    min_severity = models.CharField(
+        "minimum severity", max_length=16, choices=RiskLevel.choices, default=RiskLevel.LOW
+    )
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["secret"])
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """One alert to one endpoint: recorded as a row before any request is made."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "alert"], name="delivery_unique_per_alert")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert} → {self.endpoint}"
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP request of a delivery, with what came back."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Attempt at {self.attempted_at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"

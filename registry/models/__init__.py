@@ -1,0 +1,20 @@
+from registry.models.entities import Entity, EntityIdentifier
+from registry.models.events import OwnershipEvent, RecheckRequest
+from registry.models.ownership import Ownership
+from registry.models.risk import RiskAssessment, RiskFactor, RiskPolicy
+from registry.models.vendors import Contract, Vendor
+from registry.models.watchlist import WatchlistEntry
+
+__all__ = [
+    "Contract",
+    "Entity",
+    "EntityIdentifier",
+    "Ownership",
+    "OwnershipEvent",
+    "RecheckRequest",
+    "RiskAssessment",
+    "RiskFactor",
+    "RiskPolicy",
+    "Vendor",
+    "WatchlistEntry",
+]

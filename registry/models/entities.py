@@ -1,0 +1,76 @@
+"""Entities (companies, funds, governments, people) and their identifiers."""
+
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from registry.choices import EntityKind
+from registry.validators import validate_country, validate_lei
+
+
+class Entity(models.Model):
+    """A legal entity or natural person that can own or be owned."""
+
+    name = models.CharField(max_length=255, db_index=True)
+    kind = models.CharField(max_length=16, choices=EntityKind.choices, default=EntityKind.COMPANY)
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[validate_country],
+        help_text="ISO 3166-1 alpha-2 code, e.g. US.",
+    )
+    lei = models.CharField(
+        "LEI",
+        max_length=20,
+        blank=True,
+        validators=[validate_lei],
+        help_text="Legal Entity Identifier (ISO 17442), 20 characters.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "entities"
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lei"], condition=~Q(lei=""), name="entity_lei_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=EntityKind.values), name="entity_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"),
+                name="entity_country_alpha2",
+            ),
+            models.CheckConstraint(
+                condition=Q(lei="") | Q(lei__regex=r"^[0-9A-Z]{18}[0-9]{2}$"),
+                name="entity_lei_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind == EntityKind.PERSON
+
+
+class EntityIdentifier(models.Model):
+    """An identifier of an entity in another scheme (``GB-COH:123``, DUNS …)."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="identifiers")
+    scheme = models.CharField(max_length=32, help_text="Scheme code, e.g. GB-COH or DUNS.")
+    value = models.CharField("identifier", max_length=64)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scheme", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "value"], name="identifier_unique_in_scheme"),
+            models.CheckConstraint(condition=~Q(scheme=""), name="identifier_scheme_not_empty"),
+            models.CheckConstraint(condition=~Q(value=""), name="identifier_value_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme}:{self.value}"

@@ -1,0 +1,163 @@
+"""Ownership events — what happened — and the recheck requests that drive the pipeline."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from registry.choices import EntityKind, EventKind, EventStatus, RecheckReason
+from registry.validators import EARLIEST_DATE, validate_plausible_date
+
+
+class OwnershipEvent(models.Model):
+    """A change of ownership or influence, logged once and processed by the pipeline."""
+
+    kind = models.CharField(max_length=32, choices=EventKind.choices)
+    subject = models.ForeignKey(
+        "registry.Entity",
+        on_delete=models.PROTECT,
+        related_name="events_as_subject",
+        help_text="The entity the event is about (e.g. the company acquired).",
+    )
+    counterparty = models.ForeignKey(
+        "registry.Entity",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events_as_counterparty",
+        help_text="The other party (e.g. the acquirer).",
+    )
+    person = models.ForeignKey(
+        "registry.Entity",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events_as_person",
+        limit_choices_to={"kind": EntityKind.PERSON},
+        help_text="The person who moves or is appointed.",
+    )
+    share = models.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Share in percent (0–100) the counterparty holds after the event.",
+    )
+    effective_date = models.DateField(validators=[validate_plausible_date])
+    announced_date = models.DateField(null=True, blank=True, validators=[validate_plausible_date])
+    source_url = models.URLField("source URL", max_length=500, blank=True)
+    note = models.TextField(blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="logged_events",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=EventStatus.choices, default=EventStatus.PENDING, editable=False
+    )
+    attempts = models.PositiveIntegerField(default=0, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    processed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    affected_vendors = models.ManyToManyField(
+        "registry.Vendor", blank=True, related_name="events", editable=False
+    )
+    dilution = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Holders diluted pro rata to make room for the new stake.",
+    )
+
+    class Meta:
+        ordering = ["-effective_date", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        permissions = [("preview_ownershipevent", "Can preview the impact of an ownership event")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(counterparty__isnull=True) | ~Q(counterparty=F("subject")),
+                name="event_counterparty_not_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(share__isnull=True) | Q(share__gte=0, share__lte=100),
+                name="event_share_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_date__gte=EARLIEST_DATE), name="event_date_after_1900"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=EventStatus.values), name="event_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.subject} on {self.effective_date}"
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.subject_id and self.subject_id == self.counterparty_id:
+            errors["counterparty"] = ["The counterparty cannot be the subject itself."]
+        needs_counterparty = {
+            EventKind.ACQUISITION,
+            EventKind.STAKE_CHANGE,
+            EventKind.DIVESTITURE,
+            EventKind.EXECUTIVE_MOVE,
+        }
+        if self.kind in needs_counterparty and not self.counterparty_id:
+            errors["counterparty"] = [f"A {self.get_kind_display().lower()} needs a counterparty."]
+        if self.kind in (EventKind.ACQUISITION, EventKind.STAKE_CHANGE) and self.share is None:
+            errors["share"] = [
+                f"A {self.get_kind_display().lower()} needs the new share in percent."
+            ]
+        if self.kind == EventKind.EXECUTIVE_MOVE and not self.person_id:
+            errors["person"] = ["An executive move needs the person who moves."]
+        if self.kind == EventKind.BOARD_APPOINTMENT and not (
+            self.person_id or self.counterparty_id
+        ):
+            errors["person"] = [
+                "A board appointment needs the person (or a counterparty) appointed."
+            ]
+        entities = self._meta.get_field("person").related_model.objects
+        if self.person_id:
+            person = entities.filter(pk=self.person_id).values_list("kind", flat=True).first()
+            if person is not None and person != EntityKind.PERSON:
+                errors["person"] = ["The person must be an entity of kind “person”."]
+            if self.person_id in (self.subject_id, self.counterparty_id):
+                errors["person"] = ["The person cannot also be the subject or the counterparty."]
+        if (
+            self.subject_id
+            and self.kind in (EventKind.ACQUISITION, EventKind.STAKE_CHANGE, EventKind.DIVESTITURE)
+            and entities.filter(pk=self.subject_id, kind=EntityKind.PERSON).exists()
+        ):
+            errors["subject"] = ["A person cannot be acquired or hold shareholders."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class RecheckRequest(models.Model):
+    """Outbox row: entities whose vendors must be rechecked, written in the same transaction
+    as the change that needs it, and swept up again if its task was lost."""
+
+    reason = models.CharField(max_length=32, choices=RecheckReason.choices)
+    entity_ids = models.JSONField(default=list)
+    event = models.ForeignKey(
+        OwnershipEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="rechecks"
+    )
+    as_of = models.DateField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["processed_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Recheck ({self.get_reason_display()}) #{self.pk}"

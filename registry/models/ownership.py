@@ -1,0 +1,150 @@
+"""Ownership edges (owner → owned) with an interest, a share and a validity period."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from registry.choices import EntityKind, Interest
+from registry.validators import validate_plausible_date
+
+SHARE_FIELD = {"max_digits": 7, "decimal_places": 4, "null": True, "blank": True}
+
+
+class OwnershipQuerySet(models.QuerySet):
+    def active_on(self, date: datetime.date) -> "OwnershipQuerySet":
+        """Edges valid on ``date`` (start inclusive, end inclusive)."""
+        return self.filter(
+            Q(start_date__lte=date), Q(end_date__isnull=True) | Q(end_date__gte=date)
+        )
+
+    def shareholdings(self) -> "OwnershipQuerySet":
+        return self.filter(interest=Interest.SHAREHOLDING)
+
+
+class Ownership(models.Model):
+    """An edge of the ownership graph. History is kept by ending edges, never by overwriting."""
+
+    owner = models.ForeignKey("registry.Entity", on_delete=models.PROTECT, related_name="holdings")
+    owned = models.ForeignKey("registry.Entity", on_delete=models.PROTECT, related_name="owners")
+    interest = models.CharField(
+        max_length=32, choices=Interest.choices, default=Interest.SHAREHOLDING
+    )
+    share = models.DecimalField(
+        **SHARE_FIELD, help_text="Exact share in percent (0–100). Leave empty for a range."
+    )
+    share_min = models.DecimalField(**SHARE_FIELD, help_text="Lower bound of a published range.")
+    share_max = models.DecimalField(**SHARE_FIELD, help_text="Upper bound of a published range.")
+    start_date = models.DateField(validators=[validate_plausible_date])
+    end_date = models.DateField(null=True, blank=True, validators=[validate_plausible_date])
+    source_event = models.ForeignKey(
+        "registry.OwnershipEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ownerships",
+        help_text="The ownership event that wrote this edge, if any.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = OwnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["owned_id", "-start_date", "id"]
+        indexes = [
+            models.Index(fields=["owned", "interest", "start_date"]),
+            models.Index(fields=["owner", "interest", "start_date"]),
+            models.Index(fields=["start_date"]),
+            models.Index(fields=["end_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(owner=F("owned")), name="ownership_not_self"),
+            models.CheckConstraint(
+                condition=Q(share__isnull=True) | Q(share__gte=0, share__lte=100),
+                name="ownership_share_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(share_min__isnull=True) | Q(share_min__gte=0, share_min__lte=100),
+                name="ownership_share_min_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(share_max__isnull=True) | Q(share_max__gte=0, share_max__lte=100),
+                name="ownership_share_max_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(share_min__isnull=True)
+                | Q(share_max__isnull=True)
+                | Q(share_min__lte=F("share_max")),
+                name="ownership_share_min_le_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="ownership_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(interest__in=Interest.values), name="ownership_interest_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} → {self.owned} ({self.get_interest_display()}, {self.share_display})"
+
+    @property
+    def share_display(self) -> str:
+        if self.share is not None:
+            return f"{self.share.normalize():f}%"
+        if self.share_min is not None or self.share_max is not None:
+            low = "?" if self.share_min is None else f"{self.share_min.normalize():f}"
+            high = "?" if self.share_max is None else f"{self.share_max.normalize():f}"
+            return f"{low}–{high}%"
+        return "—"
+
+    @property
+    def share_bounds(self) -> tuple[float | None, float | None]:
+        """(lower, upper) share in percent; equal for an exact share, ``None`` if unknown."""
+        if self.share is not None:
+            return float(self.share), float(self.share)
+        low = None if self.share_min is None else float(self.share_min)
+        high = None if self.share_max is None else float(self.share_max)
+        if low is None and high is not None:
+            low = 0.0
+        if high is None and low is not None:
+            high = 100.0
+        return low, high
+
+    def is_active_on(self, date: datetime.date) -> bool:
+        return self.start_date <= date and (self.end_date is None or self.end_date >= date)
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.owner_id and self.owner_id == self.owned_id:
+            errors.setdefault("owned", []).append("An entity cannot own itself.")
+        entities = self._meta.get_field("owned").related_model.objects
+        if self.owned_id and entities.filter(pk=self.owned_id, kind=EntityKind.PERSON).exists():
+            errors.setdefault("owned", []).append("A person cannot be owned.")
+        has_range = self.share_min is not None or self.share_max is not None
+        if self.share is not None and has_range:
+            errors.setdefault("share", []).append(
+                "Give either an exact share or a range (min/max), not both."
+            )
+        if self.interest == Interest.SHAREHOLDING and self.share is None and not has_range:
+            errors.setdefault("share", []).append(
+                "A shareholding needs a share in percent, or a range (min/max)."
+            )
+        if (
+            self.share_min is not None
+            and self.share_max is not None
+            and self.share_min > self.share_max
+        ):
+            errors.setdefault("share_min", []).append(
+                "The minimum share cannot be above the maximum share."
+            )
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors.setdefault("end_date", []).append(
+                "The end date cannot be before the start date."
+            )
+        if errors:
+            raise ValidationError(errors)

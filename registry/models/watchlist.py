@@ -1,0 +1,34 @@
+"""Entities the company treats as a concern."""
+
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from registry.choices import WatchlistCategory
+
+
+class WatchlistEntry(models.Model):
+    """An entity on the watchlist under one category, with the reason it is there."""
+
+    entity = models.ForeignKey(
+        "registry.Entity", on_delete=models.PROTECT, related_name="watchlist_entries"
+    )
+    category = models.CharField(max_length=16, choices=WatchlistCategory.choices)
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "watchlist entry"
+        verbose_name_plural = "watchlist"
+        ordering = ["category", "entity__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "category"], name="watchlist_unique_entry"),
+            models.CheckConstraint(
+                condition=Q(category__in=WatchlistCategory.values), name="watchlist_category_valid"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="watchlist_reason_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} ({self.get_category_display()})"

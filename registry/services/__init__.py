@@ -1,0 +1,26 @@
+"""Every write to the registry goes through these functions, whichever door it came in by."""
+
+from registry.services.entities import entity_create, entity_update
+from registry.services.events import ownership_event_log
+from registry.services.ownership import ownership_end, ownership_set
+from registry.services.vendors import contract_create, contract_update, vendor_create, vendor_update
+from registry.services.watchlist import (
+    watchlist_entry_create,
+    watchlist_entry_delete,
+    watchlist_entry_update,
+)
+
+__all__ = [
+    "contract_create",
+    "contract_update",
+    "entity_create",
+    "entity_update",
+    "ownership_end",
+    "ownership_event_log",
+    "ownership_set",
+    "vendor_create",
+    "vendor_update",
+    "watchlist_entry_create",
+    "watchlist_entry_delete",
+    "watchlist_entry_update",
+]

@@ -1,0 +1,72 @@
+"""Create and update entities and their identifiers."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from registry.models import Entity, EntityIdentifier
+from registry.services.common import apply_changes, validated_save
+
+Identifier = tuple[str, str]
+
+
+def _identifiers_set(
+    *, entity: Entity, identifiers: Iterable[Identifier], actor: AbstractBaseUser | None
+) -> None:
+    wanted = {(scheme.strip(), value.strip()) for scheme, value in identifiers}
+    for scheme, value in wanted:
+        if not scheme or not value:
+            raise ValidationError({"identifiers": ["Each identifier needs a scheme and an id."]})
+        clash = (
+            EntityIdentifier.objects.filter(scheme=scheme, value=value)
+            .exclude(entity=entity)
+            .select_related("entity")
+            .first()
+        )
+        if clash:
+            raise ValidationError(
+                {"identifiers": [f"{scheme}:{value} already identifies {clash.entity.name}."]}
+            )
+    current = {(i.scheme, i.value): i for i in entity.identifiers.all()}
+    for key, identifier in current.items():
+        if key not in wanted:
+            identifier.delete()
+    for scheme, value in wanted - set(current):
+        validated_save(EntityIdentifier(entity=entity, scheme=scheme, value=value), actor=actor)
+
+
+@transaction.atomic
+def entity_create(
+    *,
+    name: str,
+    kind: str = "company",
+    country: str = "",
+    lei: str = "",
+    identifiers: Iterable[Identifier] = (),
+    actor: AbstractBaseUser | None = None,
+) -> Entity:
+    """Create an entity with its identifiers (``[("GB-COH", "123")]``)."""
+    entity = Entity(name=name.strip(), kind=kind, country=country, lei=lei)
+    validated_save(entity, actor=actor)
+    _identifiers_set(entity=entity, identifiers=identifiers, actor=actor)
+    return entity
+
+
+@transaction.atomic
+def entity_update(
+    *,
+    entity: Entity,
+    actor: AbstractBaseUser | None = None,
+    identifiers: Iterable[Identifier] | None = None,
+    **changes: object,
+) -> Entity:
+    """Change an entity's fields; ``identifiers``, when given, replaces the whole set."""
+    if "name" in changes and isinstance(changes["name"], str):
+        changes["name"] = changes["name"].strip()
+    if apply_changes(entity, changes):
+        validated_save(entity, actor=actor)
+    if identifiers is not None:
+        _identifiers_set(entity=entity, identifiers=identifiers, actor=actor)
+    return entity

@@ -1,0 +1,192 @@
+"""Log an ownership event: record it and apply its effect on the edges, in one transaction."""
+
+import datetime
+from decimal import ROUND_DOWN, Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from registry.choices import EventKind, Interest
+from registry.models import Entity, Ownership, OwnershipEvent
+from registry.services.dispatch import event_enqueue
+from registry.services.ownership import HUNDRED, ONE_DAY, ownership_end, ownership_set
+
+FOUR_PLACES = Decimal("0.0001")
+
+
+def _scaled(value: Decimal | None, factor: Decimal) -> Decimal | None:
+    # Rounded down so the diluted total never creeps above 100%.
+    return None if value is None else (value * factor).quantize(FOUR_PLACES, ROUND_DOWN)
+
+
+def _dilute_other_holders(event: OwnershipEvent, actor: AbstractBaseUser | None) -> list[dict]:
+    """Scale the other holders of the subject pro rata so the new stake fits in 100%."""
+    others = list(
+        Ownership.objects.shareholdings()
+        .active_on(event.effective_date)
+        .filter(owned=event.subject)
+        .exclude(owner=event.counterparty)
+        .select_related("owner")
+        .order_by("owner_id", "id")
+    )
+    others_total = sum(
+        (edge.share if edge.share is not None else edge.share_min or Decimal(0) for edge in others),
+        Decimal(0),
+    )
+    room = HUNDRED - event.share
+    if others_total <= room:
+        return []
+    factor = room / others_total
+    diluted = []
+    for edge in others:
+        new_edge = ownership_set(
+            owner=edge.owner,
+            owned=event.subject,
+            share=_scaled(edge.share, factor),
+            share_min=_scaled(edge.share_min, factor),
+            share_max=_scaled(edge.share_max, factor),
+            start_date=event.effective_date,
+            source_event=event,
+            actor=actor,
+        )
+        diluted.append(
+            {
+                "owner": edge.owner_id,
+                "owner_name": edge.owner.name,
+                "from": edge.share_display,
+                "to": new_edge.share_display,
+            }
+        )
+    return diluted
+
+
+def _apply_stake(event: OwnershipEvent, actor: AbstractBaseUser | None) -> None:
+    event.dilution = _dilute_other_holders(event, actor)
+    ownership_set(
+        owner=event.counterparty,
+        owned=event.subject,
+        share=event.share,
+        start_date=event.effective_date,
+        source_event=event,
+        actor=actor,
+    )
+
+
+def _apply_divestiture(event: OwnershipEvent, actor: AbstractBaseUser | None) -> None:
+    held = (
+        Ownership.objects.shareholdings()
+        .active_on(event.effective_date)
+        .filter(owner=event.counterparty, owned=event.subject)
+        .first()
+    )
+    if held is None:
+        raise ValidationError(
+            {
+                "counterparty": [
+                    f"{event.counterparty.name} holds no shares in {event.subject.name} "
+                    f"on {event.effective_date:%Y-%m-%d}, so there is nothing to divest."
+                ]
+            }
+        )
+    if event.share:
+        ownership_set(
+            owner=event.counterparty,
+            owned=event.subject,
+            share=event.share,
+            start_date=event.effective_date,
+            source_event=event,
+            actor=actor,
+        )
+    else:
+        ownership_end(
+            ownership=held,
+            end_date=event.effective_date - ONE_DAY,
+            source_event=event,
+            actor=actor,
+        )
+
+
+def _apply_seat(
+    event: OwnershipEvent,
+    *,
+    holder: Entity,
+    entity: Entity,
+    interest: str,
+    actor: AbstractBaseUser | None,
+) -> None:
+    if holder.pk == entity.pk:
+        raise ValidationError({"person": ["Nobody can sit on their own board."]})
+    ownership_set(
+        owner=holder,
+        owned=entity,
+        interest=interest,
+        start_date=event.effective_date,
+        source_event=event,
+        actor=actor,
+    )
+
+
+def event_apply(event: OwnershipEvent, *, actor: AbstractBaseUser | None = None) -> None:
+    """Change the ownership edges as ``event`` says (DESIGN.md, "Event effects")."""
+    if event.kind in (EventKind.ACQUISITION, EventKind.STAKE_CHANGE):
+        _apply_stake(event, actor)
+    elif event.kind == EventKind.DIVESTITURE:
+        _apply_divestiture(event, actor)
+    elif event.kind == EventKind.EXECUTIVE_MOVE:
+        _apply_seat(
+            event,
+            holder=event.person,
+            entity=event.counterparty,
+            interest=Interest.SENIOR_MANAGING_OFFICIAL,
+            actor=actor,
+        )
+    elif event.kind == EventKind.BOARD_APPOINTMENT:
+        _apply_seat(
+            event,
+            holder=event.person or event.counterparty,
+            entity=event.subject,
+            interest=Interest.BOARD_MEMBER,
+            actor=actor,
+        )
+
+
+@transaction.atomic
+def ownership_event_log(
+    *,
+    kind: str,
+    subject: Entity,
+    effective_date: datetime.date,
+    counterparty: Entity | None = None,
+    person: Entity | None = None,
+    share: Decimal | None = None,
+    announced_date: datetime.date | None = None,
+    source_url: str = "",
+    note: str = "",
+    actor: AbstractBaseUser | None = None,
+) -> OwnershipEvent:
+    """Record what happened, apply it to the ownership edges and queue its recheck.
+
+    Everything happens in one transaction: the event row (status ``pending``), its edge
+    changes (including the pro-rata dilution of other holders when a new stake would take the
+    subject above 100%, recorded on the event) — or nothing at all if any part is refused. The
+    recheck task is sent once the transaction commits.
+    """
+    event = OwnershipEvent(
+        kind=kind,
+        subject=subject,
+        counterparty=counterparty,
+        person=person,
+        share=share,
+        effective_date=effective_date,
+        announced_date=announced_date,
+        source_url=source_url,
+        note=note,
+        logged_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    event.full_clean()
+    event.save()
+    event_apply(event, actor=actor)
+    event.save(update_fields=["dilution"])
+    event_enqueue(event)
+    return event

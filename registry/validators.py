@@ -1,0 +1,57 @@
+"""Field validators backed by the standards' own libraries (ISO 17442, ISO 3166-1, ISO 4217)."""
+
+import datetime
+
+import pycountry
+from django.core.exceptions import ValidationError
+from stdnum import lei
+from stdnum.exceptions import ValidationError as StdnumError
+
+#: Dates outside this window are typing mistakes, not ownership history or plans.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_YEARS_AHEAD = 10
+
+
+def validate_lei(value: str) -> None:
+    """Refuse an LEI whose format or ISO 17442 (ISO 7064 mod 97-10) check digits are wrong."""
+    try:
+        lei.validate(value)
+    except StdnumError as exc:
+        raise ValidationError(
+            "“%(value)s” is not a valid LEI: %(reason)s",
+            code="invalid_lei",
+            params={"value": value, "reason": str(exc).rstrip(".").lower()},
+        ) from exc
+
+
+def validate_country(value: str) -> None:
+    """Refuse anything that is not an ISO 3166-1 alpha-2 country code (upper case)."""
+    if not (len(value) == 2 and value.isupper() and pycountry.countries.get(alpha_2=value)):
+        raise ValidationError(
+            "“%(value)s” is not an ISO 3166-1 alpha-2 country code (e.g. US, GB, DE).",
+            code="invalid_country",
+            params={"value": value},
+        )
+
+
+def validate_currency(value: str) -> None:
+    """Refuse anything that is not an ISO 4217 currency code (upper case)."""
+    if not (len(value) == 3 and value.isupper() and pycountry.currencies.get(alpha_3=value)):
+        raise ValidationError(
+            "“%(value)s” is not an ISO 4217 currency code (e.g. USD, EUR, GBP).",
+            code="invalid_currency",
+            params={"value": value},
+        )
+
+
+def validate_plausible_date(value: datetime.date) -> None:
+    """Refuse dates before 1900 or more than ten years ahead."""
+    latest = datetime.date.today() + datetime.timedelta(days=round(365.25 * LATEST_YEARS_AHEAD))
+    if value < EARLIEST_DATE:
+        raise ValidationError("Dates before 1900 are not accepted.", code="date_too_early")
+    if value > latest:
+        raise ValidationError(
+            "Dates more than %(years)s years ahead are not accepted.",
+            code="date_too_late",
+            params={"years": LATEST_YEARS_AHEAD},
+        )
