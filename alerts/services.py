@@ -1,0 +1,171 @@
+"""Alert lifecycle: raise (idempotent), acknowledge, resolve, dismiss, assign."""
+
+import logging
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from alerts.choices import AlertStatus
+from alerts.models import Alert
+from registry.models import Contract, OwnershipEvent, Vendor
+from registry.roles import RISK_ANALYST
+
+logger = logging.getLogger(__name__)
+
+
+def default_assignee(*, vendor: Vendor | None, contract: Contract | None):
+    """The contract's owner, else the vendor's business owner, else nobody."""
+    if contract is not None and contract.owner_id:
+        return contract.owner
+    if vendor is not None and vendor.business_owner_id:
+        return vendor.business_owner
+    return None
+
+
+def _notify_assignee(alert: Alert) -> None:
+    if alert.assignee is None or not alert.assignee.email:
+        return
+    send_mail(
+        subject=f"[Vendor Registry] {alert.get_severity_display()}: {alert.title}",
+        message=(
+            f"{alert.title}\n\n{alert.detail}\n\n"
+            + (f"Due: {alert.due_date:%Y-%m-%d}\n" if alert.due_date else "")
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[alert.assignee.email],
+        fail_silently=True,
+    )
+
+
+def _after_raise(alert: Alert) -> None:
+    from alerts.webhooks import deliveries_create
+
+    _notify_assignee(alert)
+    deliveries_create(alert=alert)
+
+
+def alert_raise(
+    *,
+    dedup_key: str,
+    kind: str,
+    severity: str,
+    title: str,
+    detail: str = "",
+    vendor: Vendor | None = None,
+    contract: Contract | None = None,
+    event: OwnershipEvent | None = None,
+    due_date: date | None = None,
+    assignee: AbstractBaseUser | None = None,
+) -> tuple[Alert, bool]:
+    """Raise an alert once: a second call with the same ``dedup_key`` returns the first alert
+    and ``False``. The assignee is e-mailed and webhooks are queued after commit."""
+    existing = Alert.objects.filter(dedup_key=dedup_key).first()
+    if existing is not None:
+        return existing, False
+    alert = Alert(
+        dedup_key=dedup_key,
+        kind=kind,
+        severity=severity,
+        title=title[:255],
+        detail=detail,
+        vendor=vendor,
+        contract=contract,
+        event=event,
+        due_date=due_date,
+        assignee=assignee or default_assignee(vendor=vendor, contract=contract),
+    )
+    try:
+        # A savepoint, so losing a race to a concurrent raiser does not spoil the caller's
+        # transaction: the unique key decides, and the loser returns the winner's row.
+        with transaction.atomic():
+            alert.save()
+    except IntegrityError:
+        return Alert.objects.get(dedup_key=dedup_key), False
+    transaction.on_commit(lambda: _after_raise(alert))
+    return alert, True
+
+
+def _transition(
+    alert: Alert,
+    *,
+    allowed_from: tuple[str, ...],
+    to: str,
+    actor: AbstractBaseUser | None,
+    note: str | None = None,
+) -> Alert:
+    if alert.status not in allowed_from:
+        raise ValidationError(
+            {"status": [f"An alert that is {alert.get_status_display().lower()} cannot be {to}."]}
+        )
+    alert.status = to
+    alert.handled_by = actor if getattr(actor, "is_authenticated", False) else None
+    alert.handled_at = timezone.now()
+    if note is not None:
+        alert.resolution_note = note.strip()
+    if alert.handled_by is not None:
+        alert._history_user = alert.handled_by
+    alert.save()
+    return alert
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: Alert, actor: AbstractBaseUser | None = None) -> Alert:
+    """Someone is on it."""
+    return _transition(
+        alert, allowed_from=(AlertStatus.OPEN,), to=AlertStatus.ACKNOWLEDGED, actor=actor
+    )
+
+
+@transaction.atomic
+def alert_resolve(*, alert: Alert, note: str = "", actor: AbstractBaseUser | None = None) -> Alert:
+    """Done, with a note saying what was done."""
+    return _transition(
+        alert,
+        allowed_from=(AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED),
+        to=AlertStatus.RESOLVED,
+        actor=actor,
+        note=note,
+    )
+
+
+@transaction.atomic
+def alert_dismiss(*, alert: Alert, note: str = "", actor: AbstractBaseUser | None = None) -> Alert:
+    """Not a real concern (risk analysts only)."""
+    return _transition(
+        alert,
+        allowed_from=(AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED),
+        to=AlertStatus.DISMISSED,
+        actor=actor,
+        note=note,
+    )
+
+
+@transaction.atomic
+def alert_assign(
+    *, alert: Alert, assignee: AbstractBaseUser | None, actor: AbstractBaseUser | None = None
+) -> Alert:
+    """Give the alert to someone (or nobody) and e-mail them."""
+    if assignee is not None and not assignee.is_active:
+        raise ValidationError({"assignee": ["This user is inactive and cannot be assigned."]})
+    alert.assignee = assignee
+    if getattr(actor, "is_authenticated", False):
+        alert._history_user = actor
+    alert.save()
+    transaction.on_commit(lambda: _notify_assignee(alert))
+    return alert
+
+
+def risk_analysts() -> list[AbstractBaseUser]:
+    """Active users in the Risk analyst role, who receive pipeline failures."""
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=RISK_ANALYST)
+        .order_by("id")
+        .distinct()
+    )
