@@ -1,3 +1,34 @@
-from django.urls import path  # noqa: F401
+"""Routes of the REST API v1, mounted at ``/api/v1/``."""
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.routers import APIRootView, DefaultRouter
+
+from alerts.api.views import AlertViewSet
+from registry.api import views
+
+
+class RootView(APIRootView):
+    """The list of the API's resources, for any signed-in user."""
+
+    permission_classes = [IsAuthenticated]
+
+
+class Router(DefaultRouter):
+    APIRootView = RootView
+
+
+router = Router()
+router.register("entities", views.EntityViewSet, basename="entity")
+router.register("watchlist", views.WatchlistEntryViewSet, basename="watchlistentry")
+router.register("ownerships", views.OwnershipViewSet, basename="ownership")
+router.register("vendors", views.VendorViewSet, basename="vendor")
+router.register("contracts", views.ContractViewSet, basename="contract")
+router.register("ownership-events", views.OwnershipEventViewSet, basename="ownershipevent")
+router.register("alerts", AlertViewSet, basename="alert")
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    *router.urls,
+]

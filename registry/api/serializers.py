@@ -1,0 +1,192 @@
+"""Serializers of the REST API v1 (DESIGN.md, "Integration contract").
+
+They check the shape of the input only; the views hand the validated data to the services,
+which apply the business rules and raise the errors a form or the admin would show.
+"""
+
+from rest_framework import serializers
+
+from registry.choices import RiskLevel
+from registry.models import (
+    Contract,
+    Entity,
+    Ownership,
+    OwnershipEvent,
+    RiskFactor,
+    Vendor,
+    WatchlistEntry,
+)
+
+PERCENT = {"min_value": 0, "max_value": 100}
+
+
+class EntityIdentifierSerializer(serializers.Serializer):
+    """An identifier of an entity in another scheme, e.g. ``{"scheme": "DUNS", "id": "1"}``."""
+
+    scheme = serializers.CharField(max_length=32, help_text="Scheme code, e.g. GB-COH or DUNS.")
+    id = serializers.CharField(source="value", max_length=64, help_text="The identifier.")
+
+
+class EntitySerializer(serializers.ModelSerializer):
+    identifiers = EntityIdentifierSerializer(many=True, required=False)
+
+    class Meta:
+        model = Entity
+        fields = ["id", "name", "kind", "country", "lei", "identifiers"]
+
+
+class WatchlistEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WatchlistEntry
+        fields = ["id", "entity", "category", "reason"]
+
+
+class OwnershipSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ownership
+        fields = [
+            "id",
+            "owner",
+            "owned",
+            "interest",
+            "share",
+            "share_min",
+            "share_max",
+            "start_date",
+            "end_date",
+        ]
+        extra_kwargs = {"share": PERCENT, "share_min": PERCENT, "share_max": PERCENT}
+
+
+class VendorSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="entity.name", read_only=True)
+
+    class Meta:
+        model = Vendor
+        fields = [
+            "id",
+            "entity",
+            "name",
+            "category",
+            "status",
+            "tier",
+            "data_access",
+            "risk_level",
+            "risk_score",
+        ]
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "vendor",
+            "reference",
+            "title",
+            "value",
+            "currency",
+            "start_date",
+            "end_date",
+            "data_classification",
+            "change_of_control_clause",
+            "coc_termination_window_days",
+        ]
+
+
+class OwnershipEventSerializer(serializers.ModelSerializer):
+    # Any entity is accepted here so that the service can say why a non-person is refused.
+    person = serializers.PrimaryKeyRelatedField(
+        queryset=Entity.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The person who moves or is appointed (an entity of kind person).",
+    )
+    affected_vendors = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text="Ids of the vendors the event's recheck covered."
+    )
+
+    class Meta:
+        model = OwnershipEvent
+        fields = [
+            "id",
+            "kind",
+            "subject",
+            "counterparty",
+            "person",
+            "share",
+            "effective_date",
+            "announced_date",
+            "source_url",
+            "note",
+            "status",
+            "affected_vendors",
+            "processed_at",
+        ]
+        read_only_fields = ["status", "processed_at"]
+        extra_kwargs = {"share": PERCENT}
+
+
+class PreviewedVendorSerializer(serializers.Serializer):
+    vendor = serializers.IntegerField(source="vendor.pk", help_text="Vendor id.")
+    current_level = serializers.ChoiceField(choices=RiskLevel.choices)
+    projected_level = serializers.ChoiceField(choices=RiskLevel.choices)
+
+
+class OwnershipEventPreviewSerializer(serializers.Serializer):
+    """What logging the event would do to each affected vendor's level; nothing is written."""
+
+    affected_vendors = PreviewedVendorSerializer(many=True)
+
+
+class RiskFactorSerializer(serializers.ModelSerializer):
+    effective_share = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=4,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text="The party's look-through share in percent; null for a key-person interlock.",
+    )
+    path = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Entity ids from the party to the vendor's entity along the strongest chain.",
+    )
+
+    class Meta:
+        model = RiskFactor
+        fields = ["code", "severity", "summary", "party", "effective_share", "path"]
+
+
+class VendorRiskSerializer(serializers.Serializer):
+    """A vendor's latest risk assessment (``low``, score 0 and no factors before the first)."""
+
+    vendor = serializers.IntegerField(help_text="Vendor id.")
+    level = serializers.ChoiceField(choices=RiskLevel.choices)
+    score = serializers.IntegerField(min_value=0, max_value=100)
+    assessed_at = serializers.DateTimeField(allow_null=True)
+    factors = RiskFactorSerializer(many=True)
+
+
+class RecheckAcceptedSerializer(serializers.Serializer):
+    vendor = serializers.IntegerField(help_text="Vendor id.")
+    recheck_request = serializers.IntegerField(help_text="Id of the queued recheck request.")
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class HistoryRecordSerializer(serializers.Serializer):
+    """One change of a record in the audit trail: who, when, and which fields changed."""
+
+    history_id = serializers.IntegerField()
+    history_date = serializers.DateTimeField()
+    history_type = serializers.ChoiceField(
+        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")]
+    )
+    history_user = serializers.CharField(
+        allow_null=True, help_text="Username of who made the change."
+    )
+    changes = HistoryChangeSerializer(many=True)
