@@ -3,7 +3,6 @@
 import os
 
 import pytest
-from django.contrib.auth.models import Group
 
 from registry.roles import PROCUREMENT, RISK_ANALYST, VIEWER
 
@@ -20,6 +19,8 @@ def require_service(available: bool, what: str) -> None:
 
 
 def _user_in(django_user_model, username: str, role: str | None, **extra):
+    from django.contrib.auth.models import Group
+
     user = django_user_model.objects.create_user(
         username=username, password="pw-for-tests-only", email=f"{username}@example.com", **extra
     )

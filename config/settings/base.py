@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -110,6 +111,7 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="vendor-registry")
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -134,11 +136,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-work": {"task": "registry.tasks.sweep_pending", "schedule": 30.0},
     "daily-edge-recheck": {
         "task": "registry.tasks.daily_recheck",
-        "schedule": 24 * 60 * 60.0,
+        "schedule": crontab(hour=0, minute=5),
     },
 }
 # Events still pending this long are re-sent by the sweeper.
@@ -179,4 +187,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+}
+
+# --- Webhook delivery (alerts.webhooks) ---------------------------------------------------------
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+# Backoff between attempts: base, ×4 each time, capped at an hour (30 s, 2 min, 8 min, 32 min, 1 h).
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+# Pending deliveries overdue by this long lost their task and are re-sent by the sweeper.
+WEBHOOK_SWEEP_AFTER_SECONDS = env.int("WEBHOOK_SWEEP_AFTER_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
+    "task": "alerts.tasks.sweep_webhook_deliveries",
+    "schedule": 60.0,
 }

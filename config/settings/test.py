@@ -12,3 +12,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+# Tasks run in-process unless a test starts a real worker (tests/pipeline/worker.py), so the
+# suite behaves the same with or without REDIS_URL.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -23,7 +23,9 @@ def _send(task_name: str, object_id: int) -> None:
     try:
         getattr(tasks, task_name).delay(object_id)
     except Exception:  # broker unreachable: the sweeper re-sends pending work later
-        logger.warning("Could not send %s(%s); the sweeper will retry it.", task_name, object_id)
+        logger.warning(
+            "Could not send %s(%s); the sweeper will retry it.", task_name, object_id, exc_info=True
+        )
 
 
 def event_enqueue(event: OwnershipEvent) -> None:

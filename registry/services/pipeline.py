@@ -1,9 +1,259 @@
-"""The recheck pipeline (filled in with the risk engine)."""
+"""The recheck pipeline: process events and recheck requests, sweep up lost work, run the
+daily recheck of edges that start or end, and record failures where people see them."""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from alerts.choices import AlertKind
+from alerts.services import alert_raise, risk_analysts
+from registry.choices import CONTROL_EVENT_KINDS, EntityKind, EventStatus, RecheckReason, RiskLevel
+from registry.models import Contract, Entity, Ownership, OwnershipEvent, RecheckRequest, Vendor
+from registry.risk.loader import affected_entities, entities_below
+from registry.services.dispatch import recheck_request
+from registry.services.risk import vendors_recheck
+
+logger = logging.getLogger(__name__)
+
+#: Recheck reasons that concern exactly the vendors of the listed entities.
+DIRECT_REASONS = (RecheckReason.MANUAL, RecheckReason.VENDOR_ADDED)
 
 
-def event_process(*, event_id: int) -> None:
-    """Process an ownership event."""
+def event_affected_vendor_ids(event: OwnershipEvent, *, today: datetime.date) -> list[int]:
+    """Vendors an event affects (rule 6), on its effective date and today."""
+    entity_ids: set[int] = set()
+    for day in {event.effective_date, today}:
+        entity_ids |= affected_entities(
+            subject_ids=[event.subject_id],
+            person_ids=[event.person_id] if event.person_id else [],
+            as_of=day,
+        )
+    return sorted(Vendor.objects.filter(entity_id__in=entity_ids).values_list("pk", flat=True))
 
 
-def recheck_process(*, recheck_id: int) -> None:
-    """Process a recheck request."""
+def _raise_change_of_control(event: OwnershipEvent) -> int:
+    """One review alert per CoC contract, active on the effective date, of a vendor whose
+    entity is the subject or lies below it."""
+    if event.kind not in CONTROL_EVENT_KINDS:
+        return 0
+    below = entities_below([event.subject_id], as_of=event.effective_date)
+    contracts = (
+        Contract.objects.filter(vendor__entity_id__in=below, change_of_control_clause=True)
+        .filter(start_date__lte=event.effective_date)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=event.effective_date))
+        .select_related("vendor__entity", "vendor__business_owner", "owner")
+        .order_by("pk")
+    )
+    raised = 0
+    for contract in contracts:
+        due = event.effective_date + datetime.timedelta(days=contract.coc_termination_window_days)
+        _, created = alert_raise(
+            dedup_key=f"change_of_control:event:{event.pk}:contract:{contract.pk}",
+            kind=AlertKind.CHANGE_OF_CONTROL,
+            severity=RiskLevel.HIGH,
+            title=(
+                f"Change of control at {event.subject.name}: review {contract.reference} "
+                f"({contract.vendor.entity.name}) — termination window ends {due:%Y-%m-%d}"
+            ),
+            detail=(
+                f"{event}. Contract {contract.reference} has a change-of-control clause with a "
+                f"{contract.coc_termination_window_days}-day termination window from "
+                f"{event.effective_date:%Y-%m-%d}."
+            ),
+            vendor=contract.vendor,
+            contract=contract,
+            event=event,
+            due_date=due,
+        )
+        raised += created
+    return raised
+
+
+def _claim_event(event_id: int) -> OwnershipEvent | None:
+    # Pipeline bookkeeping (not business data): a conditional update claims the event.
+    claimed = OwnershipEvent.objects.filter(
+        pk=event_id, status__in=(EventStatus.PENDING, EventStatus.PROCESSING, EventStatus.FAILED)
+    ).update(status=EventStatus.PROCESSING)
+    if not claimed:
+        return None
+    event = OwnershipEvent.objects.select_related("subject").get(pk=event_id)
+    OwnershipEvent.objects.filter(pk=event_id).update(attempts=event.attempts + 1)
+    return event
+
+
+def event_process(*, event_id: int) -> OwnershipEvent | None:
+    """Recheck every vendor an event affects, raise its alerts and mark it processed — all in
+    one transaction, so a crash leaves it to be retried whole. Processing an event twice
+    gives the same alerts once."""
+    event = _claim_event(event_id)
+    if event is None:
+        return None
+    today = timezone.localdate()
+    with transaction.atomic():
+        vendor_ids = event_affected_vendor_ids(event, today=today)
+        vendors_recheck(vendor_ids, as_of=today, event=event)
+        _raise_change_of_control(event)
+        event.affected_vendors.set(vendor_ids)
+        OwnershipEvent.objects.filter(pk=event.pk).update(
+            status=EventStatus.PROCESSED, processed_at=timezone.now(), last_error=""
+        )
+    logger.info("Processed event %s: %s vendors rechecked", event.pk, len(vendor_ids))
+    return event
+
+
+def _split_people(entity_ids: list[int]) -> tuple[list[int], list[int]]:
+    people = set(
+        Entity.objects.filter(pk__in=entity_ids, kind=EntityKind.PERSON).values_list(
+            "pk", flat=True
+        )
+    )
+    return [pk for pk in entity_ids if pk not in people], sorted(people)
+
+
+def recheck_affected_vendor_ids(request: RecheckRequest, *, as_of: datetime.date) -> list[int]:
+    """The vendors a recheck request concerns."""
+    if request.reason in DIRECT_REASONS:
+        entity_ids = set(request.entity_ids)
+    else:
+        subjects, people = _split_people(request.entity_ids)
+        entity_ids = affected_entities(subject_ids=subjects, person_ids=people, as_of=as_of)
+    return sorted(Vendor.objects.filter(entity_id__in=entity_ids).values_list("pk", flat=True))
+
+
+def recheck_process(*, recheck_id: int) -> RecheckRequest | None:
+    """Recheck the vendors of a recheck request, once."""
+    with transaction.atomic():
+        request = (
+            RecheckRequest.objects.select_for_update()
+            .filter(pk=recheck_id, processed_at__isnull=True)
+            .select_related("event")
+            .first()
+        )
+        if request is None:
+            return None
+        as_of = request.as_of or timezone.localdate()
+        vendor_ids = recheck_affected_vendor_ids(request, as_of=as_of)
+        vendors_recheck(vendor_ids, as_of=as_of, event=request.event, recheck=request)
+        request.processed_at = timezone.now()
+        request.attempts += 1
+        request.save(update_fields=["processed_at", "attempts"])
+    return request
+
+
+def _tell_risk_analysts(subject: str, message: str) -> None:
+    recipients = [user.email for user in risk_analysts() if user.email]
+    if recipients:
+        send_mail(
+            subject=f"[Vendor Registry] {subject}",
+            message=message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=recipients,
+            fail_silently=True,
+        )
+
+
+@transaction.atomic
+def event_fail(*, event_id: int, error: str) -> None:
+    """Give up on an event after its retries: mark it failed with the error and raise a
+    ``pipeline_failure`` alert for the risk analysts."""
+    event = OwnershipEvent.objects.select_related("subject").filter(pk=event_id).first()
+    if event is None:
+        return
+    OwnershipEvent.objects.filter(pk=event_id).update(
+        status=EventStatus.FAILED, last_error=error[:5000]
+    )
+    title = f"Processing failed: {event} (event #{event.pk})"
+    alert, created = alert_raise(
+        dedup_key=f"pipeline_failure:event:{event.pk}",
+        kind=AlertKind.PIPELINE_FAILURE,
+        severity=RiskLevel.HIGH,
+        title=title,
+        detail=f"The event could not be processed after {event.attempts} attempts.\n\n{error}",
+        event=event,
+    )
+    if created:
+        transaction.on_commit(lambda: _tell_risk_analysts(title, alert.detail))
+
+
+@transaction.atomic
+def recheck_fail(*, recheck_id: int, error: str) -> None:
+    """Give up on a recheck request after its retries and tell the risk analysts."""
+    request = RecheckRequest.objects.filter(pk=recheck_id, processed_at__isnull=True).first()
+    if request is None:
+        return
+    request.last_error = error[:5000]
+    request.save(update_fields=["last_error"])
+    title = f"Processing failed: {request}"
+    _, created = alert_raise(
+        dedup_key=f"pipeline_failure:recheck:{request.pk}",
+        kind=AlertKind.PIPELINE_FAILURE,
+        severity=RiskLevel.HIGH,
+        title=title,
+        detail=f"Entities {request.entity_ids} could not be rechecked.\n\n{error}",
+        event=request.event,
+    )
+    if created:
+        transaction.on_commit(lambda: _tell_risk_analysts(title, error))
+
+
+def note_attempt_error(
+    *, error: str, event_id: int | None = None, recheck_id: int | None = None
+) -> None:
+    """Record the latest error of an attempt that will be retried, so the admin shows why."""
+    if event_id is not None:
+        OwnershipEvent.objects.filter(pk=event_id).update(last_error=error[:5000])
+    if recheck_id is not None:
+        RecheckRequest.objects.filter(pk=recheck_id).update(
+            last_error=error[:5000], attempts=F("attempts") + 1
+        )
+
+
+def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int]]:
+    """Events and recheck requests still waiting after ``older_than`` (stuck or lost)."""
+    cutoff = timezone.now() - older_than
+    events = list(
+        OwnershipEvent.objects.filter(status=EventStatus.PENDING, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    rechecks = list(
+        RecheckRequest.objects.filter(
+            processed_at__isnull=True,
+            created_at__lt=cutoff,
+            attempts__lt=settings.PIPELINE_MAX_RETRIES + 1,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+    return events, rechecks
+
+
+@transaction.atomic
+def scheduled_recheck(*, today: datetime.date | None = None) -> int:
+    """DESIGN.md rule 7: recheck every vendor whose graph gains an edge today or lost one
+    yesterday. Vendors touched by a scheduled event's edges are rechecked for that event, so
+    the alerts are attributed to it. Returns the number of vendors rechecked."""
+    today = today or timezone.localdate()
+    changed = Ownership.objects.filter(
+        Q(start_date=today) | Q(end_date=today - datetime.timedelta(days=1))
+    ).values_list("owner_id", "owned_id", "owner__kind", "source_event_id")
+    by_event: dict[int, set[int]] = {}
+    loose: set[int] = set()
+    for owner_id, owned_id, owner_kind, event_id in changed:
+        ids = {owned_id, owner_id} if owner_kind == EntityKind.PERSON else {owned_id}
+        if event_id is not None:
+            by_event.setdefault(event_id, set()).update(ids)
+        else:
+            loose |= ids
+    count = 0
+    for event in OwnershipEvent.objects.filter(pk__in=by_event).select_related("subject"):
+        vendor_ids = event_affected_vendor_ids(event, today=today)
+        count += len(vendors_recheck(vendor_ids, as_of=today, event=event))
+    if loose:
+        recheck_request(reason=RecheckReason.SCHEDULED, entity_ids=sorted(loose), as_of=today)
+    return count

@@ -1,0 +1,724 @@
+"""The risk engine: an ownership graph in, a vendor's explained risk factors out.
+
+This module is pure on purpose (plain data, no Django, no database) so that it can be tested on the
+worked examples of DESIGN.md ("What the engine computes", rules 1–5) and reused by the recheck task,
+the event preview and the benchmark alike. The loader builds an :class:`OwnershipGraph` from the
+edges valid on one date; :func:`assess_vendor` turns it into an :class:`Assessment`.
+
+Every computation starts from the vendor's entity and walks *up* to its owners, so its cost grows
+with the vendor's ancestor set (usually fewer than 50 entities), never with the registry.
+"""
+
+from __future__ import annotations
+
+import copy
+import heapq
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+SEVERITIES = ("low", "medium", "high", "critical")
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+SHAREHOLDING = "shareholding"
+KEY_PERSON_INTERESTS = frozenset({"board_member", "senior_managing_official"})
+COMPETITOR = "competitor"
+SANCTIONED = "sanctioned"
+STATE_OWNED = "state_owned"
+
+COMPETITOR_OWNERSHIP = "competitor_ownership"
+COMPETITOR_CONTROL = "competitor_control"
+SANCTIONED_OWNERSHIP = "sanctioned_ownership"
+KEY_PERSON_INTERLOCK = "key_person_interlock"
+STATE_OWNERSHIP = "state_ownership"
+DATA_PROBLEM = "data_problem"
+
+#: Factors whose "high" is raised to critical for a vendor with restricted data access (rule 5).
+ESCALATING_CODES = frozenset(
+    {COMPETITOR_OWNERSHIP, COMPETITOR_CONTROL, KEY_PERSON_INTERLOCK, SANCTIONED_OWNERSHIP}
+)
+
+#: Rule 2 (OFAC) blocks at 50% or more; rule 3 control needs more than 50%.
+CONTROL_SHARE = 50.0
+
+#: Percentages are summed as floats (33.3 + 16.7 is not exactly 50.0), so a threshold counts as
+#: reached when the sum is within this much of it.
+SHARE_TOLERANCE = 1e-9
+
+#: A cross-holding group whose matrix has spectral radius this close to 1 owns itself entirely.
+CLOSED_LOOP_RADIUS = 1.0 - 1e-9
+
+#: Products of shares that agree to this many decimals are ties when choosing the strongest chain,
+#: so 30% × 20% and a direct 6% compare equal despite float rounding.
+PATH_PRODUCT_DECIMALS = 12
+
+#: Score band floors (rule 5): low < 25 ≤ medium < 50 ≤ high < 75 ≤ critical.
+SCORE_BAND_FLOOR = {"low": 0, "medium": 25, "high": 50, "critical": 75}
+SCORE_BAND_WIDTH = 24
+SEVERITY_POINTS = {"low": 2, "medium": 4, "high": 6, "critical": 8}
+
+_BOUND_COLUMNS = {"max": 0, "min": 1}
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One ownership row valid on the assessed date.
+
+    ``share_min``/``share_max`` are percentages (0–100); an exact share has ``min == max``. Only
+    ``shareholding`` edges with a share carry weight in rules 1–3; board and officer seats feed
+    rule 4.
+    """
+
+    id: int
+    owner: int
+    owned: int
+    interest: str
+    share_min: float | None
+    share_max: float | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The admin-edited thresholds the engine grades with (mirrors ``RiskPolicy``)."""
+
+    version: int = 1
+    critical_share: float = 50.0
+    high_share: float = 25.0
+    medium_share: float = 10.0
+    escalate_restricted: bool = True
+    interlock_severity: str = "high"
+
+
+DEFAULT_POLICY = Policy()
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One explained reason for a vendor's level: whose influence, how much, along which chain."""
+
+    code: str
+    severity: str
+    summary: str
+    party: int | None
+    effective_share: float | None
+    effective_share_min: float | None
+    path: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A vendor's level, score and factors under one policy version."""
+
+    level: str
+    score: int
+    factors: tuple[Factor, ...]
+    policy_version: int
+
+
+class ClosedLoop(ValueError):
+    """A cross-holding group that owns itself entirely, so its look-through shares are undefined.
+
+    Raised by :func:`look_through`; :func:`assess_vendor` reports it as a ``data_problem`` factor.
+    """
+
+    def __init__(self, entities: Iterable[int]):
+        self.entities = tuple(sorted(entities))
+        super().__init__(f"closed ownership loop among entities {self.entities}")
+
+
+class OwnershipGraph:
+    """The edges valid on one date (the loader filtered them), the watchlist and display names.
+
+    ``watchlist`` maps an entity id to its categories (``competitor``, ``sanctioned``,
+    ``state_owned``, ``other``); ``kinds`` maps an entity id to its kind (``person``,
+    ``company`` …).
+    Several shareholdings between the same pair (e.g. two share classes) add up.
+    """
+
+    def __init__(
+        self,
+        edges: Iterable[Edge],
+        watchlist: Mapping[int, Iterable[str]],
+        names: Mapping[int, str] | None = None,
+        kinds: Mapping[int, str] | None = None,
+    ):
+        self._holders: dict[int, dict[int, tuple[float, float]]] = {}
+        self._holdings: dict[int, dict[int, tuple[float, float]]] = {}
+        self._seats: dict[int, set[int]] = {}
+        self._key_persons: dict[int, set[int]] = {}
+        # Derived graphs (see ``without_shareholdings``) share the dicts above and only hide edges.
+        self._hidden_pairs: frozenset[tuple[int, int]] = frozenset()
+        self._hidden_into: frozenset[int] = frozenset()
+        # Sorting by id makes float sums of duplicate pairs reproducible.
+        for edge in sorted(edges, key=lambda edge: edge.id):
+            self._add(edge)
+        self.watchlist = {entity: frozenset(found) for entity, found in watchlist.items()}
+        self.names = dict(names or {})
+        self.kinds = dict(kinds or {})
+
+    def _add(self, edge: Edge) -> None:
+        if edge.interest in KEY_PERSON_INTERESTS and edge.owner != edge.owned:
+            self._seats.setdefault(edge.owner, set()).add(edge.owned)
+            self._key_persons.setdefault(edge.owned, set()).add(edge.owner)
+        if edge.interest != SHAREHOLDING:
+            return
+        upper = edge.share_max if edge.share_max is not None else edge.share_min
+        lower = edge.share_min if edge.share_min is not None else edge.share_max
+        if upper is None or upper <= 0:
+            return
+        before_upper, before_lower = self._holders.get(edge.owned, {}).get(edge.owner, (0.0, 0.0))
+        shares = (before_upper + float(upper), before_lower + float(lower))
+        self._holders.setdefault(edge.owned, {})[edge.owner] = shares
+        self._holdings.setdefault(edge.owner, {})[edge.owned] = shares
+
+    def _counts(self, owner: int, owned: int) -> bool:
+        return owned not in self._hidden_into and (owner, owned) not in self._hidden_pairs
+
+    def shareholders(self, owned: int, bound: str = "max") -> dict[int, float]:
+        """Direct shareholders of ``owned``: owner id -> percent (upper or lower bound)."""
+        column = _bound_column(bound)
+        return {
+            owner: shares[column]
+            for owner, shares in self._holders.get(owned, {}).items()
+            if self._counts(owner, owned)
+        }
+
+    def shareholdings(self, owner: int, bound: str = "max") -> dict[int, float]:
+        """Direct shareholdings of ``owner``: owned id -> percent (upper or lower bound)."""
+        column = _bound_column(bound)
+        return {
+            owned: shares[column]
+            for owned, shares in self._holdings.get(owner, {}).items()
+            if self._counts(owner, owned)
+        }
+
+    def seats(self, person: int) -> frozenset[int]:
+        """Entities on which ``person`` is a board member or senior managing official."""
+        return frozenset(self._seats.get(person, ()))
+
+    def key_persons(self, entity: int) -> frozenset[int]:
+        """Board members and senior managing officials of ``entity``."""
+        return frozenset(self._key_persons.get(entity, ()))
+
+    def is_listed(self, entity: int, category: str) -> bool:
+        """Whether ``entity`` is on the watchlist under ``category``."""
+        return category in self.watchlist.get(entity, ())
+
+    def name(self, entity: int) -> str:
+        """The display name, or ``entity #<id>`` when the loader gave none."""
+        return self.names.get(entity) or f"entity #{entity}"
+
+    def without_shareholdings(
+        self, *, within: Iterable[int] = (), into: Iterable[int] = ()
+    ) -> OwnershipGraph:
+        """A view of this graph without the shareholdings among ``within`` and into ``into``.
+
+        Cheap: the view shares the edge dictionaries and only filters them.
+        """
+        group = set(within)
+        hidden = {
+            (owner, owned)
+            for owner in group
+            for owned in self.shareholdings(owner)
+            if owned in group
+        }
+        view = copy.copy(self)
+        view._hidden_pairs = self._hidden_pairs | hidden
+        view._hidden_into = self._hidden_into | frozenset(into)
+        return view
+
+
+def _bound_column(bound: str) -> int:
+    try:
+        return _BOUND_COLUMNS[bound]
+    except KeyError:
+        raise ValueError(f"bound must be 'max' or 'min', not {bound!r}") from None
+
+
+def _reaches(share: float, threshold: float, *, strict: bool = False) -> bool:
+    if strict:
+        return share > threshold + SHARE_TOLERANCE
+    return share >= threshold - SHARE_TOLERANCE
+
+
+# --- Rule 1: look-through shares ------------------------------------------------------------------
+
+
+def _upward_closure(graph: OwnershipGraph, target: int, bound: str) -> dict[int, dict[int, float]]:
+    """``target`` and every entity above it, each with its holdings (fractions) inside that set."""
+    holdings: dict[int, dict[int, float]] = {target: {}}
+    frontier = [target]
+    while frontier:
+        owned = frontier.pop()
+        for owner, percent in graph.shareholders(owned, bound).items():
+            if owner not in holdings:
+                holdings[owner] = {}
+                frontier.append(owner)
+            holdings[owner][owned] = percent / 100.0
+    return holdings
+
+
+def ancestors(graph: OwnershipGraph, entity: int) -> set[int]:
+    """``entity`` and every entity that holds a share in it, directly or indirectly."""
+    return set(_upward_closure(graph, entity, "max"))
+
+
+def _strong_components(successors: Mapping[int, Iterable[int]]) -> list[list[int]]:
+    """Tarjan's strongly connected components, iterative; sinks come first.
+
+    Sinks first means every component's holdings outside itself are solved before it is.
+    """
+    index: dict[int, int] = {}
+    lowlink: dict[int, int] = {}
+    stack: list[int] = []
+    on_stack: set[int] = set()
+    components: list[list[int]] = []
+
+    def visit(node: int) -> tuple[int, Iterator[int]]:
+        index[node] = lowlink[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        return node, iter(successors[node])
+
+    for root in successors:
+        if root in index:
+            continue
+        work = [visit(root)]
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    work.append(visit(child))
+                    break
+                if child in on_stack:
+                    lowlink[node] = min(lowlink[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    lowlink[parent] = min(lowlink[parent], lowlink[node])
+                if lowlink[node] == index[node]:
+                    component = []
+                    while not component or component[-1] != node:
+                        component.append(stack.pop())
+                        on_stack.discard(component[-1])
+                    components.append(sorted(component))
+    return components
+
+
+def _solve_group(
+    group: list[int],
+    holdings: Mapping[int, Mapping[int, float]],
+    target: int,
+    held: dict[int, float],
+) -> None:
+    """Fill ``held`` (fraction of ``target``) for one component: x = W (e_target + x), locally."""
+    if len(group) == 1 and group[0] not in holdings[group[0]]:
+        owner = group[0]
+        held[owner] = sum(
+            fraction * ((owned == target) + held[owned])
+            for owned, fraction in holdings[owner].items()
+        )
+        return
+    position = {entity: k for k, entity in enumerate(group)}
+    inside = np.zeros((len(group), len(group)))
+    known = np.zeros(len(group))
+    for owner in group:
+        for owned, fraction in holdings[owner].items():
+            known[position[owner]] += fraction * (owned == target)
+            if owned in position:
+                inside[position[owner], position[owned]] += fraction
+            else:
+                known[position[owner]] += fraction * held[owned]
+    if np.max(np.abs(np.linalg.eigvals(inside))) >= CLOSED_LOOP_RADIUS:
+        raise ClosedLoop(group)
+    solution = np.linalg.solve(np.eye(len(group)) - inside, known)
+    held.update(zip(group, solution.tolist(), strict=True))
+
+
+def look_through(graph: OwnershipGraph, target: int, *, bound: str = "max") -> dict[int, float]:
+    """Each party's integrated share of ``target`` in percent: entry (party, target) of (I−W)⁻¹W.
+
+    Only ``target``'s ancestors are visited. Acyclic parts are a memoised walk; each
+    cross-holding group is a small dense solve. ``bound`` picks the upper (``max``) or lower
+    (``min``) end of range shares. Parties with no share are left out, and so is ``target`` itself
+    (a cross-holding gives it an indirect stake in itself).
+
+    Raises :class:`ClosedLoop` when a group of ``target``'s ancestors owns itself entirely.
+
+    Speed, checked by hand: on a random 100 000-entity registry (trees plus scattered
+    cross-holdings), a target with about 50 ancestors takes about 0.4 ms, and a whole
+    ``assess_vendor`` about 2 ms.
+    """
+    holdings = _upward_closure(graph, target, bound)
+    held: dict[int, float] = {}
+    for group in _strong_components(holdings):
+        _solve_group(group, holdings, target, held)
+    return {
+        party: 100.0 * fraction
+        for party, fraction in held.items()
+        if party != target and fraction > 0
+    }
+
+
+def strongest_path(graph: OwnershipGraph, party: int, target: int) -> tuple[int, ...]:
+    """The chain of entities from ``party`` down to ``target`` with the largest product of shares.
+
+    Upper bounds are used. Ties go to the shorter chain, then to the lexicographically lower
+    sequence of ids. An empty tuple means ``party`` holds no share of ``target``.
+    """
+    if party == target:
+        return (target,)
+    region = _upward_closure(graph, target, "max")
+    if party not in region:
+        return ()
+    # Shares are at most 100%, so a chain's product only falls as it grows: Dijkstra applies,
+    # ordered by (−product, length, ids), an order that extending two chains alike preserves.
+    queue: list[tuple[float, int, tuple[int, ...], float]] = [(-1.0, 1, (party,), 1.0)]
+    settled: set[int] = set()
+    while queue:
+        _, length, path, product = heapq.heappop(queue)
+        node = path[-1]
+        if node in settled:
+            continue
+        settled.add(node)
+        if node == target:
+            return path
+        for owned, fraction in region[node].items():
+            if owned not in settled:
+                extended = product * fraction
+                key = -round(extended, PATH_PRODUCT_DECIMALS)
+                heapq.heappush(queue, (key, length + 1, (*path, owned), extended))
+    return ()
+
+
+# --- Rules 2 and 3: blocking (OFAC 50%) and control -----------------------------------------------
+
+
+def blocked_entities(
+    graph: OwnershipGraph,
+    sources: set[int],
+    *,
+    threshold: float = CONTROL_SHARE,
+    strict: bool = False,
+    among: set[int] | None = None,
+) -> dict[int, float]:
+    """Entities held ``threshold``% or more by ``sources`` and entities already held that way.
+
+    The least fixed point of rule 2: shares are summed directly, never multiplied along a chain,
+    and each entity is expanded once, so cycles terminate. Returns entity -> the aggregate direct
+    share its blocked holders have in it; ``sources`` themselves are included with 100.0.
+    ``strict=True`` asks for more than ``threshold`` (control, rule 3). ``among`` restricts the
+    search, e.g. to a vendor's ancestors, which are all that decide whether the vendor is blocked.
+    """
+    blocked = {source: 100.0 for source in sources}
+    held: dict[int, float] = {}
+    pending = sorted(sources)
+    while pending:
+        holder = pending.pop()
+        for owned, percent in graph.shareholdings(holder).items():
+            if owned in sources or (among is not None and owned not in among):
+                continue
+            held[owned] = held.get(owned, 0.0) + percent
+            if owned not in blocked and _reaches(held[owned], threshold, strict=strict):
+                blocked[owned] = 0.0
+                pending.append(owned)
+    return {entity: held.get(entity, share) for entity, share in blocked.items()}
+
+
+# --- Assessment -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Exposure:
+    """What every rule needs about one vendor's entity, computed once."""
+
+    graph: OwnershipGraph  # closed loops removed
+    entity: int
+    region: set[int]  # the entity and all its ancestors
+    upper: dict[int, float]  # look-through %, upper bounds
+    lower: dict[int, float]  # look-through %, lower bounds
+
+
+def _percent(value: float) -> str:
+    return f"{value:.2f}%"
+
+
+def _share_text(upper: float, lower: float) -> str:
+    if abs(upper - lower) < 5e-5:
+        return _percent(upper)
+    return f"{lower:.2f}–{upper:.2f}% (upper bound used)"
+
+
+def _chain(graph: OwnershipGraph, path: tuple[int, ...]) -> str:
+    return " → ".join(graph.name(entity) for entity in path)
+
+
+def _graded(share: float, policy: Policy, *, in_control: bool = False) -> str | None:
+    """Rule 3's grading: control or ≥ critical → critical, ≥ high, ≥ medium, > 0 → low."""
+    if in_control or _reaches(share, policy.critical_share):
+        return "critical"
+    if _reaches(share, policy.high_share):
+        return "high"
+    if _reaches(share, policy.medium_share):
+        return "medium"
+    return "low" if share > 0 else None
+
+
+def _closed_loop_factor(graph: OwnershipGraph, loop: ClosedLoop) -> Factor:
+    names = ", ".join(graph.name(entity) for entity in loop.entities)
+    return Factor(
+        code=DATA_PROBLEM,
+        severity="medium",
+        summary=(
+            f"Closed ownership loop among {names}: they hold each other entirely with no outside "
+            "holder, so look-through shares are undefined and these holdings were ignored."
+        ),
+        party=None,
+        effective_share=None,
+        effective_share_min=None,
+        path=loop.entities,
+    )
+
+
+def _exposure(graph: OwnershipGraph, entity: int) -> tuple[_Exposure, list[Factor]]:
+    """Look-through shares in ``entity``, after setting aside (and reporting) closed loops."""
+    problems: list[Factor] = []
+    while True:
+        try:
+            upper = look_through(graph, entity)
+            break
+        except ClosedLoop as loop:
+            problems.append(_closed_loop_factor(graph, loop))
+            graph = graph.without_shareholdings(within=loop.entities)
+    exposure = _Exposure(
+        graph=graph,
+        entity=entity,
+        region=ancestors(graph, entity),
+        upper=upper,
+        lower=look_through(graph, entity, bound="min"),
+    )
+    return exposure, problems
+
+
+def _self_listed_factor(exposure: _Exposure, code: str, category: str) -> Factor:
+    graph, entity = exposure.graph, exposure.entity
+    return Factor(
+        code=code,
+        severity="critical",
+        summary=f"{graph.name(entity)} is itself on the watchlist ({category}).",
+        party=entity,
+        effective_share=100.0,
+        effective_share_min=100.0,
+        path=(entity,),
+    )
+
+
+def _influence_factors(
+    exposure: _Exposure, category: str, policy: Policy, *, code: str, control_code: str | None
+) -> Iterator[Factor]:
+    """Rule 3 for every ``category`` party above the entity (competitors; state-owned too)."""
+    graph, entity = exposure.graph, exposure.entity
+    if graph.is_listed(entity, category):
+        yield _self_listed_factor(exposure, control_code or code, category)
+    for party in sorted(exposure.upper):
+        if not graph.is_listed(party, category):
+            continue
+        share = exposure.upper[party]
+        in_control = entity in blocked_entities(graph, {party}, strict=True, among=exposure.region)
+        path = strongest_path(graph, party, entity)
+        share_text = _share_text(share, exposure.lower.get(party, 0.0))
+        common = {
+            "party": party,
+            "effective_share": round(share, 4),
+            "effective_share_min": round(exposure.lower.get(party, 0.0), 4),
+            "path": path,
+        }
+        yield Factor(
+            code=code,
+            severity=_graded(share, policy, in_control=in_control),
+            summary=(
+                f"{graph.name(party)} holds {share_text} of {graph.name(entity)} "
+                f"via {_chain(graph, path)} ({category})."
+            ),
+            **common,
+        )
+        if in_control and control_code:
+            yield Factor(
+                code=control_code,
+                severity="critical",
+                summary=(
+                    f"{graph.name(party)} ({category}) controls {graph.name(entity)}: with the "
+                    f"entities it controls it holds more than {CONTROL_SHARE:.0f}% directly; "
+                    f"look-through {share_text} via {_chain(graph, path)}."
+                ),
+                **common,
+            )
+
+
+def _sanctions_factor(exposure: _Exposure, policy: Policy) -> Factor | None:
+    """Rule 2: critical when the entity is blocked, else graded by rule 3 and capped at high."""
+    graph, entity = exposure.graph, exposure.entity
+    if graph.is_listed(entity, SANCTIONED):
+        return _self_listed_factor(exposure, SANCTIONED_OWNERSHIP, SANCTIONED)
+    listed = {party for party in exposure.region if graph.is_listed(party, SANCTIONED)}
+    if not listed:
+        return None
+    # A chain through two listed entities (X owns Y owns the vendor) must count once, so the
+    # combined share ignores holdings in listed entities.
+    separate = graph.without_shareholdings(into=listed)
+    upper = look_through(separate, entity)
+    lower = look_through(separate, entity, bound="min")
+    holders = {party: upper[party] for party in listed if upper.get(party, 0.0) > 0}
+    if not holders:
+        return None
+    party = min(holders, key=lambda holder: (-holders[holder], holder))
+    path = strongest_path(graph, party, entity)
+    blocked = blocked_entities(graph, listed, among=exposure.region)
+    if entity in blocked:
+        share = blocked[entity]
+        share_min = sum(
+            percent
+            for owner, percent in graph.shareholders(entity, "min").items()
+            if owner in blocked
+        )
+        severity = "critical"
+        summary = (
+            f"{graph.name(entity)} is blocked under the OFAC 50% rule: sanctioned or blocked "
+            f"owners hold {_share_text(share, share_min)} of it directly; the largest sanctioned "
+            f"holder is {graph.name(party)} via {_chain(graph, path)}."
+        )
+    else:
+        share = sum(holders.values())
+        share_min = sum(lower.get(holder, 0.0) for holder in holders)
+        severity = SEVERITIES[min(SEVERITY_RANK[_graded(share, policy)], SEVERITY_RANK["high"])]
+        summary = (
+            f"Sanctioned parties hold {_share_text(share, share_min)} of {graph.name(entity)}; "
+            f"the largest is {graph.name(party)} via {_chain(graph, path)} (sanctioned)."
+        )
+    return Factor(
+        code=SANCTIONED_OWNERSHIP,
+        severity=severity,
+        summary=summary,
+        party=party,
+        effective_share=round(share, 4),
+        effective_share_min=round(share_min, 4),
+        path=path,
+    )
+
+
+def _competitors_controlling(graph: OwnershipGraph, seat: int) -> Iterator[int]:
+    """Competitors that are ``seat`` or control it (rule 3's "more than 50%" fixed point)."""
+    region = ancestors(graph, seat)
+    for party in sorted(region):
+        if graph.is_listed(party, COMPETITOR) and (
+            party == seat or seat in blocked_entities(graph, {party}, strict=True, among=region)
+        ):
+            yield party
+
+
+def _interlock_factors(exposure: _Exposure, policy: Policy) -> Iterator[Factor]:
+    """Rule 4: a key person of the entity who also sits on a competitor or on what it controls."""
+    graph, entity = exposure.graph, exposure.entity
+    best: dict[int, tuple[int, int, tuple[int, ...], int]] = {}
+    for person in sorted(graph.key_persons(entity) - {entity}):
+        for seat in sorted(graph.seats(person) - {entity}):
+            for competitor in _competitors_controlling(graph, seat):
+                if competitor == entity:
+                    continue
+                path = (*strongest_path(graph, competitor, seat), person, entity)
+                candidate = (len(path), person, path, seat)
+                if competitor not in best or candidate < best[competitor]:
+                    best[competitor] = candidate
+    for competitor, (_, person, path, seat) in sorted(best.items()):
+        where = (
+            f"{graph.name(competitor)} (competitor)"
+            if seat == competitor
+            else f"{graph.name(seat)}, which {graph.name(competitor)} (competitor) controls"
+        )
+        yield Factor(
+            code=KEY_PERSON_INTERLOCK,
+            severity=policy.interlock_severity,
+            summary=(
+                f"{graph.name(person)} is a key person of {graph.name(entity)} and of {where}, "
+                f"via {_chain(graph, path)}."
+            ),
+            party=competitor,
+            effective_share=None,
+            effective_share_min=None,
+            path=path,
+        )
+
+
+def _factor_order(factor: Factor) -> tuple[int, str, int]:
+    party = -1 if factor.party is None else factor.party
+    return (-SEVERITY_RANK[factor.severity], factor.code, party)
+
+
+def risk_level(factors: Iterable[Factor], *, data_access: str, policy: Policy) -> str:
+    """Rule 5: the highest severity (``low`` without factors), escalated for restricted data.
+
+    With ``policy.escalate_restricted``, a vendor with ``restricted`` data access whose highest
+    competitor (ownership, control, interlock) or sanctions factor is ``high`` becomes critical.
+    """
+    factors = list(factors)
+    level = max((factor.severity for factor in factors), key=SEVERITY_RANK.get, default="low")
+    escalating = [factor.severity for factor in factors if factor.code in ESCALATING_CODES]
+    if (
+        policy.escalate_restricted
+        and data_access == "restricted"
+        and max(escalating, key=SEVERITY_RANK.get, default=None) == "high"
+    ):
+        return "critical"
+    return level
+
+
+def risk_score(level: str, factors: Iterable[Factor]) -> int:
+    """Rule 5's score, 0–100, inside the level's band (low < 25 ≤ medium < 50 ≤ high < 75 ≤ …).
+
+    score = band floor (low 0, medium 25, high 50, critical 75) + min(24, round(points)), where
+    points = Σ over factors of a severity weight (low 2, medium 4, high 6, critical 8) plus
+    effective_share / 20 when the factor has a share; rounding is half up. No factors scores 0;
+    a low level with at least one factor scores at least 1.
+    """
+    factors = list(factors)
+    if not factors:
+        return 0
+    points = sum(
+        SEVERITY_POINTS[factor.severity] + (factor.effective_share or 0.0) / 20
+        for factor in factors
+    )
+    bonus = min(SCORE_BAND_WIDTH, math.floor(points + 0.5))
+    return SCORE_BAND_FLOOR[level] + max(bonus, 1 if level == "low" else 0)
+
+
+def assess_vendor(
+    graph: OwnershipGraph, entity_id: int, *, data_access: str, policy: Policy = DEFAULT_POLICY
+) -> Assessment:
+    """Assess the vendor whose entity is ``entity_id`` (DESIGN.md rules 1–5).
+
+    Factors come sorted by severity (highest first), then code, then party id. A closed
+    ownership loop above the entity becomes a ``data_problem`` factor and its holdings are
+    ignored for everything else.
+    """
+    exposure, factors = _exposure(graph, entity_id)
+    factors += _influence_factors(
+        exposure, COMPETITOR, policy, code=COMPETITOR_OWNERSHIP, control_code=COMPETITOR_CONTROL
+    )
+    factors += _influence_factors(
+        exposure, STATE_OWNED, policy, code=STATE_OWNERSHIP, control_code=None
+    )
+    factors += _interlock_factors(exposure, policy)
+    sanctions = _sanctions_factor(exposure, policy)
+    if sanctions:
+        factors.append(sanctions)
+    factors.sort(key=_factor_order)
+    level = risk_level(factors, data_access=data_access, policy=policy)
+    return Assessment(
+        level=level,
+        score=risk_score(level, factors),
+        factors=tuple(factors),
+        policy_version=policy.version,
+    )

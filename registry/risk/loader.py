@@ -1,0 +1,168 @@
+"""Fetch the part of the ownership graph that matters for some entities, as of a date.
+
+Risk of an entity depends only on what lies above it (its owners, their owners …), on the
+people who sit on it and on where else those people sit. The loader walks upward level by level
+(one query per level, for any number of start entities at once), so the cost grows with the
+part of the graph that matters and not with the registry.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from registry.choices import KEY_PERSON_INTERESTS, Interest
+from registry.models import Entity, Ownership, WatchlistEntry
+from registry.risk.engine import Edge, OwnershipGraph
+
+EDGE_COLUMNS = ("id", "owner_id", "owned_id", "interest", "share", "share_min", "share_max")
+# Large IN lists are split so that every database accepts them.
+CHUNK = 5000
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def edge_from_row(row: tuple) -> Edge:
+    """An engine ``Edge`` from a ``values_list(*EDGE_COLUMNS)`` row."""
+    pk, owner, owned, interest, share, share_min, share_max = row
+    if share is not None:
+        low = high = float(share)
+    elif share_min is None and share_max is None:
+        low = high = None
+    else:
+        low = 0.0 if share_min is None else float(share_min)
+        high = 100.0 if share_max is None else float(share_max)
+    return Edge(id=pk, owner=owner, owned=owned, interest=interest, share_min=low, share_max=high)
+
+
+@dataclass
+class Subgraph:
+    """Edges (by id) valid on ``as_of`` into every entity that matters, with names and kinds."""
+
+    as_of: datetime.date
+    edges: dict[int, Edge] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
+    kinds: dict[int, str] = field(default_factory=dict)
+    watchlist: dict[int, set[str]] = field(default_factory=dict)
+
+    def graph(self) -> OwnershipGraph:
+        return OwnershipGraph(
+            self.edges.values(), self.watchlist, names=self.names, kinds=self.kinds
+        )
+
+
+def watchlist_map() -> dict[int, set[str]]:
+    """Every watchlisted entity with its categories (the watchlist is small)."""
+    listed: dict[int, set[str]] = {}
+    for entity_id, category in WatchlistEntry.objects.values_list("entity_id", "category"):
+        listed.setdefault(entity_id, set()).add(category)
+    return listed
+
+
+def _edges_into(ids: list[int], as_of: datetime.date) -> list[Edge]:
+    edges = []
+    for chunk in _chunks(ids):
+        rows = Ownership.objects.active_on(as_of).filter(owned_id__in=chunk)
+        edges += [edge_from_row(row) for row in rows.values_list(*EDGE_COLUMNS)]
+    return edges
+
+
+def _seats_of(person_ids: list[int], as_of: datetime.date) -> list[Edge]:
+    edges = []
+    for chunk in _chunks(person_ids):
+        rows = Ownership.objects.active_on(as_of).filter(
+            owner_id__in=chunk, interest__in=KEY_PERSON_INTERESTS
+        )
+        edges += [edge_from_row(row) for row in rows.values_list(*EDGE_COLUMNS)]
+    return edges
+
+
+def _walk_up(subgraph: Subgraph, start: set[int], seen: set[int]) -> None:
+    frontier = sorted(start - seen)
+    while frontier:
+        seen.update(frontier)
+        found = _edges_into(frontier, subgraph.as_of)
+        for edge in found:
+            subgraph.edges[edge.id] = edge
+        frontier = sorted({edge.owner for edge in found} - seen)
+
+
+def load_subgraph(
+    entity_ids: Iterable[int],
+    *,
+    as_of: datetime.date,
+    also: Iterable[int] = (),
+    watchlist: dict[int, set[str]] | None = None,
+) -> Subgraph:
+    """The graph above ``entity_ids`` (vendors' entities) on ``as_of``, plus the seats held
+    elsewhere by the people who sit on them and what lies above those seats. ``also`` adds
+    entities whose ancestry is needed too (e.g. an event's counterparty in a preview)."""
+    targets = set(entity_ids)
+    subgraph = Subgraph(as_of=as_of, watchlist=watchlist if watchlist is not None else {})
+    if watchlist is None:
+        subgraph.watchlist = watchlist_map()
+    seen: set[int] = set()
+    _walk_up(subgraph, targets | set(also), seen)
+    key_people = sorted(
+        {
+            e.owner
+            for e in subgraph.edges.values()
+            if e.owned in targets and e.interest in KEY_PERSON_INTERESTS
+        }
+    )
+    seats = _seats_of(key_people, as_of)
+    for edge in seats:
+        subgraph.edges[edge.id] = edge
+    _walk_up(subgraph, {e.owned for e in seats}, seen)
+    node_ids = sorted(seen | {e.owner for e in subgraph.edges.values()})
+    for chunk in _chunks(node_ids):
+        for pk, name, kind in Entity.objects.filter(pk__in=chunk).values_list("id", "name", "kind"):
+            subgraph.names[pk] = name
+            subgraph.kinds[pk] = kind
+    return subgraph
+
+
+def entities_below(entity_ids: Iterable[int], *, as_of: datetime.date) -> set[int]:
+    """``entity_ids`` and every entity they own, directly or indirectly, on ``as_of``."""
+    found = set(entity_ids)
+    frontier = sorted(found)
+    while frontier:
+        owned: set[int] = set()
+        for chunk in _chunks(frontier):
+            owned.update(
+                Ownership.objects.active_on(as_of)
+                .filter(owner_id__in=chunk, interest=Interest.SHAREHOLDING)
+                .filter(Q(share__gt=0) | Q(share_max__gt=0))
+                .values_list("owned_id", flat=True)
+            )
+        frontier = sorted(owned - found)
+        found.update(frontier)
+    return found
+
+
+def seats_of_key_people_on(entity_ids: Iterable[int], *, as_of: datetime.date) -> set[int]:
+    """Every entity on which a person who sits on one of ``entity_ids`` also sits."""
+    ids = sorted(set(entity_ids))
+    people: set[int] = set()
+    for chunk in _chunks(ids):
+        people.update(
+            Ownership.objects.active_on(as_of)
+            .filter(owned_id__in=chunk, interest__in=KEY_PERSON_INTERESTS)
+            .values_list("owner_id", flat=True)
+        )
+    return {edge.owned for edge in _seats_of(sorted(people), as_of)}
+
+
+def affected_entities(
+    *, subject_ids: Iterable[int], person_ids: Iterable[int] = (), as_of: datetime.date
+) -> set[int]:
+    """DESIGN.md rule 6: the subjects and everything they own or control, directly or
+    indirectly; every entity the people sit on; and every entity on which a key person of the
+    subjects or of an entity below them sits."""
+    below = entities_below(subject_ids, as_of=as_of)
+    seats = {edge.owned for edge in _seats_of(sorted(set(person_ids)), as_of)}
+    return below | seats | seats_of_key_people_on(below, as_of=as_of)

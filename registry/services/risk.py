@@ -1,0 +1,223 @@
+"""Recheck vendors: load the graph that matters, run the engine, store assessments, raise
+``risk_increased`` alerts. Each batch runs under per-vendor locks so concurrent rechecks of the
+same vendor serialise and the last one stored is the one a fresh recompute would give."""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from alerts.choices import AlertKind
+from alerts.services import alert_raise
+from registry.choices import RISK_ORDER, RecheckReason, RiskLevel
+from registry.models import (
+    OwnershipEvent,
+    RecheckRequest,
+    RiskAssessment,
+    RiskFactor,
+    RiskPolicy,
+    Vendor,
+)
+from registry.risk import engine
+from registry.risk.loader import load_subgraph
+from registry.services.dispatch import recheck_request
+
+#: Vendors rechecked per transaction in a large batch (bounded lock time and memory).
+BATCH_SIZE = 500
+
+
+def policy_current() -> RiskPolicy:
+    """The risk policy in force: the latest version (the defaults of DESIGN.md rule 3 when
+    none exists, e.g. on a database emptied by hand)."""
+    policy = RiskPolicy.objects.order_by("-version").first()
+    if policy is None:
+        policy, _ = RiskPolicy.objects.get_or_create(
+            version=1, defaults={"note": "Default policy from DESIGN.md rule 3."}
+        )
+    return policy
+
+
+def engine_policy(policy: RiskPolicy) -> engine.Policy:
+    """The engine's plain-data view of a stored policy."""
+    return engine.Policy(
+        version=policy.version,
+        critical_share=float(policy.critical_share),
+        high_share=float(policy.high_share),
+        medium_share=float(policy.medium_share),
+        escalate_restricted=policy.escalate_restricted,
+        interlock_severity=policy.interlock_severity,
+    )
+
+
+@dataclass(frozen=True)
+class RecheckResult:
+    vendor: Vendor
+    assessment: RiskAssessment
+    previous_level: str
+
+    @property
+    def rose(self) -> bool:
+        return RISK_ORDER[self.assessment.level] > RISK_ORDER[self.previous_level]
+
+
+def _share(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(round(value, 4)))
+
+
+def _risk_increased_key(
+    vendor: Vendor,
+    assessment: RiskAssessment,
+    event: OwnershipEvent | None,
+    recheck: RecheckRequest | None,
+) -> str:
+    if event is not None:
+        return f"risk_increased:event:{event.pk}:vendor:{vendor.pk}"
+    if recheck is not None:
+        return f"risk_increased:recheck:{recheck.pk}:vendor:{vendor.pk}"
+    return f"risk_increased:assessment:{assessment.pk}"
+
+
+def _raise_risk_increased(
+    result: RecheckResult, event: OwnershipEvent | None, recheck: RecheckRequest | None
+) -> None:
+    vendor, assessment = result.vendor, result.assessment
+    reasons = "\n".join(f"- {factor.summary}" for factor in assessment.factors.all())
+    cause = f" after {event}" if event is not None else ""
+    alert_raise(
+        dedup_key=_risk_increased_key(vendor, assessment, event, recheck),
+        kind=AlertKind.RISK_INCREASED,
+        severity=assessment.level,
+        title=(
+            f"{vendor.entity.name}: risk rose from {result.previous_level} "
+            f"to {assessment.level}{cause}"
+        ),
+        detail=reasons,
+        vendor=vendor,
+        event=event,
+    )
+
+
+def _recheck_batch(
+    vendor_ids: list[int],
+    *,
+    as_of: datetime.date,
+    policy: RiskPolicy,
+    event: OwnershipEvent | None,
+    recheck: RecheckRequest | None,
+) -> list[RecheckResult]:
+    # Locks first, graph second: whoever waits for the lock then reads what the holder wrote.
+    vendors = list(
+        Vendor.objects.select_for_update(of=("self",))
+        .filter(pk__in=vendor_ids)
+        .select_related("entity", "business_owner")
+        .order_by("pk")
+    )
+    graph = load_subgraph([vendor.entity_id for vendor in vendors], as_of=as_of).graph()
+    rules = engine_policy(policy)
+    computed = [
+        (
+            vendor,
+            engine.assess_vendor(
+                graph, vendor.entity_id, data_access=vendor.data_access, policy=rules
+            ),
+        )
+        for vendor in vendors
+    ]
+    assessments = RiskAssessment.objects.bulk_create(
+        [
+            RiskAssessment(
+                vendor=vendor,
+                level=outcome.level,
+                score=outcome.score,
+                as_of=as_of,
+                policy=policy,
+                policy_version=policy.version,
+                event=event,
+            )
+            for vendor, outcome in computed
+        ]
+    )
+    RiskFactor.objects.bulk_create(
+        [
+            RiskFactor(
+                assessment=assessment,
+                code=factor.code,
+                severity=factor.severity,
+                summary=factor.summary,
+                party_id=factor.party,
+                effective_share=_share(factor.effective_share),
+                effective_share_min=_share(factor.effective_share_min),
+                path=list(factor.path),
+            )
+            for assessment, (_, outcome) in zip(assessments, computed, strict=True)
+            for factor in outcome.factors
+        ]
+    )
+    now = timezone.now()
+    results = []
+    for vendor, assessment in zip(vendors, assessments, strict=True):
+        # No earlier assessment counts as previously low (DESIGN.md, alerts).
+        previous = vendor.risk_level if vendor.risk_assessed_at else RiskLevel.LOW
+        vendor.risk_level, vendor.risk_score, vendor.risk_assessed_at = (
+            assessment.level,
+            assessment.score,
+            now,
+        )
+        results.append(RecheckResult(vendor, assessment, previous))
+    # Risk fields are pipeline bookkeeping, excluded from the vendor's audit history.
+    Vendor.objects.bulk_update(vendors, ["risk_level", "risk_score", "risk_assessed_at"])
+    for result in results:
+        if result.rose:
+            _raise_risk_increased(result, event, recheck)
+    return results
+
+
+def vendors_recheck(
+    vendor_ids: Iterable[int],
+    *,
+    as_of: datetime.date | None = None,
+    event: OwnershipEvent | None = None,
+    recheck: RecheckRequest | None = None,
+) -> list[RecheckResult]:
+    """Recheck the given vendors as of ``as_of`` (today by default), storing a new assessment
+    for each and raising ``risk_increased`` for each whose level rose. Must run inside a
+    transaction (the locks last until it commits)."""
+    as_of = as_of or timezone.localdate()
+    ids = sorted(set(vendor_ids))
+    policy = policy_current()
+    results: list[RecheckResult] = []
+    for start in range(0, len(ids), BATCH_SIZE):
+        results += _recheck_batch(
+            ids[start : start + BATCH_SIZE],
+            as_of=as_of,
+            policy=policy,
+            event=event,
+            recheck=recheck,
+        )
+    return results
+
+
+@transaction.atomic
+def vendor_recheck(
+    *,
+    vendor: Vendor,
+    event: OwnershipEvent | None = None,
+    as_of: datetime.date | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> RiskAssessment:
+    """Recheck one vendor now and return its new assessment."""
+    (result,) = vendors_recheck([vendor.pk], as_of=as_of, event=event)
+    vendor.refresh_from_db(fields=["risk_level", "risk_score", "risk_assessed_at"])
+    return result.assessment
+
+
+@transaction.atomic
+def vendor_recheck_request(
+    *, vendor: Vendor, actor: AbstractBaseUser | None = None
+) -> RecheckRequest:
+    """Ask the pipeline to recheck ``vendor``; it always stores a new assessment."""
+    return recheck_request(reason=RecheckReason.MANUAL, entity_ids=[vendor.entity_id], actor=actor)
