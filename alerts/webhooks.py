@@ -1,7 +1,373 @@
-"""Outgoing webhooks (signed deliveries of alerts)."""
+"""Outgoing webhooks: signed deliveries of alerts to other systems.
 
-from alerts.models import Alert
+A delivery is a row before it is a request. ``deliveries_create`` records one per matching
+endpoint, with the payload frozen, and sends ``alerts.tasks.deliver_webhook`` after commit; each
+run of that task is one attempt (``delivery_attempt``), recorded with its status code and
+duration, retried with backoff until it is delivered or ``WEBHOOK_MAX_ATTEMPTS`` is reached.
+
+Every request carries three headers:
+
+- ``X-VendorRegistry-Timestamp``: the Unix time (seconds) of the attempt;
+- ``X-VendorRegistry-Signature``: ``v1=`` and the hex HMAC-SHA256, keyed with the endpoint's
+  secret, of ``f"{timestamp}.{body}"`` (the raw request body, UTF-8);
+- ``X-VendorRegistry-Delivery``: the delivery id, the same on every retry, so a receiver can
+  discard duplicates.
+
+No redirect is ever followed, and the URL is checked against ``alerts.ssrf`` both when the
+endpoint is saved and right before each request, connecting only to the vetted addresses.
+"""
+
+import hashlib
+import hmac
+import http.client
+import json
+import logging
+import secrets
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from alerts.choices import AlertKind, DeliveryStatus
+from alerts.models import Alert, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from alerts.ssrf import IPAddress, validate_webhook_url, vetted_target
+from registry.choices import RISK_ORDER, RiskLevel
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_VERSION = "v1"
+TIMESTAMP_HEADER = "X-VendorRegistry-Timestamp"
+SIGNATURE_HEADER = "X-VendorRegistry-Signature"
+DELIVERY_HEADER = "X-VendorRegistry-Delivery"
+USER_AGENT = "VendorRegistry-Webhooks/1"
+#: The most of a receiver's answer that is read (and then discarded).
+RESPONSE_READ_LIMIT = 64 * 1024
+
+
+# --- What is sent -------------------------------------------------------------------------------
+
+
+def alert_payload(alert: Alert) -> dict:
+    """The JSON body that describes ``alert`` to a receiver."""
+    vendor = alert.vendor
+    contract = alert.contract
+    return {
+        "id": alert.pk,
+        "kind": alert.kind,
+        "severity": alert.severity,
+        "title": alert.title,
+        "status": alert.status,
+        "vendor": None if vendor is None else {"id": vendor.pk, "name": vendor.name},
+        "contract": None
+        if contract is None
+        else {"id": contract.pk, "reference": contract.reference},
+        "event": alert.event_id,
+        "due_date": alert.due_date.isoformat() if alert.due_date else None,
+        "created_at": alert.created_at.isoformat(),
+    }
+
+
+def payload_body(payload: dict) -> bytes:
+    """The exact bytes sent (and signed) for ``payload``: compact JSON, keys sorted."""
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+
+
+def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
+    """The value of the signature header: ``v1=`` + hex HMAC-SHA256 of ``timestamp.body``."""
+    signed = f"{timestamp}.".encode() + body
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"{SIGNATURE_VERSION}={digest}"
+
+
+def endpoint_accepts(endpoint: WebhookEndpoint, alert: Alert) -> bool:
+    """Whether ``endpoint`` wants ``alert``: its kind is listed (or no kind is) and its severity
+    is at least the endpoint's minimum."""
+    kinds = endpoint.alert_kinds or []
+    if kinds and alert.kind not in kinds:
+        return False
+    return RISK_ORDER[alert.severity] >= RISK_ORDER[endpoint.min_severity]
+
+
+# --- Creating and re-sending deliveries ---------------------------------------------------------
+
+
+def _send_task(delivery_id: int) -> None:
+    from alerts import tasks
+
+    try:
+        tasks.deliver_webhook.delay(delivery_id)
+    except Exception:  # broker unreachable: the sweeper re-sends due deliveries later
+        logger.warning(
+            "Could not send webhook delivery %s; the sweeper will retry it.", delivery_id
+        )
+
+
+def _enqueue(delivery: WebhookDelivery) -> None:
+    transaction.on_commit(lambda: _send_task(delivery.pk))
 
 
 def deliveries_create(*, alert: Alert) -> None:
-    """Queue one delivery per matching active endpoint."""
+    """Queue one delivery per matching active endpoint.
+
+    Idempotent: an endpoint that already has a delivery of ``alert`` gets no second one."""
+    alert = Alert.objects.select_related("vendor__entity", "contract").get(pk=alert.pk)
+    payload = alert_payload(alert)
+    with transaction.atomic():
+        for endpoint in WebhookEndpoint.objects.filter(is_active=True):
+            if not endpoint_accepts(endpoint, alert):
+                continue
+            delivery, created = WebhookDelivery.objects.get_or_create(
+                endpoint=endpoint,
+                alert=alert,
+                defaults={"payload": payload, "next_attempt_at": timezone.now()},
+            )
+            if created:
+                _enqueue(delivery)
+
+
+@transaction.atomic
+def delivery_resend(
+    *, delivery: WebhookDelivery, actor: AbstractBaseUser | None = None
+) -> WebhookDelivery:
+    """Send a failed delivery again, with a fresh round of attempts (earlier attempts stay)."""
+    delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.status != DeliveryStatus.FAILED:
+        raise ValidationError(
+            {"status": [f"Only a failed delivery can be re-sent; this one is {delivery.status}."]}
+        )
+    delivery.status = DeliveryStatus.PENDING
+    delivery.attempt_count = 0
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["status", "attempt_count", "next_attempt_at"])
+    logger.info("Delivery %s re-sent by %s", delivery.pk, actor)
+    _enqueue(delivery)
+    return delivery
+
+
+def deliveries_due(*, older_than: timedelta) -> list[int]:
+    """Ids of pending deliveries whose next attempt is overdue by ``older_than``: their task was
+    lost (the broker was down when it was sent, or a worker died)."""
+    cutoff = timezone.now() - older_than
+    return list(
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=cutoff
+        ).values_list("pk", flat=True)
+    )
+
+
+# --- One attempt --------------------------------------------------------------------------------
+
+
+def retry_delay(attempt_count: int) -> int:
+    """Seconds to wait after attempt number ``attempt_count``: 30 s, 2 min, 8 min, 32 min, then
+    an hour."""
+    base = settings.WEBHOOK_RETRY_BASE_SECONDS
+    return min(base * 4 ** (attempt_count - 1), 3600)
+
+
+@dataclass
+class _Outcome:
+    status_code: int | None = None
+    error: str = ""
+    #: The request was refused before it was made (the guard); retrying cannot help.
+    refused: bool = False
+
+    @property
+    def delivered(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def _connect(addresses: list[IPAddress], port: int, timeout: float) -> socket.socket:
+    last_error = OSError("No address to connect to.")
+    for address in addresses:
+        try:
+            return socket.create_connection((str(address), port), timeout=timeout)
+        except OSError as exc:
+            last_error = exc
+    raise last_error
+
+
+class _VettedHTTPConnection(http.client.HTTPConnection):
+    """Plain HTTP to the addresses already vetted, never to a fresh DNS answer."""
+
+    def __init__(self, host: str, port: int, *, addresses: list[IPAddress], timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self.vetted_addresses = addresses
+
+    def connect(self) -> None:
+        self.sock = _connect(self.vetted_addresses, self.port, self.timeout)
+
+
+class _VettedHTTPSConnection(http.client.HTTPSConnection):
+    """TLS to the addresses already vetted; the certificate is checked against the host name."""
+
+    def __init__(self, host: str, port: int, *, addresses: list[IPAddress], timeout: float):
+        self.tls_context = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self.tls_context)
+        self.vetted_addresses = addresses
+
+    def connect(self) -> None:
+        sock = _connect(self.vetted_addresses, self.port, self.timeout)
+        self.sock = self.tls_context.wrap_socket(sock, server_hostname=self.host)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> _Outcome:
+    """POST ``body`` to ``url`` once. http.client follows no redirects: a 3xx is an answer."""
+    try:
+        parts, host, port, addresses = vetted_target(url)
+    except ValidationError as exc:
+        return _Outcome(error=f"Refused: {' '.join(exc.messages)}", refused=True)
+    connection_class = (
+        _VettedHTTPSConnection if parts.scheme.lower() == "https" else _VettedHTTPConnection
+    )
+    connection = connection_class(
+        host, port, addresses=addresses, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
+    )
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(RESPONSE_READ_LIMIT)
+    except (OSError, http.client.HTTPException) as exc:
+        return _Outcome(error=f"{exc.__class__.__name__}: {exc}"[:1000])
+    finally:
+        connection.close()
+    if 300 <= response.status < 400:
+        location = response.getheader("Location", "")
+        return _Outcome(
+            status_code=response.status,
+            error=f"Redirect to {location[:500]!r} not followed.",
+        )
+    if not 200 <= response.status < 300:
+        return _Outcome(status_code=response.status, error=f"HTTP {response.status}")
+    return _Outcome(status_code=response.status)
+
+
+def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
+    """Make one attempt of a pending delivery and record it.
+
+    Returns the delivery, now ``delivered``, ``failed`` (refused by the guard, endpoint
+    inactive, or out of attempts) or still ``pending`` with ``next_attempt_at`` set; returns
+    ``None`` when there was nothing to do (unknown, no longer pending, or another worker claimed
+    this attempt first)."""
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
+        return None
+    # Claim the attempt: of two workers holding the same delivery, only one moves the count.
+    # Bookkeeping on an unaudited row, so a conditional update is the right tool.
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.PENDING, attempt_count=delivery.attempt_count
+    ).update(attempt_count=delivery.attempt_count + 1)
+    if not claimed:
+        return None
+    delivery.attempt_count += 1
+    endpoint = delivery.endpoint
+
+    started = time.monotonic()
+    if endpoint.is_active:
+        timestamp = int(time.time())
+        body = payload_body(delivery.payload)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: webhook_signature(
+                secret=endpoint.secret, timestamp=timestamp, body=body
+            ),
+            DELIVERY_HEADER: str(delivery.pk),
+        }
+        outcome = _post(endpoint.url, body, headers)
+    else:
+        outcome = _Outcome(error="The endpoint is inactive.", refused=True)
+    duration_ms = round((time.monotonic() - started) * 1000)
+
+    now = timezone.now()
+    with transaction.atomic():
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            status_code=outcome.status_code,
+            duration_ms=duration_ms,
+            error=outcome.error,
+        )
+        if outcome.delivered:
+            delivery.status = DeliveryStatus.DELIVERED
+            delivery.delivered_at = now
+            delivery.next_attempt_at = None
+        elif outcome.refused or delivery.attempt_count >= settings.WEBHOOK_MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.next_attempt_at = None
+        else:
+            delivery.next_attempt_at = now + timedelta(seconds=retry_delay(delivery.attempt_count))
+        delivery.save(update_fields=["status", "delivered_at", "next_attempt_at"])
+    if delivery.status == DeliveryStatus.FAILED:
+        logger.warning(
+            "Webhook delivery %s to %s failed after %s attempts: %s",
+            delivery.pk,
+            endpoint.name,
+            delivery.attempt_count,
+            outcome.error,
+        )
+    return delivery
+
+
+# --- Endpoints ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def webhook_endpoint_save(
+    *,
+    endpoint: WebhookEndpoint | None = None,
+    name: str,
+    url: str,
+    secret: str = "",
+    alert_kinds: list[str] | None = None,
+    min_severity: str = RiskLevel.LOW,
+    is_active: bool = True,
+    actor: AbstractBaseUser | None = None,
+) -> WebhookEndpoint:
+    """Create (``endpoint`` None) or update a webhook endpoint.
+
+    The URL must pass the SSRF guard; ``alert_kinds`` must be known kinds (empty means all); a
+    blank secret on a new endpoint is replaced by a random one, and on an existing endpoint
+    keeps the current secret."""
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_webhook_url(url)
+    except ValidationError as exc:
+        errors["url"] = exc.messages
+    kinds = [] if alert_kinds is None else alert_kinds
+    if not isinstance(kinds, list) or not all(isinstance(kind, str) for kind in kinds):
+        errors["alert_kinds"] = ["Give a list of alert kinds."]
+    else:
+        unknown = sorted(set(kinds) - set(AlertKind.values))
+        if unknown:
+            errors["alert_kinds"] = [
+                f"Unknown alert kind(s): {', '.join(unknown)}. "
+                f"Choose from {', '.join(AlertKind.values)}."
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+    if endpoint is None:
+        endpoint = WebhookEndpoint()
+    endpoint.name = name.strip() if isinstance(name, str) else name
+    endpoint.url = url.strip()
+    if secret:
+        endpoint.secret = secret
+    elif not endpoint.secret:
+        endpoint.secret = secrets.token_hex(32)
+    endpoint.alert_kinds = sorted(set(kinds))
+    endpoint.min_severity = min_severity
+    endpoint.is_active = is_active
+    endpoint.full_clean()
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        endpoint._history_user = actor
+    endpoint.save()
+    return endpoint

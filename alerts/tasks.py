@@ -1,0 +1,30 @@
+"""Celery tasks of the alerts app: each takes ids, loads, and calls a service."""
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from alerts import webhooks
+from alerts.choices import DeliveryStatus
+
+
+@shared_task(bind=True, max_retries=settings.WEBHOOK_MAX_ATTEMPTS)
+def deliver_webhook(self, delivery_id: int) -> str:
+    """Make one attempt of a webhook delivery; while it stays pending, retry after the
+    backoff the service set (the service counts attempts and decides when to give up)."""
+    delivery = webhooks.delivery_attempt(delivery_id=delivery_id)
+    if delivery is None:
+        return "skipped"
+    if delivery.status == DeliveryStatus.PENDING:
+        raise self.retry(countdown=webhooks.retry_delay(delivery.attempt_count))
+    return delivery.status
+
+
+@shared_task
+def sweep_webhook_deliveries() -> int:
+    """Safety net: re-send deliveries whose next attempt is overdue (their task was lost)."""
+    older_than = timezone.timedelta(seconds=settings.WEBHOOK_SWEEP_AFTER_SECONDS)
+    due = webhooks.deliveries_due(older_than=older_than)
+    for delivery_id in due:
+        deliver_webhook.delay(delivery_id)
+    return len(due)
