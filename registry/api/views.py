@@ -4,6 +4,7 @@ Reads go through the selectors; every write goes through the services, and a ser
 validation error becomes a 400 naming the field.
 """
 
+from collections import Counter
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -52,13 +53,12 @@ def drf_errors(error: DjangoValidationError) -> dict[str, list[str]] | list[str]
 
 
 def _blockers(error: ProtectedError | RestrictedError) -> str:
-    counts: dict[str, int] = {}
-    for obj in (
+    """``"ownerships (2), watchlist (1)"``: what still refers to the row being deleted."""
+    blocking = (
         error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
-    ):
-        label = obj._meta.verbose_name_plural
-        counts[label] = counts.get(label, 0) + 1
-    return ", ".join(f"{count} {label}" for label, count in sorted(counts.items()))
+    )
+    counts = Counter(str(obj._meta.verbose_name_plural) for obj in blocking)
+    return ", ".join(f"{label} ({count})" for label, count in sorted(counts.items()))
 
 
 class ServiceViewSet(viewsets.GenericViewSet):
