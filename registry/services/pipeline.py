@@ -129,7 +129,7 @@ def recheck_process(*, recheck_id: int) -> RecheckRequest | None:
     """Recheck the vendors of a recheck request, once."""
     with transaction.atomic():
         request = (
-            RecheckRequest.objects.select_for_update()
+            RecheckRequest.objects.select_for_update(of=("self",))
             .filter(pk=recheck_id, processed_at__isnull=True)
             .select_related("event")
             .first()
