@@ -4,6 +4,9 @@ They check the shape of the input only; the views hand the validated data to the
 which apply the business rules and raise the errors a form or the admin would show.
 """
 
+from decimal import Decimal
+from typing import Any
+
 from rest_framework import serializers
 
 from registry.choices import RiskLevel
@@ -172,10 +175,19 @@ class RecheckAcceptedSerializer(serializers.Serializer):
     recheck_request = serializers.IntegerField(help_text="Id of the queued recheck request.")
 
 
+class HistoryValueField(serializers.JSONField):
+    """A field's value as the resource itself shows it (decimals as strings, dates ISO 8601)."""
+
+    def to_representation(self, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return str(value)
+        return super().to_representation(value)
+
+
 class HistoryChangeSerializer(serializers.Serializer):
     field = serializers.CharField()
-    old = serializers.JSONField(allow_null=True)
-    new = serializers.JSONField(allow_null=True)
+    old = HistoryValueField(allow_null=True)
+    new = HistoryValueField(allow_null=True)
 
 
 class HistoryRecordSerializer(serializers.Serializer):
