@@ -1,3 +1,40 @@
-from django.urls import path  # noqa: F401
+"""Web pages (namespace ``web``) and Django's sign-in pages under ``accounts/``."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+from registry.web.views import alerts, contracts, dashboard, entities, events, ownerships, vendors
+
+web_patterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("vendors/", vendors.vendor_list, name="vendor-list"),
+    path("vendors/export.csv", vendors.vendor_export, name="vendor-export"),
+    path("vendors/new/", vendors.vendor_new, name="vendor-new"),
+    path("vendors/<int:pk>/", vendors.vendor_detail, name="vendor-detail"),
+    path("vendors/<int:pk>/edit/", vendors.vendor_edit, name="vendor-edit"),
+    path("vendors/<int:pk>/recheck/", vendors.vendor_recheck, name="vendor-recheck"),
+    path("vendors/<int:vendor_pk>/contracts/new/", contracts.contract_new, name="contract-new"),
+    path("contracts/<int:pk>/", contracts.contract_detail, name="contract-detail"),
+    path("contracts/<int:pk>/edit/", contracts.contract_edit, name="contract-edit"),
+    path("entities/", entities.entity_list, name="entity-list"),
+    path("entities/new/", entities.entity_new, name="entity-new"),
+    path("entities/search/", entities.entity_picker, name="entity-picker"),
+    path("entities/<int:pk>/", entities.entity_detail, name="entity-detail"),
+    path("entities/<int:pk>/edit/", entities.entity_edit, name="entity-edit"),
+    path("ownerships/new/", ownerships.ownership_new, name="ownership-new"),
+    path("ownerships/<int:pk>/edit/", ownerships.ownership_edit, name="ownership-edit"),
+    path("events/", events.event_list, name="event-list"),
+    path("events/new/", events.event_new, name="event-new"),
+    path("events/<int:pk>/", events.event_detail, name="event-detail"),
+    path("events/<int:pk>/status/", events.event_status, name="event-status"),
+    path("alerts/", alerts.alert_inbox, name="alert-inbox"),
+    path("alerts/<int:pk>/", alerts.alert_detail, name="alert-detail"),
+    path("alerts/<int:pk>/acknowledge/", alerts.alert_acknowledge, name="alert-acknowledge"),
+    path("alerts/<int:pk>/resolve/", alerts.alert_resolve, name="alert-resolve"),
+    path("alerts/<int:pk>/dismiss/", alerts.alert_dismiss, name="alert-dismiss"),
+    path("alerts/<int:pk>/assign/", alerts.alert_assign, name="alert-assign"),
+]
+
+urlpatterns = [
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include((web_patterns, "web"))),
+]

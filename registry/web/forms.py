@@ -1,0 +1,296 @@
+"""Forms of the web pages. They check the input's shape; the services decide what is allowed,
+and their ``ValidationError`` comes back at the field it names (see :func:`service_errors_add`)."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from registry.choices import (
+    DataAccess,
+    EntityKind,
+    EventKind,
+    Interest,
+    VendorCategory,
+    VendorStatus,
+)
+from registry.models import Contract
+from registry.web.widgets import EntityChoiceField, picker_queries_bind
+
+PERCENT = {
+    "max_digits": 7,
+    "decimal_places": 4,
+    "min_value": Decimal("0"),
+    "max_value": Decimal("100"),
+}
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def service_errors_add(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` next to the fields it names; errors about fields
+    the form does not show go to the top of the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def _active_users():
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        full = obj.get_full_name()
+        return f"{full} ({obj.get_username()})" if full else obj.get_username()
+
+
+class PickerForm(forms.Form):
+    """A form whose entity pickers remember the search their user typed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        picker_queries_bind(self)
+
+
+class EntityForm(forms.Form):
+    name = forms.CharField(max_length=255)
+    kind = forms.ChoiceField(choices=EntityKind.choices, initial=EntityKind.COMPANY)
+    country = forms.CharField(
+        max_length=2,
+        required=False,
+        help_text="ISO 3166-1 alpha-2 code, e.g. US.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "size": 4}),
+    )
+    lei = forms.CharField(
+        label="LEI",
+        max_length=20,
+        required=False,
+        help_text="Legal Entity Identifier (ISO 17442), 20 characters.",
+    )
+    identifiers = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Other identifiers, one per line as SCHEME:ID (e.g. GB-COH:00445790).",
+    )
+
+    def clean_country(self) -> str:
+        return self.cleaned_data["country"].strip().upper()
+
+    def clean_lei(self) -> str:
+        return self.cleaned_data["lei"].strip().upper()
+
+    def clean_identifiers(self) -> list[tuple[str, str]]:
+        pairs = []
+        for number, line in enumerate(self.cleaned_data["identifiers"].splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            scheme, colon, value = line.partition(":")
+            if not (colon and scheme.strip() and value.strip()):
+                raise ValidationError(f"Line {number} (“{line}”) is not in the form SCHEME:ID.")
+            pairs.append((scheme.strip(), value.strip()))
+        return pairs
+
+    @staticmethod
+    def initial_for(entity) -> dict:
+        return {
+            "name": entity.name,
+            "kind": entity.kind,
+            "country": entity.country,
+            "lei": entity.lei,
+            "identifiers": "\n".join(f"{i.scheme}:{i.value}" for i in entity.identifiers.all()),
+        }
+
+
+class VendorForm(PickerForm):
+    entity = EntityChoiceField(help_text="The company we buy from.")
+    category = forms.ChoiceField(choices=[("", "—")] + VendorCategory.choices, required=False)
+    status = forms.ChoiceField(choices=VendorStatus.choices, initial=VendorStatus.ACTIVE)
+    tier = forms.TypedChoiceField(
+        choices=[(1, "1 — most critical"), (2, "2"), (3, "3"), (4, "4 — least critical")],
+        coerce=int,
+        initial=3,
+    )
+    data_access = forms.ChoiceField(
+        choices=DataAccess.choices,
+        initial=DataAccess.NONE,
+        help_text="The most sensitive data the vendor can access.",
+    )
+    business_owner = UserChoiceField(queryset=_active_users(), required=False)
+
+    FIELDS = ("category", "status", "tier", "data_access", "business_owner")
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["business_owner"].queryset = _active_users()
+        if editing:
+            del self.fields["entity"]
+
+
+class ContractForm(forms.Form):
+    reference = forms.CharField(max_length=64)
+    title = forms.CharField(max_length=255)
+    value = forms.DecimalField(max_digits=16, decimal_places=2, min_value=Decimal("0"))
+    currency = forms.CharField(
+        max_length=3, initial="USD", help_text="ISO 4217 code, e.g. USD.", widget=forms.TextInput()
+    )
+    start_date = forms.DateField(widget=DATE)
+    end_date = forms.DateField(required=False, widget=DATE)
+    data_classification = forms.ChoiceField(choices=DataAccess.choices, initial="internal")
+    change_of_control_clause = forms.BooleanField(
+        label="Change-of-control clause",
+        required=False,
+        help_text="The contract can be ended when the vendor changes hands.",
+    )
+    coc_termination_window_days = forms.IntegerField(
+        label="CoC termination window (days)",
+        required=False,
+        min_value=0,
+        max_value=3650,
+        help_text="Days after a change of control in which we may terminate.",
+    )
+    owner = UserChoiceField(
+        queryset=_active_users(),
+        required=False,
+        help_text="Who manages this contract; alerts on it are assigned to them.",
+    )
+
+    FIELDS = (
+        "reference",
+        "title",
+        "value",
+        "currency",
+        "start_date",
+        "end_date",
+        "data_classification",
+        "change_of_control_clause",
+        "coc_termination_window_days",
+        "owner",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _active_users()
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].strip().upper()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date cannot be before the start date.")
+        return data
+
+    @staticmethod
+    def initial_for(contract: Contract) -> dict:
+        return {name: getattr(contract, name) for name in ContractForm.FIELDS}
+
+
+class OwnershipForm(PickerForm):
+    owner = EntityChoiceField(help_text="Who holds the interest.")
+    owned = EntityChoiceField(label="Owned entity", help_text="The entity held.")
+    interest = forms.ChoiceField(choices=Interest.choices, initial=Interest.SHAREHOLDING)
+    share = forms.DecimalField(
+        label="Share (%)", required=False, help_text="Exact share in percent (0–100).", **PERCENT
+    )
+    share_min = forms.DecimalField(
+        label="Share from (%)", required=False, help_text="Lower bound of a range.", **PERCENT
+    )
+    share_max = forms.DecimalField(
+        label="Share to (%)", required=False, help_text="Upper bound of a range.", **PERCENT
+    )
+    start_date = forms.DateField(widget=DATE)
+    end_date = forms.DateField(
+        required=False, widget=DATE, help_text="The last day it held; empty if it still does."
+    )
+
+    FIELDS = ("share", "share_min", "share_max", "start_date", "end_date")
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:
+            for name in ("owner", "owned", "interest"):
+                del self.fields[name]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date cannot be before the start date.")
+        owner, owned = data.get("owner"), data.get("owned")
+        if owner and owned and owner.pk == owned.pk:
+            self.add_error("owned", "An entity cannot own itself.")
+        return data
+
+
+class OwnershipEventForm(PickerForm):
+    kind = forms.ChoiceField(choices=EventKind.choices, initial=EventKind.ACQUISITION)
+    subject = EntityChoiceField(
+        help_text="The entity the event is about (e.g. the company acquired)."
+    )
+    counterparty = EntityChoiceField(
+        required=False, help_text="The other party (e.g. the acquirer)."
+    )
+    person = EntityChoiceField(
+        kind=EntityKind.PERSON,
+        required=False,
+        help_text="The person who moves or is appointed.",
+    )
+    share = forms.DecimalField(
+        label="Share (%)",
+        required=False,
+        help_text="Share in percent (0–100) the counterparty holds after the event.",
+        **PERCENT,
+    )
+    effective_date = forms.DateField(widget=DATE)
+    announced_date = forms.DateField(required=False, widget=DATE)
+    source_url = forms.URLField(label="Source URL", required=False, max_length=500)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    FIELDS = (
+        "kind",
+        "subject",
+        "counterparty",
+        "person",
+        "share",
+        "effective_date",
+        "announced_date",
+        "source_url",
+        "note",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        subject, counterparty = data.get("subject"), data.get("counterparty")
+        if subject and counterparty and subject.pk == counterparty.pk:
+            self.add_error("counterparty", "The counterparty cannot be the subject itself.")
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        kwargs = {name: data.get(name) for name in self.FIELDS}
+        kwargs["source_url"] = kwargs["source_url"] or ""
+        kwargs["note"] = kwargs["note"] or ""
+        return kwargs
+
+
+class AlertNoteForm(forms.Form):
+    note = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What was done, or why it is not a concern.",
+    )
+
+
+class AlertAssignForm(forms.Form):
+    assignee = UserChoiceField(queryset=_active_users(), required=False, empty_label="Nobody")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _active_users()

@@ -1,0 +1,330 @@
+"""Draw a vendor's ownership graph as inline SVG, laid out in layers on the server.
+
+The vendor sits at the bottom, its owners above it, their owners above them. A layer with many
+entities wraps into several staggered rows so that 30 owners stay readable. Watchlisted entities
+are marked both by colour and by a text label, so the mark does not depend on colour vision.
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from registry.choices import WatchlistCategory
+from registry.web_selectors import GraphNode, OwnershipGraphView
+
+NODE_W = 224
+NODE_H = 56
+COL_W = NODE_W + 32
+ROW_GAP = 64
+LAYER_GAP = 96
+PADDING = 40
+MAX_PER_ROW = 6
+NAME_CHARS = 26
+
+#: (fill, stroke, text) per watchlist category; the text colours keep 4.5:1 on their fill.
+CATEGORY_COLOURS = {
+    WatchlistCategory.COMPETITOR: ("#fdecea", "#b42318", "#912018"),
+    WatchlistCategory.SANCTIONED: ("#f5e6ff", "#6b21a8", "#581c87"),
+    WatchlistCategory.STATE_OWNED: ("#fff4e5", "#b54708", "#7a2e0e"),
+    WatchlistCategory.OTHER: ("#eef2f6", "#344054", "#1d2939"),
+}
+VENDOR_COLOURS = ("#e8f0fe", "#1d4ed8", "#1e3a8a")
+PLAIN_COLOURS = ("#ffffff", "#667085", "#344054")
+
+
+def _svg(template: str, *args: object) -> SafeString:
+    """``format_html`` for SVG markup: numbers are written with one decimal, text escaped."""
+    return format_html(
+        template,
+        *(
+            f"{arg:.1f}" if isinstance(arg, int | float) and not isinstance(arg, bool) else arg
+            for arg in args
+        ),
+    )
+
+
+@dataclass
+class _Box:
+    x: float
+    y: float
+
+    @property
+    def centre(self) -> float:
+        return self.x + NODE_W / 2
+
+
+def _order_layers(graph: OwnershipGraphView) -> list[list[GraphNode]]:
+    """Nodes per layer, each layer ordered by the mean position of what its nodes own below
+    (the barycentre heuristic), which keeps edges from crossing where it can."""
+    depth = max(node.layer for node in graph.nodes.values())
+    layers: list[list[GraphNode]] = [[] for _ in range(depth + 1)]
+    for node in graph.nodes.values():
+        layers[node.layer].append(node)
+    owned_by: dict[int, list[int]] = {}
+    for edge in graph.edges:
+        owned_by.setdefault(edge.owner_id, []).append(edge.owned_id)
+    position: dict[int, float] = {}
+    for index, layer in enumerate(layers):
+        if index == 0:
+            layer.sort(key=lambda n: (not n.is_vendor, n.entity.name.lower()))
+        else:
+            layer.sort(
+                key=lambda n: (
+                    _mean([position[o] for o in owned_by.get(n.entity.pk, []) if o in position]),
+                    n.entity.name.lower(),
+                    n.entity.pk,
+                )
+            )
+        for rank, node in enumerate(layer):
+            position[node.entity.pk] = rank / max(len(layer) - 1, 1)
+    return layers
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.5
+
+
+def _layout(layers: list[list[GraphNode]]) -> tuple[dict[int, _Box], float, float]:
+    """Boxes for every node, and the canvas width and height."""
+    columns = min(MAX_PER_ROW, max(len(layer) for layer in layers))
+    width = columns * COL_W - (COL_W - NODE_W) + 2 * PADDING
+    rows_per_layer = [math.ceil(len(layer) / MAX_PER_ROW) for layer in layers]
+    total_rows = sum(rows_per_layer)
+    height = (
+        total_rows * NODE_H
+        + (total_rows - len(layers)) * ROW_GAP
+        + (len(layers) - 1) * LAYER_GAP
+        + 2 * PADDING
+    )
+    boxes: dict[int, _Box] = {}
+    y = PADDING
+    for layer, rows in zip(reversed(layers), reversed(rows_per_layer), strict=True):
+        for row in range(rows):
+            members = layer[row * MAX_PER_ROW : (row + 1) * MAX_PER_ROW]
+            row_width = len(members) * COL_W - (COL_W - NODE_W)
+            # Odd rows shift by half a column so edges from the row above pass between boxes.
+            stagger = COL_W / 2 if row % 2 and len(members) < columns else 0
+            x0 = (width - row_width) / 2 + stagger
+            for i, node in enumerate(members):
+                boxes[node.entity.pk] = _Box(x=x0 + i * COL_W, y=y)
+            y += NODE_H + (ROW_GAP if row < rows - 1 else LAYER_GAP)
+    return boxes, width, height
+
+
+def _bezier(p0, p1, p2, p3, t: float) -> tuple[float, float]:
+    u = 1 - t
+    return tuple(
+        u**3 * a + 3 * u**2 * t * b + 3 * u * t**2 * c + t**3 * d
+        for a, b, c, d in zip(p0, p1, p2, p3, strict=True)
+    )
+
+
+def _edge_svg(owner: _Box, owned: _Box, label: str, dashed: bool) -> tuple[str, str]:
+    """The path and its label for one edge, arrow at the owned end."""
+    if owner.y < owned.y:
+        start, end = (owner.centre, owner.y + NODE_H), (owned.centre, owned.y)
+    elif owner.y > owned.y:
+        start, end = (owner.centre, owner.y), (owned.centre, owned.y + NODE_H)
+    else:
+        left, right = sorted((owner, owned), key=lambda b: b.x)
+        start = (owner.x + NODE_W if owner is left else owner.x, owner.y + NODE_H / 2)
+        end = (owned.x if owned is right else owned.x + NODE_W, owned.y + NODE_H / 2)
+    mid_y = (start[1] + end[1]) / 2
+    c1, c2 = (start[0], mid_y), (end[0], mid_y)
+    if start[1] == end[1]:
+        c1 = c2 = ((start[0] + end[0]) / 2, start[1] - NODE_H)
+    path = _svg(
+        '<path d="M{},{} C{},{} {},{} {},{}" class="edge{}" marker-end="url(#arrow)"/>',
+        *start,
+        *c1,
+        *c2,
+        *end,
+        " edge-seat" if dashed else "",
+    )
+    lx, ly = _bezier(start, c1, c2, end, 0.22 if start[1] != end[1] else 0.5)
+    text_w = 7.2 * len(label) + 10
+    text = _svg(
+        '<g class="edge-label"><rect x="{}" y="{}" width="{}" height="18" rx="4"/>'
+        '<text x="{}" y="{}" text-anchor="middle">{}</text></g>',
+        lx - text_w / 2,
+        ly - 9,
+        text_w,
+        lx,
+        ly + 4,
+        label,
+    )
+    return path, text
+
+
+def _node_svg(node: GraphNode, box: _Box, href: str) -> str:
+    categories = [WatchlistCategory(c) for c in node.watchlist]
+    if categories:
+        fill, stroke, ink = CATEGORY_COLOURS[categories[0]]
+        tag = " · ".join(c.label.upper() for c in categories)
+    elif node.is_vendor:
+        fill, stroke, ink = VENDOR_COLOURS
+        tag = "OUR VENDOR"
+    else:
+        fill, stroke, ink = PLAIN_COLOURS
+        tag = node.entity.get_kind_display()
+    name = node.entity.name
+    shown = name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
+    radius = NODE_H / 2 if node.entity.is_person else 8
+    emphasis = " node-flagged" if categories else (" node-vendor" if node.is_vendor else "")
+    return _svg(
+        '<a href="{}" class="node{}" data-entity="{}">'
+        "<title>{}{}</title>"
+        '<rect x="{}" y="{}" width="{}" height="{}" rx="{}" fill="{}" stroke="{}"/>'
+        '<text x="{}" y="{}" text-anchor="middle" class="node-name" fill="{}">{}</text>'
+        '<text x="{}" y="{}" text-anchor="middle" class="node-tag" fill="{}">{}</text>'
+        "</a>",
+        href,
+        emphasis,
+        node.entity.pk,
+        name,
+        f" — on the watchlist ({tag.lower()})" if categories else "",
+        box.x,
+        box.y,
+        NODE_W,
+        NODE_H,
+        radius,
+        fill,
+        stroke,
+        box.centre,
+        box.y + 24,
+        ink,
+        shown,
+        box.centre,
+        box.y + 43,
+        ink,
+        tag,
+    )
+
+
+def ownership_graph_svg(
+    graph: OwnershipGraphView, *, title: str, entity_url: Callable[[int], str]
+) -> SafeString:
+    """The graph as an ``<svg>`` element; each entity links to ``entity_url(id)``."""
+    layers = _order_layers(graph)
+    boxes, width, height = _layout(layers)
+    paths, labels = [], []
+    for edge in graph.edges:
+        path, label = _edge_svg(
+            boxes[edge.owner_id], boxes[edge.owned_id], edge.label, edge.is_seat
+        )
+        paths.append(path)
+        labels.append(label)
+    nodes = [
+        _node_svg(node, boxes[node.entity.pk], entity_url(node.entity.pk))
+        for layer in layers
+        for node in layer
+    ]
+    flagged = sorted(n.entity.name for n in graph.nodes.values() if n.watchlist)
+    description = f"{len(graph.nodes) - 1} entities above the vendor, {len(graph.edges)} links." + (
+        f" On the watchlist: {', '.join(flagged)}." if flagged else ""
+    )
+    head = _svg(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="ownership-graph" role="img" '
+        'aria-labelledby="graph-title graph-desc" viewBox="0 0 {} {}" '
+        'width="{}" height="{}">'
+        '<title id="graph-title">{}</title><desc id="graph-desc">{}</desc>'
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
+        'class="arrow-head"/></marker></defs>',
+        width,
+        height,
+        width,
+        height,
+        title,
+        description,
+    )
+    # Every part was built by format_html, which escaped the names and labels.
+    return mark_safe(head + "".join(paths + nodes + labels) + "</svg>")
+
+
+#: Score bands of DESIGN.md rule 5, drawn behind the score timeline.
+BANDS = (
+    ("low", 0, 25, "#ecfdf3"),
+    ("medium", 25, 50, "#fffaeb"),
+    ("high", 50, 75, "#fff4ed"),
+    ("critical", 75, 100, "#fef3f2"),
+)
+
+
+def score_timeline_svg(assessments: list) -> SafeString:
+    """The score of each assessment (oldest first) as a step line over the level bands."""
+    width, height, left, right, top, bottom = 640, 170, 62, 12, 8, 26
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def y(score: float) -> float:
+        return top + plot_h * (1 - score / 100)
+
+    parts = [
+        _svg(
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" '
+            'aria-label="Risk score of the last {} assessments, from {} to {}">',
+            width,
+            height,
+            len(assessments),
+            assessments[0].score,
+            assessments[-1].score,
+        )
+    ]
+    for name, low, high, colour in BANDS:
+        parts.append(
+            _svg(
+                '<g class="band"><rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
+                '<text x="{}" y="{}" text-anchor="end">{}</text></g>',
+                left,
+                y(high),
+                plot_w,
+                y(low) - y(high),
+                colour,
+                left - 6,
+                (y(low) + y(high)) / 2 + 4,
+                name,
+            )
+        )
+    step = plot_w / max(len(assessments) - 1, 1)
+    points = []
+    for i, assessment in enumerate(assessments):
+        x = left + (i * step if len(assessments) > 1 else plot_w / 2)
+        if points:
+            points.append((x, points[-1][1]))
+        points.append((x, y(assessment.score)))
+    parts.append(
+        _svg(
+            '<polyline class="line" points="{}"/>',
+            " ".join(f"{px:.1f},{py:.1f}" for px, py in points),
+        )
+    )
+    for i, assessment in enumerate(assessments):
+        x = left + (i * step if len(assessments) > 1 else plot_w / 2)
+        parts.append(
+            _svg(
+                '<circle class="dot" cx="{}" cy="{}" r="3.5"><title>{}: {} ({})</title></circle>',
+                x,
+                y(assessment.score),
+                f"{assessment.assessed_at:%Y-%m-%d %H:%M}",
+                assessment.get_level_display(),
+                assessment.score,
+            )
+        )
+    for anchor, x, assessment in (
+        ("start", left, assessments[0]),
+        ("end", width - right, assessments[-1]),
+    ):
+        parts.append(
+            _svg(
+                '<text x="{}" y="{}" text-anchor="{}" font-size="11" fill="#475467">{}</text>',
+                x,
+                height - 6,
+                anchor,
+                f"{assessment.assessed_at:%Y-%m-%d}",
+            )
+        )
+    # Every part was built by format_html, which escaped what it was given.
+    return mark_safe("".join(parts) + "</svg>")

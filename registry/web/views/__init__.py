@@ -1,0 +1,1 @@
+"""The procurement web pages."""

@@ -1,0 +1,170 @@
+"""The alert inbox and the actions on an alert (acknowledge, resolve, dismiss, assign)."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, F, IntegerField, When
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from alerts import services as alert_services
+from alerts.choices import OPEN_STATUSES, AlertKind, AlertStatus
+from alerts.models import Alert
+from registry.choices import RiskLevel
+from registry.web.access import safe_next
+from registry.web.filters import AlertInboxFilterSet
+from registry.web.forms import AlertAssignForm, AlertNoteForm
+from registry.web.views.common import page_render, paginate, query_without
+
+URGENCY = Case(
+    *(When(severity=level, then=rank) for rank, level in enumerate(reversed(RiskLevel.values))),
+    output_field=IntegerField(),
+)
+
+
+def _inbox_queryset():
+    return (
+        Alert.objects.select_related("vendor__entity", "contract", "assignee", "event")
+        .annotate(urgency=URGENCY)
+        .order_by("urgency", F("due_date").asc(nulls_last=True), "-created_at", "-id")
+    )
+
+
+def _permissions(user) -> dict[str, bool]:
+    return {
+        "acknowledge": user.has_perm("alerts.acknowledge_alert"),
+        "resolve": user.has_perm("alerts.resolve_alert"),
+        "dismiss": user.has_perm("alerts.dismiss_alert"),
+        "assign": user.has_perm("alerts.assign_alert"),
+    }
+
+
+@login_required
+def alert_inbox(request: HttpRequest) -> HttpResponse:
+    """Open and acknowledged alerts by default, most urgent first; ``?mine=1`` for the
+    signed-in user's."""
+    params = request.GET.copy()
+    params.setdefault("status", AlertInboxFilterSet.ACTIVE)
+    mine = params.get("mine") == "1"
+    if mine:
+        params["assignee"] = str(request.user.pk)
+    filterset = AlertInboxFilterSet(params, queryset=_inbox_queryset())
+    alerts = filterset.qs if filterset.is_valid() else Alert.objects.none()
+    vendor = None
+    if filterset.is_valid():
+        vendor = filterset.form.cleaned_data.get("vendor")
+    context = {
+        "filterset": filterset,
+        "params": params,
+        "mine": mine,
+        "vendor": vendor,
+        "page": paginate(request, alerts, default_size=50),
+        "page_query": query_without(request, "page"),
+        "statuses": [(AlertInboxFilterSet.ACTIVE, "Open or acknowledged"), *AlertStatus.choices],
+        "severities": list(reversed(RiskLevel.choices)),
+        "kinds": AlertKind.choices,
+        "users": list(get_user_model().objects.filter(is_active=True).order_by("username")),
+        "can": _permissions(request.user),
+        "today": timezone.localdate(),
+        "here": request.get_full_path(),
+    }
+    return page_render(request, "web/alerts/inbox.html", context)
+
+
+@login_required
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = get_object_or_404(_inbox_queryset(), pk=pk)
+    context = {
+        "alert": alert,
+        "can": _permissions(request.user),
+        "note_form": AlertNoteForm(),
+        "assign_form": AlertAssignForm(initial={"assignee": alert.assignee_id}),
+        "today": timezone.localdate(),
+        "is_open": alert.status in OPEN_STATUSES,
+        "here": request.get_full_path(),
+    }
+    return page_render(request, "web/alerts/detail.html", context)
+
+
+def _alert_action(perm: str, act: Callable[[HttpRequest, Alert], str]) -> Callable:
+    """A POST-only view that runs ``act`` on the alert (refused with 403 without ``perm``) and
+    answers with the updated row for htmx, or a redirect back with a message."""
+
+    @login_required
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm(perm):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        alert = get_object_or_404(Alert, pk=pk)
+        back = safe_next(request, reverse("web:alert-detail", args=[alert.pk]))
+        try:
+            done = act(request, alert)
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+            if request.htmx:
+                return _row(request, alert.pk, problem=problem, status=409)
+            messages.error(request, problem)
+            return redirect(back)
+        if request.htmx:
+            return _row(request, alert.pk, done=done)
+        messages.success(request, done)
+        return redirect(back)
+
+    return view
+
+
+def _row(request: HttpRequest, pk: int, *, done: str = "", problem: str = "", status=200):
+    alert = _inbox_queryset().get(pk=pk)
+    context = {
+        "alert": alert,
+        "can": _permissions(request.user),
+        "today": timezone.localdate(),
+        "done": done,
+        "problem": problem,
+        "here": safe_next(request, reverse("web:alert-inbox")),
+    }
+    return page_render(request, "web/alerts/_row.html", context, status=status)
+
+
+def _note(request: HttpRequest) -> str:
+    form = AlertNoteForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError({"note": form.errors["note"]})
+    return form.cleaned_data["note"]
+
+
+def _acknowledge(request: HttpRequest, alert: Alert) -> str:
+    alert_services.alert_acknowledge(alert=alert, actor=request.user)
+    return f"Acknowledged: {alert.title}"
+
+
+def _resolve(request: HttpRequest, alert: Alert) -> str:
+    alert_services.alert_resolve(alert=alert, note=_note(request), actor=request.user)
+    return f"Resolved: {alert.title}"
+
+
+def _dismiss(request: HttpRequest, alert: Alert) -> str:
+    alert_services.alert_dismiss(alert=alert, note=_note(request), actor=request.user)
+    return f"Dismissed: {alert.title}"
+
+
+def _assign(request: HttpRequest, alert: Alert) -> str:
+    form = AlertAssignForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError({"assignee": form.errors["assignee"]})
+    assignee = form.cleaned_data["assignee"]
+    alert_services.alert_assign(alert=alert, assignee=assignee, actor=request.user)
+    who = assignee.get_username() if assignee else "nobody"
+    return f"Assigned to {who}: {alert.title}"
+
+
+alert_acknowledge = _alert_action("alerts.acknowledge_alert", _acknowledge)
+alert_resolve = _alert_action("alerts.resolve_alert", _resolve)
+alert_dismiss = _alert_action("alerts.dismiss_alert", _dismiss)
+alert_assign = _alert_action("alerts.assign_alert", _assign)

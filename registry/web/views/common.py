@@ -1,0 +1,61 @@
+"""Rendering shared by every page: the navigation's open-alert count and pagination."""
+
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from alerts.choices import AlertStatus
+from alerts.models import Alert
+from registry.web.access import FormTokenInvalid, form_token_issue, form_token_redeem
+from registry.web.forms import service_errors_add
+
+PAGE_SIZES = (25, 50, 100)
+EXPIRED_FORM = "This form has expired or was changed. Check it and save again."
+
+
+def page_render(
+    request: HttpRequest, template: str, context: dict | None = None, *, status: int = 200
+) -> HttpResponse:
+    """Render a full page; the navigation shows how many alerts are still open (one query)."""
+    context = dict(context or {})
+    context["nav_open_alerts"] = Alert.objects.filter(status=AlertStatus.OPEN).count()
+    return render(request, template, context, status=status)
+
+
+def paginate(request: HttpRequest, items, *, default_size: int = 25) -> Page:
+    """The asked-for page of ``items`` (``?page=``, ``?size=``); a bad number gives page one."""
+    try:
+        size = int(request.GET.get("size", default_size))
+    except ValueError:
+        size = default_size
+    if size not in PAGE_SIZES:
+        size = default_size
+    return Paginator(items, size).get_page(request.GET.get("page"))
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The current query string without ``names`` (to build sort and page links)."""
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def form_save_once(
+    request: HttpRequest, form, token: str, save: Callable[[], str]
+) -> tuple[HttpResponse | None, str]:
+    """Save a valid create form once per token: a redirect to what was saved (also for a
+    double submit), or ``None`` with the service's errors put on the form. Returns the token
+    the form is shown again with."""
+    try:
+        url, _ = form_token_redeem(request, token, save)
+        return redirect(url), token
+    except ValidationError as error:
+        service_errors_add(form, error)
+    except FormTokenInvalid:
+        form.add_error(None, EXPIRED_FORM)
+        token = form_token_issue(request)
+    return None, token

@@ -1,0 +1,138 @@
+"""Entities: list with search, page with owners and holdings, forms; the picker endpoint."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from registry.choices import EntityKind
+from registry.filtersets import EntityFilterSet
+from registry.models import Entity, Ownership, OwnershipEvent
+from registry.services import entity_create, entity_update
+from registry.web.access import form_token_issue, permission_required
+from registry.web.forms import EntityForm, service_errors_add
+from registry.web.views.common import form_save_once, page_render, paginate, query_without
+from registry.web_selectors import entity_search
+
+
+@login_required
+def entity_list(request: HttpRequest) -> HttpResponse:
+    queryset = Entity.objects.select_related("vendor").prefetch_related("watchlist_entries")
+    filterset = EntityFilterSet(request.GET, queryset=queryset)
+    entities = filterset.qs if filterset.is_valid() else queryset.none()
+    context = {
+        "filterset": filterset,
+        "page": paginate(request, entities.order_by("name", "id")),
+        "page_query": query_without(request, "page"),
+        "kinds": EntityKind.choices,
+    }
+    template = "web/entities/_results.html" if request.htmx else "web/entities/list.html"
+    return page_render(request, template, context)
+
+
+@login_required
+def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    entity = get_object_or_404(
+        Entity.objects.select_related("vendor").prefetch_related(
+            "identifiers", "watchlist_entries"
+        ),
+        pk=pk,
+    )
+    today = timezone.localdate()
+    edges = Ownership.objects.select_related("owner", "owned", "source_event")
+    context = {
+        "entity": entity,
+        "vendor": getattr(entity, "vendor", None),
+        "owners": list(edges.filter(owned=entity).order_by("-start_date", "owner__name")[:200]),
+        "holdings": list(edges.filter(owner=entity).order_by("-start_date", "owned__name")[:200]),
+        "events": list(
+            OwnershipEvent.objects.filter(
+                Q(subject=entity) | Q(counterparty=entity) | Q(person=entity)
+            )
+            .select_related("subject", "counterparty", "person")
+            .order_by("-effective_date", "-id")[:20]
+        ),
+        "today": today,
+    }
+    return page_render(request, "web/entities/detail.html", context)
+
+
+def _entity_form_page(request, form, *, title, submit, cancel, token=None) -> HttpResponse:
+    return page_render(
+        request,
+        "web/form.html",
+        {"form": form, "token": token, "title": title, "submit": submit, "cancel": cancel},
+    )
+
+
+@permission_required("registry.add_entity")
+def entity_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = EntityForm(request.POST)
+        token = request.POST.get("token", "")
+        if form.is_valid():
+            data = form.cleaned_data
+
+            def save() -> str:
+                entity = entity_create(actor=request.user, **data)
+                return reverse("web:entity-detail", args=[entity.pk])
+
+            response, token = form_save_once(request, form, token, save)
+            if response:
+                return response
+    else:
+        form = EntityForm(initial={"name": request.GET.get("name", "")[:255]})
+        token = form_token_issue(request)
+    return _entity_form_page(
+        request,
+        form,
+        title="New entity",
+        submit="Create entity",
+        cancel=reverse("web:entity-list"),
+        token=token,
+    )
+
+
+@permission_required("registry.change_entity")
+def entity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    entity = get_object_or_404(Entity.objects.prefetch_related("identifiers"), pk=pk)
+    if request.method == "POST":
+        form = EntityForm(request.POST)
+        if form.is_valid():
+            try:
+                entity_update(entity=entity, actor=request.user, **form.cleaned_data)
+                return redirect("web:entity-detail", pk=entity.pk)
+            except ValidationError as error:
+                service_errors_add(form, error)
+    else:
+        form = EntityForm(initial=EntityForm.initial_for(entity))
+    return _entity_form_page(
+        request,
+        form,
+        title=f"Edit {entity.name}",
+        submit="Save changes",
+        cancel=reverse("web:entity-detail", args=[entity.pk]),
+    )
+
+
+@login_required
+def entity_picker(request: HttpRequest) -> HttpResponse:
+    """``<option>``s of at most 20 entities matching ``?q=`` (or ``?<field>_q=``, as a picker
+    sends it), for the htmx entity pickers; ``?kind=`` narrows to one kind."""
+    field = request.GET.get("field", "")
+    query = request.GET.get("q") or (
+        request.GET.get(f"{field}_q", "") if field.isidentifier() else ""
+    )
+    kind = request.GET.get("kind") or None
+    if kind not in (None, *EntityKind.values):
+        kind = None
+    query = query.strip()[:100]
+    matches = entity_search(query=query, kind=kind)
+    return render(
+        request,
+        "web/widgets/entity_options.html",
+        {"matches": matches, "query": query},
+    )

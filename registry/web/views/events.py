@@ -1,0 +1,135 @@
+"""Log an ownership event in two steps — the form, then a preview of its impact to confirm —
+and follow its processing."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from registry.choices import EventKind, EventStatus, RiskLevel
+from registry.filtersets import OwnershipEventFilterSet
+from registry.models import OwnershipEvent
+from registry.services import ownership_event_log
+from registry.services.preview import ownership_event_preview
+from registry.web.access import form_token_issue, permission_required
+from registry.web.forms import OwnershipEventForm, service_errors_add
+from registry.web.views.common import form_save_once, page_render, paginate, query_without
+from registry.web.widgets import FIND_BUTTON
+
+PREVIEW, CONFIRM, EDIT = "preview", "confirm", "edit"
+RANK = {level: rank for rank, level in enumerate(RiskLevel.values)}
+WAITING = (EventStatus.PENDING, EventStatus.PROCESSING)
+
+
+@login_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    queryset = OwnershipEvent.objects.select_related(
+        "subject", "counterparty", "person", "logged_by"
+    )
+    filterset = OwnershipEventFilterSet(request.GET, queryset=queryset)
+    events = filterset.qs if filterset.is_valid() else queryset.none()
+    context = {
+        "filterset": filterset,
+        "page": paginate(request, events.order_by("-created_at", "-id")),
+        "page_query": query_without(request, "page"),
+        "statuses": EventStatus.choices,
+        "kinds": EventKind.choices,
+    }
+    return page_render(request, "web/events/list.html", context)
+
+
+def _form_page(request: HttpRequest, form: OwnershipEventForm) -> HttpResponse:
+    return page_render(request, "web/events/form.html", {"form": form})
+
+
+def _preview_page(
+    request: HttpRequest, form: OwnershipEventForm, impact: list[dict]
+) -> HttpResponse:
+    rows = [
+        {
+            **row,
+            "change": (RANK[row["projected_level"]] > RANK[row["current_level"]])
+            - (RANK[row["projected_level"]] < RANK[row["current_level"]]),
+        }
+        for row in impact
+    ]
+    context = {
+        "form": form,
+        "data": form.cleaned_data,
+        "kind_label": EventKind(form.cleaned_data["kind"]).label,
+        "impact": rows,
+        "rising": sum(1 for row in rows if row["change"] > 0),
+        "token": form_token_issue(request),
+        "hidden": [(name, form.data.get(name, "")) for name in OwnershipEventForm.FIELDS],
+    }
+    return page_render(request, "web/events/preview.html", context)
+
+
+@permission_required("registry.add_ownershipevent", "registry.preview_ownershipevent")
+def event_new(request: HttpRequest) -> HttpResponse:
+    """GET: the form. POST ``preview``: the impact of the event, to confirm. POST ``confirm``:
+    log it (once per preview) and go to its page. POST ``edit``: back to the form."""
+    if request.method != "POST":
+        initial = {
+            name: request.GET[name]
+            for name in ("subject", "counterparty", "person")
+            if request.GET.get(name, "").isdigit()
+        }
+        return _form_page(request, OwnershipEventForm(initial=initial))
+    action = request.POST.get("action", PREVIEW)
+    if FIND_BUTTON in request.POST or action == EDIT:
+        return _form_page(request, OwnershipEventForm(initial=request.POST.dict()))
+    form = OwnershipEventForm(request.POST)
+    if not form.is_valid():
+        return _form_page(request, form)
+    if action == CONFIRM:
+        data = form.service_kwargs()
+
+        def save() -> str:
+            event = ownership_event_log(actor=request.user, **data)
+            return reverse("web:event-detail", args=[event.pk])
+
+        response, _ = form_save_once(request, form, request.POST.get("token", ""), save)
+        return response or _form_page(request, form)
+    try:
+        impact = ownership_event_preview(actor=request.user, **form.service_kwargs())
+    except ValidationError as error:
+        service_errors_add(form, error)
+        return _form_page(request, form)
+    return _preview_page(request, form, impact)
+
+
+def _event_context(event: OwnershipEvent) -> dict:
+    done = event.status not in WAITING
+    return {
+        "event": event,
+        "waiting": not done,
+        "affected": list(event.affected_vendors.select_related("entity").order_by("entity__name"))
+        if done
+        else [],
+        "alerts": list(
+            event.alerts.select_related("vendor__entity", "contract").order_by("-created_at", "-id")
+        )
+        if done
+        else [],
+    }
+
+
+def _event(pk: int) -> OwnershipEvent:
+    return get_object_or_404(
+        OwnershipEvent.objects.select_related("subject", "counterparty", "person", "logged_by"),
+        pk=pk,
+    )
+
+
+@login_required
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return page_render(request, "web/events/detail.html", _event_context(_event(pk)))
+
+
+@login_required
+def event_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status panel alone, polled by htmx every second until the event is processed or
+    failed (the answer then carries no polling trigger, so polling stops)."""
+    return page_render(request, "web/events/_status.html", _event_context(_event(pk)))

@@ -1,0 +1,90 @@
+"""Forms for ownership edges: set one (history kept by ending the previous edge) or change it."""
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+
+from registry.models import Ownership
+from registry.services import ownership_set
+from registry.web.access import form_token_issue, permission_required
+from registry.web.forms import OwnershipForm, service_errors_add
+from registry.web.views.common import form_save_once, page_render
+from registry.web.widgets import FIND_BUTTON
+
+
+@permission_required("registry.add_ownership")
+def ownership_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and FIND_BUTTON in request.POST:
+        # A search in a picker without JavaScript: show the matches, judge nothing yet.
+        form = OwnershipForm(initial=request.POST.dict())
+        token = request.POST.get("token", "")
+    elif request.method == "POST":
+        form = OwnershipForm(request.POST)
+        token = request.POST.get("token", "")
+        if form.is_valid():
+            data = form.cleaned_data
+
+            def save() -> str:
+                edge = ownership_set(actor=request.user, **data)
+                return reverse("web:entity-detail", args=[edge.owned_id])
+
+            response, token = form_save_once(request, form, token, save)
+            if response:
+                return response
+    else:
+        initial = {
+            name: request.GET[name]
+            for name in ("owner", "owned")
+            if request.GET.get(name, "").isdigit()
+        }
+        form = OwnershipForm(initial=initial)
+        token = form_token_issue(request)
+    return page_render(
+        request,
+        "web/form.html",
+        {
+            "form": form,
+            "token": token,
+            "title": "New ownership or seat",
+            "intro": "Who holds what in whom, from when. A new value for an existing holder "
+            "ends the previous one the day before, so the history is kept.",
+            "submit": "Save ownership",
+            "cancel": reverse("web:entity-list"),
+        },
+    )
+
+
+@permission_required("registry.change_ownership")
+def ownership_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    edge = get_object_or_404(Ownership.objects.select_related("owner", "owned"), pk=pk)
+    if request.method == "POST":
+        form = OwnershipForm(request.POST, editing=True)
+        if form.is_valid():
+            try:
+                ownership_set(
+                    owner=edge.owner,
+                    owned=edge.owned,
+                    interest=edge.interest,
+                    actor=request.user,
+                    **form.cleaned_data,
+                )
+                return redirect("web:entity-detail", pk=edge.owned_id)
+            except ValidationError as error:
+                service_errors_add(form, error)
+    else:
+        form = OwnershipForm(
+            initial={name: getattr(edge, name) for name in OwnershipForm.FIELDS}, editing=True
+        )
+    return page_render(
+        request,
+        "web/form.html",
+        {
+            "form": form,
+            "title": f"{edge.owner.name} → {edge.owned.name} ({edge.get_interest_display()})",
+            "intro": "Saving starts the new values on the start date: an earlier edge of the "
+            "same holder is ended the day before, and one starting on or after it is replaced.",
+            "submit": "Save",
+            "cancel": reverse("web:entity-detail", args=[edge.owned_id]),
+        },
+    )

@@ -1,0 +1,309 @@
+"""Vendor list (search, filters, sorting, CSV), vendor page, and vendor forms."""
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, When
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from registry import selectors, web_selectors
+from registry.choices import (
+    DataAccess,
+    RiskLevel,
+    VendorCategory,
+    VendorStatus,
+    WatchlistCategory,
+)
+from registry.models import Entity, OwnershipEvent, Vendor
+from registry.services import vendor_create, vendor_update
+from registry.web.access import form_token_issue, permission_required
+from registry.web.filters import VendorListFilterSet
+from registry.web.forms import VendorForm, service_errors_add
+from registry.web.graph import ownership_graph_svg, score_timeline_svg
+from registry.web.views.common import form_save_once, page_render, paginate, query_without
+from registry.web.widgets import FIND_BUTTON
+
+RISK_RANK = Case(
+    *(When(risk_level=level, then=rank) for rank, level in enumerate(RiskLevel.values)),
+    output_field=IntegerField(),
+)
+#: ``?sort=`` keys of the vendor list; a leading ``-`` reverses.
+SORTS = {
+    "name": ("entity__name", "id"),
+    "risk": ("risk_rank", "risk_score", "entity__name"),
+    "score": ("risk_score", "entity__name"),
+    "tier": ("tier", "entity__name"),
+    "status": ("status", "entity__name"),
+    "category": ("category", "entity__name"),
+    "data_access": ("data_access", "entity__name"),
+    "assessed": ("risk_assessed_at", "entity__name"),
+}
+DEFAULT_SORT = "-risk"
+CSV_COLUMNS = (
+    "id",
+    "name",
+    "country",
+    "lei",
+    "category",
+    "status",
+    "tier",
+    "data_access",
+    "risk_level",
+    "risk_score",
+    "risk_assessed_at",
+    "business_owner",
+)
+
+
+def _sorted(queryset, sort: str):
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        key, sort = DEFAULT_SORT.lstrip("-"), DEFAULT_SORT
+    fields = SORTS[key]
+    if sort.startswith("-"):
+        fields = tuple(f"-{field}" for field in fields)
+    return queryset.annotate(risk_rank=RISK_RANK).order_by(*fields, "id"), sort
+
+
+def _filtered_vendors(request: HttpRequest):
+    queryset = Vendor.objects.select_related("entity", "business_owner")
+    filterset = VendorListFilterSet(request.GET, queryset=queryset)
+    vendors = filterset.qs if filterset.is_valid() else queryset.none()
+    vendors, sort = _sorted(vendors, request.GET.get("sort", DEFAULT_SORT))
+    return filterset, vendors, sort
+
+
+@login_required
+def vendor_list(request: HttpRequest) -> HttpResponse:
+    filterset, vendors, sort = _filtered_vendors(request)
+    page = paginate(request, vendors)
+    influenced_by = None
+    if filterset.is_valid():
+        influenced_by = filterset.form.cleaned_data.get("influenced_by")
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "sort": sort,
+        "sort_query": query_without(request, "sort", "page"),
+        "page_query": query_without(request, "page"),
+        "export_query": query_without(request, "page", "size"),
+        "influenced_by": influenced_by,
+        "choices": {
+            "risk_level": list(reversed(RiskLevel.choices)),
+            "status": VendorStatus.choices,
+            "category": VendorCategory.choices,
+            "data_access": DataAccess.choices,
+            "tier": [(str(t), str(t)) for t in range(1, 5)],
+        },
+        "columns": [
+            ("name", "Vendor"),
+            ("risk", "Risk"),
+            ("score", "Score"),
+            ("tier", "Tier"),
+            ("category", "Category"),
+            ("status", "Status"),
+            ("data_access", "Data access"),
+        ],
+    }
+    # A live search (htmx) replaces only the results, not the filters being typed in.
+    template = "web/vendors/_results.html" if request.htmx else "web/vendors/list.html"
+    return page_render(request, template, context)
+
+
+def _csv_rows(vendors) -> Iterator[list]:
+    yield list(CSV_COLUMNS)
+    for vendor in vendors.iterator(chunk_size=2000):
+        yield [
+            vendor.pk,
+            vendor.entity.name,
+            vendor.entity.country,
+            vendor.entity.lei,
+            vendor.category,
+            vendor.status,
+            vendor.tier,
+            vendor.data_access,
+            vendor.risk_level,
+            vendor.risk_score,
+            vendor.risk_assessed_at.isoformat() if vendor.risk_assessed_at else "",
+            vendor.business_owner.get_username() if vendor.business_owner else "",
+        ]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+def vendor_export(request: HttpRequest) -> HttpResponse:
+    """The filtered, sorted vendor list as CSV, streamed (any size)."""
+    filterset, vendors, _ = _filtered_vendors(request)
+    if not filterset.is_valid():
+        return HttpResponse(
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in _csv_rows(vendors)), content_type="text/csv"
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="vendors-{stamp}.csv"'
+    return response
+
+
+@login_required
+def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    vendor = get_object_or_404(
+        Vendor.objects.select_related("entity", "business_owner").prefetch_related(
+            "entity__identifiers", "entity__watchlist_entries"
+        ),
+        pk=pk,
+    )
+    assessment = selectors.vendor_latest_assessment(vendor=vendor)
+    factors = list(assessment.factors.all()) if assessment else []
+    path_ids = {entity_id for factor in factors for entity_id in factor.path}
+    names = Entity.objects.in_bulk(path_ids) if path_ids else {}
+    explained = [
+        {
+            "factor": factor,
+            "path": [names[i] for i in factor.path if i in names],
+        }
+        for factor in factors
+    ]
+    assessments = web_selectors.vendor_assessments(vendor=vendor)
+    graph = web_selectors.vendor_ownership_graph(vendor=vendor)
+    svg = ownership_graph_svg(
+        graph,
+        title=f"Ownership graph of {vendor.entity.name}",
+        entity_url=lambda pk: reverse("web:entity-detail", args=[pk]),
+    )
+    graph_rows = [
+        {
+            "owner": graph.nodes[edge.owner_id],
+            "owned": graph.nodes[edge.owned_id],
+            "label": edge.label,
+            "interest": edge.interest,
+        }
+        for edge in graph.edges
+    ]
+    context = {
+        "vendor": vendor,
+        "entity": vendor.entity,
+        "contracts": list(vendor.contracts.select_related("owner").order_by("-start_date", "id")),
+        "assessment": assessment,
+        "factors": explained,
+        "graph": graph,
+        "graph_svg": svg,
+        "graph_rows": graph_rows,
+        "graph_categories": [
+            (value, label)
+            for value, label in WatchlistCategory.choices
+            if any(value in node.watchlist for node in graph.nodes.values())
+        ],
+        "assessments": assessments,
+        "timeline_svg": score_timeline_svg(assessments) if assessments else "",
+        "alerts": web_selectors.vendor_alerts(vendor=vendor),
+        "audit": web_selectors.vendor_audit_history(vendor=vendor),
+        "events": list(
+            OwnershipEvent.objects.filter(affected_vendors=vendor)
+            .select_related("subject", "counterparty", "person")
+            .order_by("-created_at")[:10]
+        ),
+        "today": timezone.localdate(),
+    }
+    return page_render(request, "web/vendors/detail.html", context)
+
+
+@permission_required("registry.add_vendor")
+def vendor_new(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and FIND_BUTTON in request.POST:
+        # A search in a picker without JavaScript: show the matches, judge nothing yet.
+        form = VendorForm(initial=request.POST.dict())
+        token = request.POST.get("token", "")
+    elif request.method == "POST":
+        form = VendorForm(request.POST)
+        token = request.POST.get("token", "")
+        if form.is_valid():
+            data = form.cleaned_data
+
+            def save() -> str:
+                vendor = vendor_create(
+                    entity=data["entity"],
+                    actor=request.user,
+                    **{name: data[name] for name in VendorForm.FIELDS},
+                )
+                return reverse("web:vendor-detail", args=[vendor.pk])
+
+            response, token = form_save_once(request, form, token, save)
+            if response:
+                return response
+    else:
+        initial = {}
+        entity_id = request.GET.get("entity", "")
+        if entity_id.isdigit():
+            initial["entity"] = entity_id
+        form = VendorForm(initial=initial)
+        token = form_token_issue(request)
+    return page_render(
+        request,
+        "web/form.html",
+        {
+            "form": form,
+            "token": token,
+            "title": "New vendor",
+            "submit": "Create vendor",
+            "cancel": reverse("web:vendor-list"),
+        },
+    )
+
+
+@permission_required("registry.change_vendor")
+def vendor_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    vendor = get_object_or_404(Vendor.objects.select_related("entity"), pk=pk)
+    if request.method == "POST":
+        form = VendorForm(request.POST, editing=True)
+        if form.is_valid():
+            try:
+                vendor_update(
+                    vendor=vendor,
+                    actor=request.user,
+                    **{name: form.cleaned_data[name] for name in VendorForm.FIELDS},
+                )
+                return redirect("web:vendor-detail", pk=vendor.pk)
+            except ValidationError as error:
+                service_errors_add(form, error)
+    else:
+        form = VendorForm(
+            initial={name: getattr(vendor, name) for name in VendorForm.FIELDS}, editing=True
+        )
+    return page_render(
+        request,
+        "web/form.html",
+        {
+            "form": form,
+            "title": f"Edit vendor {vendor.entity.name}",
+            "submit": "Save changes",
+            "cancel": reverse("web:vendor-detail", args=[vendor.pk]),
+        },
+    )
+
+
+@permission_required("registry.recheck_vendor")
+def vendor_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for a fresh assessment (POST only); the page shows it once it is stored."""
+    from registry.services.risk import vendor_recheck_request
+
+    vendor = get_object_or_404(Vendor, pk=pk)
+    if request.method != "POST":
+        return redirect("web:vendor-detail", pk=vendor.pk)
+    vendor_recheck_request(vendor=vendor, actor=request.user)
+    messages.success(request, f"A recheck of {vendor.entity.name} was asked for.")
+    return redirect("web:vendor-detail", pk=vendor.pk)
