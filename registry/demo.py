@@ -89,6 +89,8 @@ class UserSpec:
     role: str
     first_name: str
     last_name: str
+    #: Staff can sign in to the Django admin, the risk analysts' working tool.
+    staff: bool = False
 
     @property
     def email(self) -> str:
@@ -196,7 +198,7 @@ def pct(text: str) -> Decimal:
 
 USERS = (
     UserSpec("buyer", "buyer-demo", PROCUREMENT, "Bea", "Moreno"),
-    UserSpec("analyst", "analyst-demo", RISK_ANALYST, "Arjun", "Castell"),
+    UserSpec("analyst", "analyst-demo", RISK_ANALYST, "Arjun", "Castell", staff=True),
     UserSpec("viewer", "viewer-demo", VIEWER, "Vic", "Lindahl"),
 )
 

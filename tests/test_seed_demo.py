@@ -183,9 +183,9 @@ def test_demo_data_fills_every_list_and_its_users_sign_in(seeded):
         ("viewer", "viewer-demo"),
     ]:
         user = authenticate(username=username, password=password)
-        signed_in[username] = list(user.groups.values_list("name", flat=True))
+        signed_in[username] = (list(user.groups.values_list("name", flat=True)), user.is_staff)
     assert signed_in == {
-        "buyer": ["Procurement"],
-        "analyst": ["Risk analyst"],
-        "viewer": ["Viewer"],
+        "buyer": (["Procurement"], False),
+        "analyst": (["Risk analyst"], True),
+        "viewer": (["Viewer"], False),
     }

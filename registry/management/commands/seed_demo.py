@@ -3,9 +3,10 @@
 Every row is looked up by its natural key first (username; entity LEI, else name and kind; the
 watchlist's entity and category; an edge's owner, owned, interest and start date; a vendor's
 entity; a contract's reference; an event's kind, subject, counterparty and effective date) and
-skipped if it is there, so a second run writes nothing. Each write is its own transaction, as in
-the app: the pipeline rechecks the vendors after each commit (in-process without ``REDIS_URL``),
-and a run that stops half-way is completed by running it again.
+skipped if it is there, so a second run writes nothing. Each part (users, entities, the
+watchlist, edges, vendors, contracts) is written in one transaction and each event in its own; the
+pipeline rechecks the vendors after each commit (in-process without ``REDIS_URL``), and a run that
+stops half-way is completed by running it again.
 """
 
 import logging
@@ -115,6 +116,7 @@ class DemoLoader:
                     email=spec.email,
                     first_name=spec.first_name,
                     last_name=spec.last_name,
+                    is_staff=spec.staff,
                 )
                 user.groups.add(group)
         self.users[spec.username] = user
