@@ -1,0 +1,377 @@
+"""Admin for alerts (handled in bulk through the lifecycle services) and outgoing webhooks."""
+
+import json
+import secrets
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+
+from alerts.choices import OPEN_STATUSES, AlertKind, DeliveryStatus
+from alerts.models import Alert, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from alerts.services import alert_acknowledge, alert_assign, alert_dismiss, alert_resolve
+from alerts.webhooks import delivery_resend, webhook_endpoint_save
+from registry.admin import (
+    EMPTY,
+    AuditedAdmin,
+    ReadOnlyInline,
+    ReadOnlyMixin,
+    RegistryAdmin,
+    ServiceForm,
+    ServiceFormMixin,
+    badge,
+)
+
+# --- Alerts -------------------------------------------------------------------------------------
+
+
+class AlertActionForm(ActionForm):
+    """The action bar, with the note that resolving or dismissing records."""
+
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Note",
+        widget=forms.TextInput(attrs={"placeholder": "Note for resolve / dismiss", "size": 40}),
+    )
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "due date"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("upcoming", "Due, not yet overdue")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        still_open = queryset.filter(status__in=OPEN_STATUSES)
+        if self.value() == "overdue":
+            return still_open.filter(due_date__lt=today)
+        if self.value() == "upcoming":
+            return still_open.filter(due_date__gte=today)
+        return queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = "assignee"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Assigned to me"), ("nobody", "Unassigned")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+class AlertForm(ServiceForm):
+    """An alert's one editable field is its assignee (``alert_assign``); its status changes
+    through the list's actions."""
+
+    class Meta:
+        model = Alert
+        fields = ("assignee",)
+
+    def save_through_service(self) -> Alert:
+        stored = self.stored()
+        if "assignee" not in self.changed_data:
+            return stored
+        return alert_assign(alert=stored, assignee=self.cleaned_data["assignee"], actor=self.actor)
+
+
+@admin.register(Alert)
+class AlertAdmin(ServiceFormMixin, AuditedAdmin):
+    """Alerts raised by rechecks. Select alerts and acknowledge, resolve or dismiss them in
+    bulk; each goes through its lifecycle service, and those it refuses are listed."""
+
+    form = AlertForm
+    action_form = AlertActionForm
+    list_display = (
+        "title",
+        "kind",
+        "severity_badge",
+        "status_badge",
+        "vendor",
+        "contract",
+        "due",
+        "assignee",
+        "created_at",
+    )
+    list_filter = ("status", "severity", "kind", OverdueFilter, AssigneeFilter)
+    list_select_related = ("vendor__entity", "contract", "assignee")
+    search_fields = ("title", "vendor__entity__name", "contract__reference")
+    autocomplete_fields = ("assignee",)
+    date_hierarchy = "created_at"
+    actions = ("acknowledge_selected", "resolve_selected", "dismiss_selected")
+    fieldsets = [
+        (None, {"fields": ("title", "kind", "severity_badge", "status_badge", "detail")}),
+        ("About", {"fields": ("vendor", "contract", "event", "due")}),
+        (
+            "Handling",
+            {
+                "fields": (
+                    "assignee",
+                    "handled_by",
+                    "handled_at",
+                    "resolution_note",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
+    ]
+    SHOWN_ONLY = (
+        "title",
+        "kind",
+        "severity_badge",
+        "status_badge",
+        "detail",
+        "vendor",
+        "contract",
+        "event",
+        "due",
+        "handled_by",
+        "handled_at",
+        "resolution_note",
+        "created_at",
+        "updated_at",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Alert]:
+        # The changelist applies list_select_related only to a queryset without any.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related, "event__subject", "handled_by")
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Alert | None = None):
+        if request.user.has_perm("alerts.assign_alert"):
+            return self.SHOWN_ONLY
+        return (*self.SHOWN_ONLY, "assignee")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Alerts are raised by rechecks only.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Alert | None = None) -> bool:
+        return False
+
+    @admin.display(description="severity", ordering="severity")
+    def severity_badge(self, alert: Alert) -> str:
+        return badge("level", alert.severity, alert.get_severity_display())
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, alert: Alert) -> str:
+        return badge("alert", alert.status, alert.get_status_display())
+
+    @admin.display(description="due", ordering="due_date")
+    def due(self, alert: Alert) -> str:
+        if alert.due_date is None:
+            return EMPTY
+        if alert.status in OPEN_STATUSES and alert.due_date < timezone.localdate():
+            return format_html('<span class="vr-overdue">{} (overdue)</span>', alert.due_date)
+        return str(alert.due_date)
+
+    def _transition(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Alert],
+        service: Callable[..., Alert],
+        done: str,
+        **arguments: object,
+    ) -> None:
+        changed, refused = 0, []
+        for alert in queryset:
+            try:
+                service(alert=alert, actor=request.user, **arguments)
+            except ValidationError as exc:
+                refused.append(f"“{alert}” ({' '.join(exc.messages)})")
+            else:
+                changed += 1
+        if changed:
+            self.message_user(request, f"{changed} alert(s) {done}.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"{len(refused)} alert(s) not {done}: {'; '.join(refused)}",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Acknowledge selected alerts", permissions=["acknowledge"])
+    def acknowledge_selected(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
+        self._transition(request, queryset, alert_acknowledge, "acknowledged")
+
+    @admin.action(description="Resolve selected alerts (with the note)", permissions=["resolve"])
+    def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
+        note = request.POST.get("note", "")
+        self._transition(request, queryset, alert_resolve, "resolved", note=note)
+
+    @admin.action(description="Dismiss selected alerts (with the note)", permissions=["dismiss"])
+    def dismiss_selected(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
+        note = request.POST.get("note", "")
+        self._transition(request, queryset, alert_dismiss, "dismissed", note=note)
+
+    def has_acknowledge_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("alerts.acknowledge_alert")
+
+    def has_resolve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("alerts.resolve_alert")
+
+    def has_dismiss_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("alerts.dismiss_alert")
+
+
+# --- Webhooks -----------------------------------------------------------------------------------
+
+
+class WebhookEndpointForm(ServiceForm):
+    """The secret is written, never read back: a new endpoint gets a random one to copy to the
+    receiver; on an existing endpoint the field is blank and left blank keeps the secret."""
+
+    alert_kinds = forms.MultipleChoiceField(
+        choices=AlertKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Leave all unticked to send every kind.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("name", "url", "secret", "alert_kinds", "min_severity", "is_active")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        secret = self.fields.get("secret")
+        if secret is None:
+            return
+        if self.instance.pk is None:
+            secret.initial = secrets.token_hex(32)
+            secret.help_text = (
+                "Copy it to the receiver now: once saved, only its last four characters are shown."
+            )
+        else:
+            secret.required = False
+            secret.widget = forms.PasswordInput(render_value=False)
+            secret.help_text = (
+                "Leave empty to keep the current secret; type a new one to rotate it."
+            )
+            self.initial["secret"] = ""
+
+    def clean_secret(self) -> str:
+        # Blank on an existing endpoint keeps its secret (the instance still holds it here).
+        return self.cleaned_data["secret"] or self.instance.secret
+
+    def save_through_service(self) -> WebhookEndpoint:
+        return webhook_endpoint_save(
+            endpoint=None if self.is_adding() else self.stored(),
+            actor=self.actor,
+            **self.values(),
+        )
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ServiceFormMixin, AuditedAdmin):
+    """Receivers of signed alert notifications, saved through ``webhook_endpoint_save`` (which
+    refuses private and loopback addresses)."""
+
+    form = WebhookEndpointForm
+    list_display = ("name", "url", "kinds", "min_severity", "is_active", "secret_hint")
+    list_filter = ("is_active", "min_severity")
+    search_fields = ("name", "url")
+    readonly_fields = ("secret_hint", "created_at")
+
+    def get_fieldsets(self, request: HttpRequest, obj: WebhookEndpoint | None = None):
+        fields = ("name", "url", "secret", "alert_kinds", "min_severity", "is_active")
+        if obj is None:
+            return [(None, {"fields": fields})]
+        return [(None, {"fields": fields}), ("Recorded", {"fields": self.readonly_fields})]
+
+    @admin.display(description="alert kinds")
+    def kinds(self, endpoint: WebhookEndpoint) -> str:
+        labels = dict(AlertKind.choices)
+        return ", ".join(labels.get(kind, kind) for kind in endpoint.alert_kinds) or "All"
+
+    @admin.display(description="secret")
+    def secret_hint(self, endpoint: WebhookEndpoint) -> str:
+        return f"••••{endpoint.secret[-4:]}" if endpoint.secret else EMPTY
+
+    def has_delete_permission(self, request: HttpRequest, obj: WebhookEndpoint | None = None):
+        # Deleting would take the delivery records with it; an endpoint is switched off instead.
+        return False
+
+
+class WebhookAttemptInline(ReadOnlyInline):
+    model = WebhookAttempt
+    fields = ("attempted_at", "status_code", "duration_ms", "error")
+    show_change_link = False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyMixin, RegistryAdmin):
+    """Each alert sent to each endpoint, with every attempt (status code, duration, error)."""
+
+    list_display = (
+        "alert",
+        "endpoint",
+        "status_badge",
+        "attempt_count",
+        "next_attempt_at",
+        "delivered_at",
+        "created_at",
+    )
+    list_filter = ("status", "endpoint")
+    list_select_related = ("alert", "endpoint")
+    search_fields = ("alert__title", "endpoint__name")
+    date_hierarchy = "created_at"
+    fields = (
+        "alert",
+        "endpoint",
+        "status_badge",
+        "attempt_count",
+        "next_attempt_at",
+        "delivered_at",
+        "created_at",
+        "payload_pretty",
+    )
+    inlines = (WebhookAttemptInline,)
+    actions = ("resend_selected",)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, delivery: WebhookDelivery) -> str:
+        return badge("delivery", delivery.status, delivery.get_status_display())
+
+    @admin.display(description="payload")
+    def payload_pretty(self, delivery: WebhookDelivery) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(delivery.payload, indent=2, sort_keys=True))
+
+    @admin.action(description="Re-send failed deliveries", permissions=["resend"])
+    def resend_selected(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        sent, refused = 0, []
+        for delivery in queryset:
+            if delivery.status != DeliveryStatus.FAILED:
+                refused.append(f"“{delivery}” ({delivery.get_status_display().lower()})")
+                continue
+            delivery_resend(delivery=delivery, actor=request.user)
+            sent += 1
+        if sent:
+            self.message_user(request, f"Re-sent {sent} delivery(ies).", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"Not re-sent, only failed deliveries are: {'; '.join(refused)}",
+                messages.WARNING,
+            )
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("alerts.change_webhookdelivery")
