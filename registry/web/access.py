@@ -55,6 +55,11 @@ def form_token_issue(request: HttpRequest) -> str:
     return token
 
 
+def form_token_known(request: HttpRequest, token: str) -> bool:
+    """Whether this session issued ``token`` (spent or not)."""
+    return bool(token) and token in request.session.get(TOKENS_SESSION_KEY, {})
+
+
 def _tokens_stored(request: HttpRequest) -> dict[str, str]:
     """The session's tokens as stored now, not as they were when this request started."""
     key = request.session.session_key

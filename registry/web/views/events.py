@@ -12,7 +12,7 @@ from registry.filtersets import OwnershipEventFilterSet
 from registry.models import OwnershipEvent
 from registry.services import ownership_event_log
 from registry.services.preview import ownership_event_preview
-from registry.web.access import form_token_issue, permission_required
+from registry.web.access import form_token_issue, form_token_known, permission_required
 from registry.web.forms import OwnershipEventForm, service_errors_add
 from registry.web.views.common import form_save_once, page_render, paginate, query_without
 from registry.web.widgets import FIND_BUTTON
@@ -44,7 +44,7 @@ def _form_page(request: HttpRequest, form: OwnershipEventForm) -> HttpResponse:
 
 
 def _preview_page(
-    request: HttpRequest, form: OwnershipEventForm, impact: list[dict]
+    request: HttpRequest, form: OwnershipEventForm, impact: list[dict], *, reconfirm: bool
 ) -> HttpResponse:
     rows = [
         {
@@ -61,6 +61,7 @@ def _preview_page(
         "impact": rows,
         "rising": sum(1 for row in rows if row["change"] > 0),
         "token": form_token_issue(request),
+        "reconfirm": reconfirm,
         "hidden": [(name, form.data.get(name, "")) for name in OwnershipEventForm.FIELDS],
     }
     return page_render(request, "web/events/preview.html", context)
@@ -83,21 +84,24 @@ def event_new(request: HttpRequest) -> HttpResponse:
     form = OwnershipEventForm(request.POST)
     if not form.is_valid():
         return _form_page(request, form)
-    if action == CONFIRM:
+    token = request.POST.get("token", "")
+    if action == CONFIRM and form_token_known(request, token):
         data = form.service_kwargs()
 
         def save() -> str:
             event = ownership_event_log(actor=request.user, **data)
             return reverse("web:event-detail", args=[event.pk])
 
-        response, _ = form_save_once(request, form, request.POST.get("token", ""), save)
+        response, _ = form_save_once(request, form, token, save)
         return response or _form_page(request, form)
+    # A preview, or a confirmation this session never previewed (expired or forged): show
+    # the impact, to be confirmed with a fresh token.
     try:
         impact = ownership_event_preview(actor=request.user, **form.service_kwargs())
     except ValidationError as error:
         service_errors_add(form, error)
         return _form_page(request, form)
-    return _preview_page(request, form, impact)
+    return _preview_page(request, form, impact, reconfirm=action == CONFIRM)
 
 
 def _event_context(event: OwnershipEvent) -> dict:
