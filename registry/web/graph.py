@@ -183,7 +183,7 @@ def _node_svg(node: GraphNode, box: _Box, href: str) -> str:
         "</a>",
         href,
         emphasis,
-        node.entity.pk,
+        str(node.entity.pk),
         name,
         f" — on the watchlist ({tag.lower()})" if categories else "",
         box.x,
@@ -268,9 +268,9 @@ def score_timeline_svg(assessments: list) -> SafeString:
             'aria-label="Risk score of the last {} assessments, from {} to {}">',
             width,
             height,
-            len(assessments),
-            assessments[0].score,
-            assessments[-1].score,
+            str(len(assessments)),
+            str(assessments[0].score),
+            str(assessments[-1].score),
         )
     ]
     for name, low, high, colour in BANDS:
@@ -310,7 +310,7 @@ def score_timeline_svg(assessments: list) -> SafeString:
                 y(assessment.score),
                 f"{assessment.assessed_at:%Y-%m-%d %H:%M}",
                 assessment.get_level_display(),
-                assessment.score,
+                str(assessment.score),
             )
         )
     for anchor, x, assessment in (
