@@ -8,6 +8,7 @@ Lists read with ``list_select_related``/prefetching, so a changelist makes the s
 queries whatever the number of rows; every foreign key to a large table is an autocomplete.
 """
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -25,6 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from alerts.models import Alert
@@ -90,11 +92,10 @@ def changelist_link(model: type[models.Model], label: str, **filters: object) ->
     """A link to ``model``'s changelist filtered by ``filters`` (admin lookup parameters)."""
     opts = model._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-    query = "&".join(f"{key}={value}" for key, value in filters.items())
-    return format_html('<a href="{}?{}">{}</a>', url, query, label)
+    return format_html('<a href="{}?{}">{}</a>', url, urlencode(filters), label)
 
 
-def percent(value: Any) -> str:
+def percent(value: Decimal | None) -> str:
     return EMPTY if value is None else f"{value.normalize():f}%"
 
 
@@ -825,19 +826,11 @@ class OwnershipEventForm(ServiceForm):
         return ownership_event_log(actor=self.actor, **self.values())
 
 
-class EventEdgeInline(ReadOnlyInline):
-    model = Ownership
+class EventEdgeInline(EdgeInline):
     fk_name = "source_event"
     verbose_name = "edge written by this event"
     verbose_name_plural = "edges written by this event"
     fields = ("owner", "owned", "interest", "share_display", "start_date", "end_date")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Ownership]:
-        return super().get_queryset(request).select_related("owner", "owned")
-
-    @admin.display(description="share")
-    def share_display(self, edge: Ownership) -> str:
-        return edge.share_display
 
 
 @admin.register(OwnershipEvent)
@@ -986,15 +979,15 @@ class RecheckRequestAdmin(ReadOnlyMixin, RegistryAdmin):
     NAMES_SHOWN = 50
 
     @admin.display(description="entities")
-    def entity_count(self, request_: RecheckRequest) -> int:
-        return len(request_.entity_ids)
+    def entity_count(self, recheck: RecheckRequest) -> int:
+        return len(recheck.entity_ids)
 
     @admin.display(description="entities")
-    def entity_names(self, request_: RecheckRequest) -> str:
-        ids = request_.entity_ids[: self.NAMES_SHOWN]
+    def entity_names(self, recheck: RecheckRequest) -> str:
+        ids = recheck.entity_ids[: self.NAMES_SHOWN]
         entities = Entity.objects.filter(pk__in=ids).order_by("name")
         links = format_html_join(", ", "{}", ((admin_link(e),) for e in entities))
-        more = len(request_.entity_ids) - len(ids)
+        more = len(recheck.entity_ids) - len(ids)
         return format_html("{} and {} more", links, more) if more > 0 else (links or EMPTY)
 
 
