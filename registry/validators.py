@@ -1,6 +1,7 @@
 """Field validators backed by the standards' own libraries (ISO 17442, ISO 3166-1, ISO 4217)."""
 
 import datetime
+from decimal import Decimal
 
 import pycountry
 from django.core.exceptions import ValidationError
@@ -15,13 +16,19 @@ LATEST_YEARS_AHEAD = 10
 def validate_lei(value: str) -> None:
     """Refuse an LEI whose format or ISO 17442 (ISO 7064 mod 97-10) check digits are wrong."""
     try:
-        lei.validate(value)
+        canonical = lei.validate(value)
     except StdnumError as exc:
         raise ValidationError(
             "“%(value)s” is not a valid LEI: %(reason)s",
             code="invalid_lei",
             params={"value": value, "reason": str(exc).rstrip(".").lower()},
         ) from exc
+    if canonical != value:
+        raise ValidationError(
+            "Write the LEI as its 20 characters in upper case, without spaces: %(canonical)s.",
+            code="lei_not_canonical",
+            params={"canonical": canonical},
+        )
 
 
 def validate_country(value: str) -> None:
@@ -40,6 +47,16 @@ def validate_currency(value: str) -> None:
         raise ValidationError(
             "“%(value)s” is not an ISO 4217 currency code (e.g. USD, EUR, GBP).",
             code="invalid_currency",
+            params={"value": value},
+        )
+
+
+def validate_percent(value: Decimal) -> None:
+    """Refuse a share outside 0–100 percent."""
+    if not Decimal(0) <= value <= Decimal(100):
+        raise ValidationError(
+            "%(value)s%% is not a share: a share runs from 0 to 100 percent.",
+            code="invalid_percent",
             params={"value": value},
         )
 

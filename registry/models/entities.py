@@ -1,5 +1,6 @@
 """Entities (companies, funds, governments, people) and their identifiers."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -55,6 +56,16 @@ class Entity(models.Model):
     def is_person(self) -> bool:
         return self.kind == EntityKind.PERSON
 
+    def clean(self) -> None:
+        # The LEI constraint is conditional, so Django would report a clash as a non-field
+        # error; name the field and the entity that already holds it instead.
+        if self.lei:
+            holder = Entity.objects.filter(lei=self.lei).exclude(pk=self.pk).first()
+            if holder is not None:
+                raise ValidationError(
+                    {"lei": [f"LEI {self.lei} already identifies {holder.name}."]}
+                )
+
 
 class EntityIdentifier(models.Model):
     """An identifier of an entity in another scheme (``GB-COH:123``, DUNS …)."""
@@ -74,3 +85,13 @@ class EntityIdentifier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme}:{self.value}"
+
+    def clean(self) -> None:
+        clash = (
+            EntityIdentifier.objects.filter(scheme=self.scheme, value=self.value)
+            .exclude(pk=self.pk)
+            .select_related("entity")
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError({"value": [f"{self} already identifies {clash.entity.name}."]})

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from registry.choices import EntityKind, EventKind, EventStatus, RecheckReason
-from registry.validators import EARLIEST_DATE, validate_plausible_date
+from registry.validators import EARLIEST_DATE, validate_percent, validate_plausible_date
 
 
 class OwnershipEvent(models.Model):
@@ -34,6 +34,7 @@ class OwnershipEvent(models.Model):
         blank=True,
         related_name="events_as_person",
         limit_choices_to={"kind": EntityKind.PERSON},
+        error_messages={"invalid": "The person must be an entity of kind “person”."},
         help_text="The person who moves or is appointed.",
     )
     share = models.DecimalField(
@@ -41,6 +42,7 @@ class OwnershipEvent(models.Model):
         decimal_places=4,
         null=True,
         blank=True,
+        validators=[validate_percent],
         help_text="Share in percent (0–100) the counterparty holds after the event.",
     )
     effective_date = models.DateField(validators=[validate_plausible_date])
@@ -120,19 +122,30 @@ class OwnershipEvent(models.Model):
             errors["person"] = [
                 "A board appointment needs the person (or a counterparty) appointed."
             ]
-        entities = self._meta.get_field("person").related_model.objects
-        if self.person_id:
-            person = entities.filter(pk=self.person_id).values_list("kind", flat=True).first()
-            if person is not None and person != EntityKind.PERSON:
-                errors["person"] = ["The person must be an entity of kind “person”."]
-            if self.person_id in (self.subject_id, self.counterparty_id):
-                errors["person"] = ["The person cannot also be the subject or the counterparty."]
-        if (
-            self.subject_id
-            and self.kind in (EventKind.ACQUISITION, EventKind.STAKE_CHANGE, EventKind.DIVESTITURE)
-            and entities.filter(pk=self.subject_id, kind=EntityKind.PERSON).exists()
-        ):
-            errors["subject"] = ["A person cannot be acquired or hold shareholders."]
+        # That the person is a person is checked by the field itself (limit_choices_to).
+        if self.person_id and self.person_id in (self.subject_id, self.counterparty_id):
+            errors["person"] = ["The person cannot also be the subject or the counterparty."]
+        # The entity that receives the stake or the seat must be one that can be owned.
+        receiving = {
+            EventKind.ACQUISITION: ("subject", "A person cannot be acquired or hold shareholders."),
+            EventKind.STAKE_CHANGE: (
+                "subject",
+                "A person cannot be acquired or hold shareholders.",
+            ),
+            EventKind.DIVESTITURE: ("subject", "A person cannot be acquired or hold shareholders."),
+            EventKind.BOARD_APPOINTMENT: ("subject", "A person has no board to appoint anyone to."),
+            EventKind.EXECUTIVE_MOVE: (
+                "counterparty",
+                "A person has no officers: the counterparty of an executive move is the "
+                "organisation the person joins.",
+            ),
+        }
+        if self.kind in receiving:
+            field, message = receiving[self.kind]
+            entity_id = getattr(self, f"{field}_id")
+            entities = self._meta.get_field("person").related_model.objects
+            if entity_id and entities.filter(pk=entity_id, kind=EntityKind.PERSON).exists():
+                errors.setdefault(field, []).append(message)
         if errors:
             raise ValidationError(errors)
 

@@ -8,9 +8,15 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from registry.choices import EntityKind, Interest
-from registry.validators import validate_plausible_date
+from registry.validators import validate_percent, validate_plausible_date
 
-SHARE_FIELD = {"max_digits": 7, "decimal_places": 4, "null": True, "blank": True}
+SHARE_FIELD = {
+    "max_digits": 7,
+    "decimal_places": 4,
+    "null": True,
+    "blank": True,
+    "validators": [validate_percent],
+}
 
 
 class OwnershipQuerySet(models.QuerySet):

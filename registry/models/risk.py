@@ -70,7 +70,10 @@ class RiskPolicy(models.Model):
     def clean(self) -> None:
         if None in (self.medium_share, self.high_share, self.critical_share):
             return
-        if not (0 < self.medium_share <= self.high_share <= self.critical_share <= 100):
+        if self.medium_share <= 0:
+            raise ValidationError({"medium_share": "The medium threshold must be above 0%."})
+        # Each threshold's own 0–100 bounds are its field's validators.
+        if not (self.medium_share <= self.high_share <= self.critical_share):
             raise ValidationError(
                 {"high_share": "Thresholds must satisfy 0 < medium ≤ high ≤ critical ≤ 100."}
             )

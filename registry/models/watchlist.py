@@ -1,5 +1,6 @@
 """Entities the company treats as a concern."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -32,3 +33,21 @@ class WatchlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} ({self.get_category_display()})"
+
+    def clean(self) -> None:
+        if not (self.entity_id and self.category):
+            return
+        taken = (
+            WatchlistEntry.objects.filter(entity_id=self.entity_id, category=self.category)
+            .exclude(pk=self.pk)
+            .exists()
+        )
+        if taken:
+            raise ValidationError(
+                {
+                    "entity": [
+                        f"{self.entity} is already on the watchlist as "
+                        f"{self.get_category_display().lower()}."
+                    ]
+                }
+            )

@@ -32,9 +32,17 @@ def _identifiers_set(
     current = {(i.scheme, i.value): i for i in entity.identifiers.all()}
     for key, identifier in current.items():
         if key not in wanted:
+            if actor is not None and getattr(actor, "is_authenticated", False):
+                identifier._history_user = actor
             identifier.delete()
-    for scheme, value in wanted - set(current):
-        validated_save(EntityIdentifier(entity=entity, scheme=scheme, value=value), actor=actor)
+    for scheme, value in sorted(wanted - set(current)):
+        try:
+            validated_save(EntityIdentifier(entity=entity, scheme=scheme, value=value), actor=actor)
+        except ValidationError as exc:
+            # Callers send identifiers as one list field: report the problem on it.
+            raise ValidationError(
+                {"identifiers": [f"{scheme}:{value}: {message}" for message in exc.messages]}
+            ) from exc
 
 
 @transaction.atomic

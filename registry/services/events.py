@@ -40,22 +40,34 @@ def _dilute_other_holders(event: OwnershipEvent, actor: AbstractBaseUser | None)
     factor = room / others_total
     diluted = []
     for edge in others:
-        new_edge = ownership_set(
-            owner=edge.owner,
-            owned=event.subject,
-            share=_scaled(edge.share, factor),
-            share_min=_scaled(edge.share_min, factor),
-            share_max=_scaled(edge.share_max, factor),
-            start_date=event.effective_date,
-            source_event=event,
-            actor=actor,
-        )
+        if factor == 0:
+            # The new stake is the whole entity: the other holders are bought out.
+            ownership_end(
+                ownership=edge,
+                end_date=event.effective_date - ONE_DAY,
+                source_event=event,
+                actor=actor,
+            )
+            to = "0%"
+        else:
+            # The diluted stake keeps the end date the holder's stake already had.
+            to = ownership_set(
+                owner=edge.owner,
+                owned=event.subject,
+                share=_scaled(edge.share, factor),
+                share_min=_scaled(edge.share_min, factor),
+                share_max=_scaled(edge.share_max, factor),
+                start_date=event.effective_date,
+                end_date=edge.end_date,
+                source_event=event,
+                actor=actor,
+            ).share_display
         diluted.append(
             {
                 "owner": edge.owner_id,
                 "owner_name": edge.owner.name,
                 "from": edge.share_display,
-                "to": new_edge.share_display,
+                "to": to,
             }
         )
     return diluted
@@ -89,12 +101,24 @@ def _apply_divestiture(event: OwnershipEvent, actor: AbstractBaseUser | None) ->
                 ]
             }
         )
+    held_upper = held.share if held.share is not None else held.share_max
+    if event.share and held_upper is not None and event.share >= held_upper:
+        raise ValidationError(
+            {
+                "share": [
+                    f"A divestiture lowers a stake: {event.counterparty.name} holds "
+                    f"{held.share_display} of {event.subject.name} on "
+                    f"{event.effective_date:%Y-%m-%d}, so the share after it must be lower."
+                ]
+            }
+        )
     if event.share:
         ownership_set(
             owner=event.counterparty,
             owned=event.subject,
             share=event.share,
             start_date=event.effective_date,
+            end_date=held.end_date,
             source_event=event,
             actor=actor,
         )

@@ -50,15 +50,24 @@ def shareholding_overflow(
 
 
 def _refuse_overflow(
-    owned: Entity, overflow: tuple[datetime.date, Decimal, list[Ownership]]
+    owned: Entity,
+    overflow: tuple[datetime.date, Decimal, list[Ownership]],
+    *,
+    field: str = "share",
 ) -> None:
-    day, total, holders = overflow
-    listing = ", ".join(
-        f"{edge.owner.name} {edge.share_display}" for edge in holders if edge.pk is not None
+    day, total, _ = overflow
+    # The holders as stored now, before the refused change: who the user must talk to.
+    holders = (
+        Ownership.objects.shareholdings()
+        .active_on(day)
+        .filter(owned=owned)
+        .select_related("owner")
+        .order_by("owner__name", "id")
     )
+    listing = ", ".join(f"{edge.owner.name} {edge.share_display}" for edge in holders)
     raise ValidationError(
         {
-            "share": [
+            field: [
                 f"This would bring the shareholdings in {owned.name} to "
                 f"{_format_share(total)} on {day:%Y-%m-%d}, above 100%. "
                 f"Current holders: {listing or 'none'}."
@@ -123,11 +132,12 @@ def ownership_set(
     )
     for old in superseded:
         old.end_date = start_date - ONE_DAY
-    overflow = shareholding_overflow(
-        owned=owned, replacing=replaced + superseded, adding=[*superseded, edge]
-    )
-    if overflow is not None:
-        _refuse_overflow(owned, overflow)
+    if interest == Interest.SHAREHOLDING:
+        overflow = shareholding_overflow(
+            owned=owned, replacing=replaced + superseded, adding=[*superseded, edge]
+        )
+        if overflow is not None:
+            _refuse_overflow(owned, overflow)
     for old in replaced:
         _history_delete(old, actor)
     for old in superseded:
@@ -142,6 +152,40 @@ def ownership_set(
     return edge
 
 
+def _refuse_extension(ownership: Ownership, end_date: datetime.date) -> None:
+    """Refuse to move ``ownership``'s end to ``end_date`` if that breaks the graph's rules."""
+    following = (
+        Ownership.objects.filter(
+            owner=ownership.owner_id,
+            owned=ownership.owned_id,
+            interest=ownership.interest,
+            start_date__gt=ownership.start_date,
+            start_date__lte=end_date,
+        )
+        .order_by("start_date")
+        .first()
+    )
+    if following is not None:
+        raise ValidationError(
+            {
+                "end_date": [
+                    f"{ownership.owner.name}'s {ownership.get_interest_display().lower()} in "
+                    f"{ownership.owned.name} changes on {following.start_date:%Y-%m-%d}; end "
+                    f"this edge on {following.start_date - ONE_DAY:%Y-%m-%d} at the latest."
+                ]
+            }
+        )
+    if ownership.interest != Interest.SHAREHOLDING:
+        return
+    extended = Ownership.objects.get(pk=ownership.pk)
+    extended.end_date = end_date
+    overflow = shareholding_overflow(
+        owned=ownership.owned, replacing=[ownership], adding=[extended]
+    )
+    if overflow is not None:
+        _refuse_overflow(ownership.owned, overflow, field="end_date")
+
+
 @transaction.atomic
 def ownership_end(
     *,
@@ -151,7 +195,12 @@ def ownership_end(
     actor: AbstractBaseUser | None = None,
 ) -> Ownership | None:
     """End an edge on ``end_date`` (its last valid day). An edge that would end before it
-    started never took effect and is removed; the audit history keeps it."""
+    started never took effect and is removed; the audit history keeps it. Moving an end date
+    later is refused if it would overlap the holder's next edge or take the owned entity's
+    shareholdings above 100%."""
+    Entity.objects.select_for_update().filter(pk=ownership.owned_id).first()
+    if ownership.end_date is not None and end_date > ownership.end_date:
+        _refuse_extension(ownership, end_date)
     if end_date < ownership.start_date:
         _history_delete(ownership, actor)
         result = None
