@@ -46,8 +46,33 @@ _ANALYST_WRITES = {
     "alerts.assign_alert",
 }
 
+# People who assign alerts or name a business owner pick users from a list.
+_PICK_USERS = {"auth.view_user"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     VIEWER: frozenset(_VIEW),
-    PROCUREMENT: frozenset(_VIEW | _PROCUREMENT_WRITES),
-    RISK_ANALYST: frozenset(_VIEW | _PROCUREMENT_WRITES | _ANALYST_WRITES),
+    PROCUREMENT: frozenset(_VIEW | _PROCUREMENT_WRITES | _PICK_USERS),
+    RISK_ANALYST: frozenset(_VIEW | _PROCUREMENT_WRITES | _ANALYST_WRITES | _PICK_USERS),
 }
+
+
+def sync_role_groups(apps) -> None:
+    """Make each role group hold exactly its permissions (used by data migrations)."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations ran; the groups need them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, dotted_names in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        permissions = []
+        for dotted in sorted(dotted_names):
+            app_label, codename = dotted.split(".")
+            permissions.append(
+                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)

@@ -855,3 +855,13 @@ def test_a_webhook_url_on_a_link_local_address_is_refused_at_the_url_field(clien
     assert response.status_code == 200
     assert "link-local" in _form_errors(response)["url"][0]
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_risk_analyst_can_pick_a_user_when_assigning(client, analyst, buyer):
+    login(client, analyst)
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "alerts", "model_name": "alert", "field_name": "assignee", "term": "buy"},
+    )
+    assert response.status_code == 200
+    assert [row["text"] for row in response.json()["results"]] == ["buyer"]
