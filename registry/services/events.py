@@ -209,6 +209,8 @@ def ownership_event_log(
         logged_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     event.full_clean()
+    # Serialise events on the same subject: the dilution reads the holders it then rewrites.
+    Entity.objects.select_for_update().filter(pk=subject.pk).first()
     event.save()
     event_apply(event, actor=actor)
     event.save(update_fields=["dilution"])

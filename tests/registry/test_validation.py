@@ -10,8 +10,8 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 
 from registry import services
-from registry.choices import EventKind, Interest
-from registry.models import Contract, Entity, Ownership, Vendor
+from registry.choices import EventKind
+from registry.models import Contract, Entity, Vendor
 from tests.factories import (
     ContractFactory,
     EntityFactory,
@@ -403,28 +403,3 @@ def test_event_missing_or_bad_field_is_refused_naming_it(acme, beta, person, val
     kwargs = {"subject": beta, "effective_date": DEAL}
     kwargs.update({key: parties.get(value, value) for key, value in values.items()})
     refused(_log(**kwargs), field)
-
-
-def test_event_dilution_never_creeps_above_100_percent(acme, beta):
-    """Three equal holders of 33.3333% diluted to make room for 50%: rounded down, never up."""
-    holders = [EntityFactory(name=f"Holder {n}") for n in range(3)]
-    for holder in holders:
-        OwnershipFactory(owner=holder, owned=beta, share=Decimal("33.3333"), start_date=START)
-    services.ownership_event_log(
-        kind="acquisition",
-        subject=beta,
-        counterparty=acme,
-        share=Decimal("50"),
-        effective_date=DEAL,
-    )
-    active = Ownership.objects.shareholdings().active_on(DEAL).filter(owned=beta)
-    shares = sorted(edge.share for edge in active)
-    assert shares == [Decimal("16.6666")] * 3 + [Decimal("50")]
-    assert sum(shares) <= 100
-
-
-def test_interests_other_than_shareholding_need_no_share(acme, person):
-    edge = services.ownership_set(
-        owner=person, owned=acme, interest=Interest.BOARD_MEMBER, start_date=START
-    )
-    assert (edge.share, edge.share_min, edge.share_max) == (None, None, None)
