@@ -1,17 +1,14 @@
 """Real-browser fixtures: Debian's Chromium driven by Playwright against the live server."""
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 
+from registry.roles import sync_role_groups
 from tests.conftest import require_service
-
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
-# plain synchronous calls, which Django would otherwise refuse inside a running loop.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -26,15 +23,27 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "browser"
 
 
-@pytest.fixture(scope="session")
-def chromium():
+@pytest.fixture
+def chromium(monkeypatch):
+    """A browser for one test. Playwright's sync API runs an event loop in this thread while
+    it is open; the test's own ORM calls are still plain synchronous calls, which Django would
+    refuse inside a running loop, hence the variable — set for this test only, so no other
+    test (nor a subprocess) inherits it, and the loop is closed before the database is reset."""
     require_service(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "Chromium")
     from playwright.sync_api import sync_playwright
 
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def role_groups(transactional_db):
+    """The role groups as the migration makes them: a test before this one may have emptied
+    the database (transactional tests flush it), migration data included."""
+    sync_role_groups(django_apps)
 
 
 @pytest.fixture

@@ -15,14 +15,14 @@ from tests.web.browser.conftest import new_page
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 PASSWORD = "browser-test-password"
 
 
 @pytest.fixture
-def procurement_user(django_user_model):
+def procurement_user(role_groups, django_user_model):
     user = django_user_model.objects.create_user(username="pat", password=PASSWORD)
     user.groups.add(Group.objects.get(name=PROCUREMENT))
     return user
