@@ -66,6 +66,17 @@ def _apply_in_memory(subgraph: Subgraph, event: OwnershipEvent) -> None:
                     ]
                 }
             )
+        held_upper = max(edge.share_max or 0.0 for edge in held)
+        if event.share and float(event.share) >= held_upper:
+            raise ValidationError(
+                {
+                    "share": [
+                        f"A divestiture lowers a stake: {event.counterparty.name} holds "
+                        f"{held_upper:g}% of {event.subject.name} on "
+                        f"{event.effective_date:%Y-%m-%d}, so the share after it must be lower."
+                    ]
+                }
+            )
         for edge in held:
             del subgraph.edges[edge.id]
         if event.share:

@@ -1,11 +1,13 @@
 """The event preview uses the engine on an in-memory copy of the change and writes nothing."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from alerts.models import Alert
+from registry import services
 from registry.models import Ownership, OwnershipEvent, RiskAssessment
 from registry.services.preview import ownership_event_preview
 from tests.pipeline.scenario import DEAL_DATE, build_reference_registry
@@ -87,3 +89,39 @@ def test_preview_refuses_bad_input_with_the_field_named(registry):
             effective_date=DEAL_DATE,
         )
     assert "holds no shares" in refused.value.message_dict["counterparty"][0]
+
+
+def test_preview_refuses_a_divestiture_that_would_not_lower_the_stake(registry):
+    with pytest.raises(ValidationError) as refused:
+        ownership_event_preview(
+            kind="divestiture",
+            subject=registry.remotasks,
+            counterparty=registry.scale,
+            share=Decimal(100),
+            effective_date=DEAL_DATE,
+        )
+    assert "must be lower" in refused.value.message_dict["share"][0]
+
+
+def test_divestiture_preview_lowers_the_holding(registry, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        log_reference_events_acquisition_only(registry)
+    preview = ownership_event_preview(
+        kind="divestiture",
+        subject=registry.scale,
+        counterparty=registry.meta,
+        share=Decimal(20),
+        effective_date=DEAL_DATE + datetime.timedelta(days=10),
+    )
+    # 20% is medium; Scale AI's restricted data does not escalate medium.
+    assert _levels(preview) == [("Remotasks", "high", "medium"), ("Scale AI", "critical", "medium")]
+
+
+def log_reference_events_acquisition_only(ref):
+    return services.ownership_event_log(
+        kind="acquisition",
+        subject=ref.scale,
+        counterparty=ref.meta,
+        share=Decimal(49),
+        effective_date=DEAL_DATE,
+    )
