@@ -31,11 +31,19 @@ class EntityIdentifierSerializer(serializers.Serializer):
 
 
 class EntitySerializer(serializers.ModelSerializer):
-    identifiers = EntityIdentifierSerializer(many=True, required=False)
+    identifiers = EntityIdentifierSerializer(
+        many=True, required=False, help_text="The whole set; on update it replaces the old one."
+    )
 
     class Meta:
         model = Entity
         fields = ["id", "name", "kind", "country", "lei", "identifiers"]
+
+    def validate_identifiers(self, value: list[dict]) -> list[dict]:
+        # A partial update validates nested items partially too; an identifier is still whole.
+        if any("scheme" not in item or "value" not in item for item in value):
+            raise serializers.ValidationError("Each identifier needs a scheme and an id.")
+        return value
 
 
 class WatchlistEntrySerializer(serializers.ModelSerializer):

@@ -16,6 +16,7 @@ class RootView(APIRootView):
 
 class Router(DefaultRouter):
     APIRootView = RootView
+    include_format_suffixes = False
 
 
 router = Router()

@@ -410,3 +410,15 @@ def test_form_encoded_body_is_read_too(buyer_client):
 
     assert response.status_code == 201
     assert response.json()["country"] == "DE"
+
+
+def test_partial_update_with_half_an_identifier_is_400(buyer_client, registry):
+    response = buyer_client.patch(
+        f"/api/v1/entities/{registry['scale'].pk}/",
+        {"identifiers": [{"id": "123"}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"identifiers": ["Each identifier needs a scheme and an id."]}
+    assert [str(i) for i in registry["scale"].identifiers.all()] == ["DUNS:081234567"]

@@ -400,6 +400,12 @@ def test_page_out_of_range_is_404_not_500(viewer_client, page):
 
 
 def test_unknown_id_is_404(viewer_client, registry):
-    for path in ("entities/999999/", "vendors/abc/", "alerts/99999999999999999999999/"):
+    for path in (
+        "entities/999999/",
+        "vendors/abc/",
+        "alerts/99999999999999999999999/",
+        "alerts/0.5/",
+        "vendors/1.json",
+    ):
         response = viewer_client.get(f"/api/v1/{path}")
         assert response.status_code == 404, path
