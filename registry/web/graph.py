@@ -15,14 +15,16 @@ from django.utils.safestring import SafeString, mark_safe
 from registry.choices import WatchlistCategory
 from registry.web_selectors import GraphNode, OwnershipGraphView
 
-NODE_W = 224
+NODE_W = 196
 NODE_H = 56
-COL_W = NODE_W + 32
+COL_W = NODE_W + 28
 ROW_GAP = 64
 LAYER_GAP = 96
 PADDING = 40
-MAX_PER_ROW = 6
-NAME_CHARS = 26
+MAX_PER_ROW = 5
+NAME_CHARS = 25
+#: How far an arc between two boxes of the same row rises above them.
+ARC_RISE = 46
 
 #: (fill, stroke, text) per watchlist category; the text colours keep 4.5:1 on their fill.
 CATEGORY_COLOURS = {
@@ -50,6 +52,9 @@ def _svg(template: str, *args: object) -> SafeString:
 class _Box:
     x: float
     y: float
+    #: For an entity in a layer wrapped into several rows: the height of the bus line that
+    #: runs under the whole layer; its edges reach it through the gaps between columns.
+    bus_y: float | None = None
 
     @property
     def centre(self) -> float:
@@ -102,15 +107,21 @@ def _layout(layers: list[list[GraphNode]]) -> tuple[dict[int, _Box], float, floa
     boxes: dict[int, _Box] = {}
     y = PADDING
     for layer, rows in zip(reversed(layers), reversed(rows_per_layer), strict=True):
+        grid_x0 = (width - (min(columns, len(layer)) * COL_W - (COL_W - NODE_W))) / 2
+        placed = []
         for row in range(rows):
             members = layer[row * MAX_PER_ROW : (row + 1) * MAX_PER_ROW]
-            row_width = len(members) * COL_W - (COL_W - NODE_W)
-            # Odd rows shift by half a column so edges from the row above pass between boxes.
-            stagger = COL_W / 2 if row % 2 and len(members) < columns else 0
-            x0 = (width - row_width) / 2 + stagger
+            # A short last row keeps to the columns above it, so the gaps between columns
+            # stay free for the edges coming down from the rows above.
+            x0 = grid_x0 + ((min(columns, len(layer)) - len(members)) // 2) * COL_W
             for i, node in enumerate(members):
-                boxes[node.entity.pk] = _Box(x=x0 + i * COL_W, y=y)
+                box = _Box(x=x0 + i * COL_W, y=y)
+                boxes[node.entity.pk] = box
+                placed.append(box)
             y += NODE_H + (ROW_GAP if row < rows - 1 else LAYER_GAP)
+        if rows > 1:
+            for box in placed:
+                box.bus_y = y - LAYER_GAP / 2
     return boxes, width, height
 
 
@@ -122,20 +133,56 @@ def _bezier(p0, p1, p2, p3, t: float) -> tuple[float, float]:
     )
 
 
+def _label_svg(x: float, y: float, label: str) -> str:
+    text_w = 7.2 * len(label) + 10
+    return _svg(
+        '<g class="edge-label"><rect x="{}" y="{}" width="{}" height="18" rx="4"/>'
+        '<text x="{}" y="{}" text-anchor="middle">{}</text></g>',
+        x - text_w / 2,
+        y - 9,
+        text_w,
+        x,
+        y + 4,
+        label,
+    )
+
+
+def _bus_edge_svg(owner: _Box, owned: _Box, label: str, dashed: bool) -> tuple[str, str]:
+    """An edge from a wrapped layer: down from the box, along the gap to its right, down to
+    the bus under the layer, across to above the owned entity, and down into it."""
+    bottom = owner.y + NODE_H
+    gap_x = owner.x + NODE_W + (COL_W - NODE_W) / 2
+    steps = f"V{owner.bus_y:.1f}"
+    if owner.bus_y - bottom > LAYER_GAP:
+        stub_y = bottom + ROW_GAP / 2
+        steps = f"V{stub_y:.1f} H{gap_x:.1f} V{owner.bus_y:.1f}"
+    path = _svg(
+        '<path d="M{},{} {} H{} V{}" class="edge edge-bus{}" marker-end="url(#arrow)"/>',
+        owner.centre,
+        bottom,
+        steps,
+        owned.centre,
+        owned.y,
+        " edge-seat" if dashed else "",
+    )
+    return path, _label_svg(owner.centre, bottom + 15, label)
+
+
 def _edge_svg(owner: _Box, owned: _Box, label: str, dashed: bool) -> tuple[str, str]:
     """The path and its label for one edge, arrow at the owned end."""
+    if owner.bus_y is not None and owner.y < owned.y:
+        return _bus_edge_svg(owner, owned, label, dashed)
     if owner.y < owned.y:
         start, end = (owner.centre, owner.y + NODE_H), (owned.centre, owned.y)
     elif owner.y > owned.y:
         start, end = (owner.centre, owner.y), (owned.centre, owned.y + NODE_H)
     else:
-        left, right = sorted((owner, owned), key=lambda b: b.x)
-        start = (owner.x + NODE_W if owner is left else owner.x, owner.y + NODE_H / 2)
-        end = (owned.x if owned is right else owned.x + NODE_W, owned.y + NODE_H / 2)
+        # Same row (a person's seat beside the company): an arc over the top of both boxes.
+        start, end = (owner.centre, owner.y), (owned.centre, owned.y)
     mid_y = (start[1] + end[1]) / 2
     c1, c2 = (start[0], mid_y), (end[0], mid_y)
     if start[1] == end[1]:
-        c1 = c2 = ((start[0] + end[0]) / 2, start[1] - NODE_H)
+        c1, c2 = (start[0], start[1] - ARC_RISE), (end[0], end[1] - ARC_RISE)
     path = _svg(
         '<path d="M{},{} C{},{} {},{} {},{}" class="edge{}" marker-end="url(#arrow)"/>',
         *start,
@@ -145,18 +192,15 @@ def _edge_svg(owner: _Box, owned: _Box, label: str, dashed: bool) -> tuple[str, 
         " edge-seat" if dashed else "",
     )
     lx, ly = _bezier(start, c1, c2, end, 0.22 if start[1] != end[1] else 0.5)
-    text_w = 7.2 * len(label) + 10
-    text = _svg(
-        '<g class="edge-label"><rect x="{}" y="{}" width="{}" height="18" rx="4"/>'
-        '<text x="{}" y="{}" text-anchor="middle">{}</text></g>',
-        lx - text_w / 2,
-        ly - 9,
-        text_w,
-        lx,
-        ly + 4,
-        label,
-    )
-    return path, text
+    return path, _label_svg(lx, ly, label)
+
+
+def _shortened(name: str) -> str:
+    """A long name cut in the middle, so names that differ only at the end stay apart."""
+    if len(name) <= NAME_CHARS:
+        return name
+    tail = NAME_CHARS // 3
+    return f"{name[: NAME_CHARS - tail - 1].rstrip()}…{name[-tail:].lstrip()}"
 
 
 def _node_svg(node: GraphNode, box: _Box, href: str) -> str:
@@ -171,7 +215,7 @@ def _node_svg(node: GraphNode, box: _Box, href: str) -> str:
         fill, stroke, ink = PLAIN_COLOURS
         tag = node.entity.get_kind_display()
     name = node.entity.name
-    shown = name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
+    shown = _shortened(name)
     radius = NODE_H / 2 if node.entity.is_person else 8
     emphasis = " node-flagged" if categories else (" node-vendor" if node.is_vendor else "")
     return _svg(
