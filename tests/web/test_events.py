@@ -7,6 +7,7 @@ import pytest
 
 from registry.choices import EventStatus
 from registry.models import OwnershipEvent
+from tests.factories import EntityFactory
 from tests.pipeline.scenario import DEAL_DATE
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +193,21 @@ def test_event_list_filters_by_status(viewer_client, reference_after):
     html = viewer_client.get("/events/?status=pending").content.decode()
     assert "<strong>0</strong> events" in html
     assert viewer_client.get("/events/?status=bogus").status_code == 200
+
+
+@pytest.mark.parametrize("count", [5, 40])
+def test_event_list_query_count_is_constant(viewer_client, django_assert_num_queries, count):
+    entities = EntityFactory.create_batch(2)
+    OwnershipEvent.objects.bulk_create(
+        OwnershipEvent(
+            kind="acquisition",
+            subject=entities[0],
+            counterparty=entities[1],
+            share=10,
+            effective_date=DEAL_DATE,
+        )
+        for _ in range(count)
+    )
+    with django_assert_num_queries(7):
+        response = viewer_client.get("/events/?size=50")
+    assert len(re.findall(r'<td><a href="/events/\d+/">', response.content.decode())) == count
