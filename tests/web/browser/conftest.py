@@ -65,8 +65,16 @@ def screenshots(request):
 
 
 def new_page(chromium, *, javascript: bool = True):
+    """A page, and the list of errors its console reports (scripts that fail, anything the
+    Content-Security-Policy refuses)."""
     context = chromium.new_context(
         viewport={"width": 1360, "height": 900}, java_script_enabled=javascript
     )
     context.set_default_timeout(15_000)
-    return context.new_page()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page, errors

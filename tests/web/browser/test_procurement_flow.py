@@ -51,7 +51,7 @@ def test_log_the_reference_acquisition_and_work_its_alerts(
     from playwright.sync_api import expect
 
     ref = build_reference_registry()
-    page = new_page(chromium)
+    page, console_errors = new_page(chromium)
 
     sign_in(page, live_server, "pat")
     page.get_by_role("link", name="Dashboard").click()
@@ -110,13 +110,14 @@ def test_log_the_reference_acquisition_and_work_its_alerts(
     expect(graph).to_contain_text("49%")
     screenshots(page, "remotasks-graph")
     assert len(screenshots.taken) == 7
+    assert console_errors == []
 
 
 def test_event_form_works_without_javascript(chromium, live_server, procurement_user, screenshots):
     from playwright.sync_api import expect
 
     build_reference_registry()
-    page = new_page(chromium, javascript=False)
+    page, _ = new_page(chromium, javascript=False)
     sign_in(page, live_server, "pat")
     page.goto(f"{live_server.url}/events/new/")
     page.get_by_label("Kind (required)", exact=True).select_option("acquisition")
