@@ -1,8 +1,10 @@
 """Fixtures of the web page tests: a signed-in client per role and the reference registry."""
 
 import pytest
+from django.apps import apps as django_apps
 from django.test import Client
 
+from registry.roles import sync_role_groups
 from tests.pipeline.scenario import Reference, build_reference_registry, log_reference_events
 
 
@@ -40,3 +42,10 @@ def reference_after(reference, django_capture_on_commit_callbacks) -> Reference:
     with django_capture_on_commit_callbacks(execute=True):
         log_reference_events(reference)
     return reference
+
+
+@pytest.fixture
+def role_groups(transactional_db):
+    """The role groups as the migration makes them: a test before this one may have emptied
+    the database (transactional tests flush it), migration data included."""
+    sync_role_groups(django_apps)

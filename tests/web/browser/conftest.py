@@ -4,10 +4,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings
 
-from registry.roles import sync_role_groups
 from tests.conftest import require_service
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,13 +35,6 @@ def chromium(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def role_groups(transactional_db):
-    """The role groups as the migration makes them: a test before this one may have emptied
-    the database (transactional tests flush it), migration data included."""
-    sync_role_groups(django_apps)
 
 
 @pytest.fixture
