@@ -1,6 +1,5 @@
 """The alerts resource of the REST API v1: read, and move an alert through its lifecycle."""
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -11,6 +10,7 @@ from alerts.api.serializers import AlertAssignSerializer, AlertNoteSerializer, A
 from alerts.filtersets import AlertFilterSet
 from alerts.models import Alert
 from alerts.selectors import alert_list
+from registry.api.schema import documented
 from registry.api.views import HistoryMixin, ServiceViewSet
 
 LIFECYCLE = {"filterset_class": None, "pagination_class": None}
@@ -36,13 +36,13 @@ class AlertViewSet(HistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     def _answer(self, alert: Alert) -> Response:
         return Response(AlertSerializer(alert, context=self.get_serializer_context()).data)
 
-    @extend_schema(request=None, responses=AlertSerializer, summary="Someone is on it.")
+    @documented(request=None, responses=AlertSerializer, summary="Someone is on it.")
     @action(detail=True, methods=["post"], **LIFECYCLE)
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         alert = services.alert_acknowledge(alert=self.get_object(), actor=request.user)
         return self._answer(alert)
 
-    @extend_schema(
+    @documented(
         request=AlertNoteSerializer, responses=AlertSerializer, summary="Done, with a note."
     )
     @action(detail=True, methods=["post"], **LIFECYCLE)
@@ -56,7 +56,7 @@ class AlertViewSet(HistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
             )
         )
 
-    @extend_schema(
+    @documented(
         request=AlertNoteSerializer, responses=AlertSerializer, summary="Not a real concern."
     )
     @action(detail=True, methods=["post"], **LIFECYCLE)
@@ -70,7 +70,7 @@ class AlertViewSet(HistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
             )
         )
 
-    @extend_schema(
+    @documented(
         request=AlertAssignSerializer, responses=AlertSerializer, summary="Give it to someone."
     )
     @action(detail=True, methods=["post"], **LIFECYCLE)

@@ -22,6 +22,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from registry import selectors, services
 from registry.api import serializers as api
+from registry.api.schema import ErrorDetailSerializer, RegistryAutoSchema, documented
 from registry.filtersets import (
     ContractFilterSet,
     EntityFilterSet,
@@ -66,6 +67,9 @@ class ServiceViewSet(viewsets.GenericViewSet):
     refused while other records still point at the row as 409."""
 
     pagination_class = PageNumberPagination
+    schema = RegistryAutoSchema()
+    # Any id segment reaches the view, so that a malformed id is a JSON 404 like an unknown one.
+    lookup_value_regex = "[^/]+"
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, DjangoValidationError):
@@ -84,7 +88,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
 class HistoryMixin:
     """``GET {id}/history/``: the record's audit trail, also after it was deleted."""
 
-    @extend_schema(
+    @documented(
         responses=api.HistoryRecordSerializer(many=True),
         summary="Audit trail of the record: who changed which fields, when (newest first).",
     )
@@ -182,16 +186,16 @@ OWNERSHIP_TERMS = ("share", "share_min", "share_max", "start_date")
 
 
 @extend_schema_view(
-    update=extend_schema(
+    update=documented(
         description="Change an edge's share or dates. A new share or start date writes a new "
         "edge (the earlier one ends the day before, or is replaced if it starts on or after "
         "that date), so the answer may carry a new id; changing only the end date ends the "
         "edge. Owner, owned and interest cannot change."
     ),
-    partial_update=extend_schema(
+    partial_update=documented(
         description="As the full update, for the fields given.",
     ),
-    destroy=extend_schema(
+    destroy=documented(
         description="Remove an edge entered by mistake; its audit history keeps it."
     ),
 )
@@ -272,7 +276,7 @@ class VendorViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
     def perform_destroy(self, instance: Vendor) -> None:
         recorded_delete(instance=instance, actor=self.request.user)
 
-    @extend_schema(
+    @documented(
         responses=api.VendorRiskSerializer,
         summary="The vendor's latest risk assessment with its explained factors.",
     )
@@ -289,7 +293,7 @@ class VendorViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
         }
         return Response(api.VendorRiskSerializer(data).data)
 
-    @extend_schema(
+    @documented(
         request=None,
         responses={202: api.RecheckAcceptedSerializer},
         summary="Ask for a fresh risk assessment; it is stored even if nothing changed.",
@@ -341,7 +345,7 @@ class OwnershipEventViewSet(ListReadCreateMixin, ServiceViewSet):
     def get_queryset(self):
         return selectors.ownership_event_list()
 
-    @extend_schema(
+    @documented(
         responses={201: api.OwnershipEventSerializer},
         description="Log an event. It is answered with its status: `pending`, or already "
         "`processing` or `processed` when the pipeline was quick.",
@@ -354,7 +358,7 @@ class OwnershipEventViewSet(ListReadCreateMixin, ServiceViewSet):
         # With in-process tasks the event may be processed by now: answer with what is stored.
         serializer.instance = selectors.ownership_event_list().get(pk=event.pk)
 
-    @extend_schema(
+    @documented(
         request=api.OwnershipEventSerializer,
         responses=api.OwnershipEventPreviewSerializer,
         summary="What logging this event would do to each affected vendor; writes nothing.",
@@ -375,7 +379,11 @@ class TokenSerializer(serializers.Serializer):
 
 @extend_schema(
     request=ObtainAuthToken.serializer_class,
-    responses={200: TokenSerializer, 400: OpenApiResponse(description="Wrong credentials.")},
+    responses={
+        200: TokenSerializer,
+        400: OpenApiResponse(description="Wrong credentials."),
+        429: OpenApiResponse(ErrorDetailSerializer, description="Too many tries; wait."),
+    },
     summary="Exchange a username and password for an API token (throttled).",
 )
 class TokenView(ObtainAuthToken):

@@ -405,7 +405,8 @@ def test_unknown_id_is_404(viewer_client, registry):
         "vendors/abc/",
         "alerts/99999999999999999999999/",
         "alerts/0.5/",
-        "vendors/1.json",
+        "vendors/1.json/",
     ):
         response = viewer_client.get(f"/api/v1/{path}")
         assert response.status_code == 404, path
+        assert response["Content-Type"] == "application/json", path
