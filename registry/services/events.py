@@ -20,11 +20,12 @@ def _scaled(value: Decimal | None, factor: Decimal) -> Decimal | None:
     return None if value is None else (value * factor).quantize(FOUR_PLACES, ROUND_DOWN)
 
 
-def _dilute_other_holders(event: OwnershipEvent, actor: AbstractBaseUser | None) -> list[dict]:
-    """Scale the other holders of the subject pro rata so the new stake fits in 100%."""
+def _dilute_on(day: datetime.date, event: OwnershipEvent, actor: AbstractBaseUser | None):
+    """Scale the holders other than the counterparty, as they stand on ``day``, pro rata so
+    the new stake fits in 100% from that day on."""
     others = list(
         Ownership.objects.shareholdings()
-        .active_on(event.effective_date)
+        .active_on(day)
         .filter(owned=event.subject)
         .exclude(owner=event.counterparty)
         .select_related("owner")
@@ -42,12 +43,7 @@ def _dilute_other_holders(event: OwnershipEvent, actor: AbstractBaseUser | None)
     for edge in others:
         if factor == 0:
             # The new stake is the whole entity: the other holders are bought out.
-            ownership_end(
-                ownership=edge,
-                end_date=event.effective_date - ONE_DAY,
-                source_event=event,
-                actor=actor,
-            )
+            ownership_end(ownership=edge, end_date=day - ONE_DAY, source_event=event, actor=actor)
             to = "0%"
         else:
             # The diluted stake keeps the end date the holder's stake already had.
@@ -57,7 +53,7 @@ def _dilute_other_holders(event: OwnershipEvent, actor: AbstractBaseUser | None)
                 share=_scaled(edge.share, factor),
                 share_min=_scaled(edge.share_min, factor),
                 share_max=_scaled(edge.share_max, factor),
-                start_date=event.effective_date,
+                start_date=day,
                 end_date=edge.end_date,
                 source_event=event,
                 actor=actor,
@@ -68,8 +64,24 @@ def _dilute_other_holders(event: OwnershipEvent, actor: AbstractBaseUser | None)
                 "owner_name": edge.owner.name,
                 "from": edge.share_display,
                 "to": to,
+                "on": day.isoformat(),
             }
         )
+    return diluted
+
+
+def _dilute_other_holders(event: OwnershipEvent, actor: AbstractBaseUser | None) -> list[dict]:
+    """Make room for the new stake on its effective date and on every later date on which
+    another holder's stake starts (a stake already agreed to start later is diluted too)."""
+    later_starts = (
+        Ownership.objects.shareholdings()
+        .filter(owned=event.subject, start_date__gt=event.effective_date)
+        .exclude(owner=event.counterparty)
+        .values_list("start_date", flat=True)
+    )
+    diluted: list[dict] = []
+    for day in sorted({event.effective_date, *later_starts}):
+        diluted += _dilute_on(day, event, actor)
     return diluted
 
 

@@ -18,6 +18,7 @@ ONE_DAY = datetime.timedelta(days=1)
 SINCE = D(2020, 1, 1)
 DEAL = D(2025, 6, 13)
 EVE = D(2025, 6, 12)
+ON = DEAL.isoformat()
 
 
 def _row_counts() -> dict[str, int]:
@@ -149,8 +150,8 @@ def test_new_stake_dilutes_other_holders_pro_rata(log, subject, alpha, bravo, bu
         ("Charlie Acquirer", Decimal("50"), DEAL, None, event),
     ]
     assert event.dilution == [
-        {"owner": alpha.pk, "owner_name": "Alpha Capital", "from": "60%", "to": "30%"},
-        {"owner": bravo.pk, "owner_name": "Bravo Partners", "from": "40%", "to": "20%"},
+        {"owner": alpha.pk, "owner_name": "Alpha Capital", "from": "60%", "to": "30%", "on": ON},
+        {"owner": bravo.pk, "owner_name": "Bravo Partners", "from": "40%", "to": "20%", "on": ON},
     ]
 
 
@@ -169,7 +170,7 @@ def test_raising_an_existing_stake_dilutes_only_the_other_holders(log, subject, 
         "Charlie Acquirer": Decimal("70"),
     }
     assert event.dilution == [
-        {"owner": alpha.pk, "owner_name": "Alpha Capital", "from": "60%", "to": "30%"}
+        {"owner": alpha.pk, "owner_name": "Alpha Capital", "from": "60%", "to": "30%", "on": ON}
     ]
 
 
@@ -536,24 +537,28 @@ def test_refused_event_writes_no_event_and_no_edge(
     }
 
 
-def test_event_refused_after_dilution_leaves_the_holders_untouched(subject, alpha, buyer_co):
-    """A later holder that still overflows after the dilution refuses the whole event."""
+def test_new_stake_dilutes_a_holder_whose_stake_starts_later_too(subject, alpha, buyer_co):
+    later = EntityFactory(name="Delta Later")
     OwnershipFactory(owner=alpha, owned=subject, share=Decimal("60"), start_date=SINCE)
-    OwnershipFactory(
-        owner=EntityFactory(name="Delta Later"),
-        owned=subject,
-        share=Decimal("40"),
-        start_date=D(2026, 1, 1),
+    OwnershipFactory(owner=later, owned=subject, share=Decimal("40"), start_date=D(2026, 1, 1))
+    event = services.ownership_event_log(
+        kind=EventKind.ACQUISITION,
+        subject=subject,
+        counterparty=buyer_co,
+        share=Decimal("30"),
+        effective_date=DEAL,
     )
-    before = _row_counts()
-    with pytest.raises(ValidationError) as refused:
-        services.ownership_event_log(
-            kind=EventKind.ACQUISITION,
-            subject=subject,
-            counterparty=buyer_co,
-            share=Decimal("70"),
-            effective_date=DEAL,
-        )
-    assert "on 2026-01-01" in refused.value.message_dict["share"][0]
-    assert _row_counts() == before
-    assert _shares_on(subject, DEAL) == {"Alpha Capital": Decimal("60")}
+    # 60 + 30 fits on the deal date; when Delta's 40% starts, 60 + 40 is scaled to the 70 left.
+    assert _shares_on(subject, DEAL) == {
+        "Alpha Capital": Decimal("60"),
+        "Charlie Acquirer": Decimal("30"),
+    }
+    assert _shares_on(subject, D(2026, 1, 1)) == {
+        "Alpha Capital": Decimal("42"),
+        "Delta Later": Decimal("28"),
+        "Charlie Acquirer": Decimal("30"),
+    }
+    assert [(d["owner_name"], d["to"], d["on"]) for d in event.dilution] == [
+        ("Alpha Capital", "42%", "2026-01-01"),
+        ("Delta Later", "28%", "2026-01-01"),
+    ]
