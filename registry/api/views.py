@@ -228,7 +228,10 @@ class OwnershipViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
         end_date = data.get("end_date", edge.end_date)
         if end_date is not None and end_date < terms["start_date"]:
             raise ValidationError({"end_date": ["The end date cannot be before the start date."]})
-        if end_date is not None and all(terms[f] == getattr(edge, f) for f in OWNERSHIP_TERMS):
+        same_terms = all(terms[f] == getattr(edge, f) for f in OWNERSHIP_TERMS)
+        if same_terms and end_date == edge.end_date:
+            return
+        if same_terms and end_date is not None:
             serializer.instance = services.ownership_end(
                 ownership=edge, end_date=end_date, actor=self.request.user
             )

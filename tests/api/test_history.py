@@ -130,3 +130,15 @@ def test_history_of_an_unknown_record_is_404(viewer_client, pk):
 
 def test_events_have_no_history_route(viewer_client, registry):
     assert viewer_client.get("/api/v1/ownership-events/1/history/").status_code == 404
+
+
+def test_unchanged_ownership_put_writes_nothing(buyer_client, registry):
+    stake = registry["stake"]
+    url = f"/api/v1/ownerships/{stake.pk}/"
+    body = buyer_client.get(url).json()
+
+    response = buyer_client.put(url, body, format="json")
+
+    assert response.status_code == 200
+    assert response.json() == body
+    assert len(buyer_client.get(f"{url}history/").json()) == 1
