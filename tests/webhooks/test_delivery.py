@@ -6,6 +6,7 @@ import json
 import socket
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -296,3 +297,27 @@ def test_payload_is_frozen_when_the_delivery_is_created(receiver, raise_coc_aler
 
     assert delivery.payload == json.loads(receiver.requests[0].body)
     assert delivery.payload["status"] == "open"
+
+
+def documented_recipe():
+    """The ``verify_signature`` function exactly as docs/api.md prints it."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    section = text.split("### Verifying a webhook", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(code, "docs/api.md", "exec"), namespace)
+    return namespace["verify_signature"]
+
+
+def test_documented_recipe_verifies_a_real_delivery(receiver, raise_coc_alert, monkeypatch):
+    verify_signature = documented_recipe()
+    endpoint_for(receiver)
+    raise_coc_alert()
+    request = receiver.requests[0]
+
+    assert verify_signature(SECRET, request.headers, request.body)
+    assert not verify_signature("wrong-secret", request.headers, request.body)
+    assert not verify_signature(SECRET, request.headers, request.body + b" ")
+    sent_at = int(request.headers["X-VendorRegistry-Timestamp"])
+    monkeypatch.setattr(time, "time", lambda: sent_at + 301)
+    assert not verify_signature(SECRET, request.headers, request.body)
