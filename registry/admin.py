@@ -863,6 +863,7 @@ class OwnershipEventAdmin(ServiceFormMixin, RegistryAdmin):
     PROCESSING_FIELDS = (
         "status_badge",
         "attempts",
+        "claimed_at",
         "last_error",
         "processed_at",
         "affected_vendor_links",
@@ -959,7 +960,11 @@ class RecheckRequestAdmin(ReadOnlyMixin, RegistryAdmin):
         "processed_at",
         "attempts",
     )
-    list_filter = ("reason", ("processed_at", admin.EmptyFieldListFilter))
+    list_filter = (
+        "reason",
+        ("processed_at", admin.EmptyFieldListFilter),
+        ("failed_at", admin.EmptyFieldListFilter),
+    )
     list_select_related = ("event__subject", "requested_by")
     search_fields = ("event__subject__name",)
     date_hierarchy = "created_at"
@@ -971,6 +976,7 @@ class RecheckRequestAdmin(ReadOnlyMixin, RegistryAdmin):
         "requested_by",
         "created_at",
         "processed_at",
+        "failed_at",
         "attempts",
         "last_error",
     )

@@ -61,6 +61,9 @@ class OwnershipEvent(models.Model):
         max_length=16, choices=EventStatus.choices, default=EventStatus.PENDING, editable=False
     )
     attempts = models.PositiveIntegerField(default=0, editable=False)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When a worker last took it up."
+    )
     last_error = models.TextField(blank=True, editable=False)
     processed_at = models.DateTimeField(null=True, blank=True, editable=False)
     affected_vendors = models.ManyToManyField(
@@ -165,6 +168,9 @@ class RecheckRequest(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when it failed after its retries."
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
 

@@ -78,7 +78,7 @@ def _claim_event(event_id: int) -> OwnershipEvent | None:
     # Pipeline bookkeeping (not business data): a conditional update claims the event.
     claimed = OwnershipEvent.objects.filter(
         pk=event_id, status__in=(EventStatus.PENDING, EventStatus.PROCESSING, EventStatus.FAILED)
-    ).update(status=EventStatus.PROCESSING)
+    ).update(status=EventStatus.PROCESSING, claimed_at=timezone.now())
     if not claimed:
         return None
     event = OwnershipEvent.objects.select_related("subject").get(pk=event_id)
@@ -187,7 +187,8 @@ def recheck_fail(*, recheck_id: int, error: str) -> None:
     if request is None:
         return
     request.last_error = error[:5000]
-    request.save(update_fields=["last_error"])
+    request.failed_at = timezone.now()
+    request.save(update_fields=["last_error", "failed_at"])
     title = f"Processing failed: {request}"
     _, created = alert_raise(
         dedup_key=f"pipeline_failure:recheck:{request.pk}",
@@ -214,18 +215,22 @@ def note_attempt_error(
 
 
 def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int]]:
-    """Events and recheck requests still waiting after ``older_than`` (stuck or lost)."""
-    cutoff = timezone.now() - older_than
+    """Events and recheck requests still waiting after ``older_than`` (their task was lost),
+    and events a worker took up but did not finish within the task time limit (it died)."""
+    now = timezone.now()
+    cutoff = now - older_than
+    abandoned = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
     events = list(
-        OwnershipEvent.objects.filter(status=EventStatus.PENDING, created_at__lt=cutoff)
+        OwnershipEvent.objects.filter(
+            Q(status=EventStatus.PENDING, created_at__lt=cutoff)
+            | Q(status=EventStatus.PROCESSING, claimed_at__lt=abandoned)
+        )
         .order_by("created_at")
         .values_list("pk", flat=True)
     )
     rechecks = list(
         RecheckRequest.objects.filter(
-            processed_at__isnull=True,
-            created_at__lt=cutoff,
-            attempts__lt=settings.PIPELINE_MAX_RETRIES + 1,
+            processed_at__isnull=True, failed_at__isnull=True, created_at__lt=cutoff
         )
         .order_by("created_at")
         .values_list("pk", flat=True)

@@ -18,7 +18,7 @@ from registry.choices import EventStatus
 from registry.models import OwnershipEvent, RecheckRequest, RiskAssessment
 from registry.services import pipeline
 from registry.services.risk import vendor_recheck, vendor_recheck_request
-from registry.tasks import _backoff, process_event, sweep_pending
+from registry.tasks import _backoff, process_event, process_recheck, sweep_pending
 from tests.conftest import require_service
 from tests.pipeline.scenario import DEAL_DATE, build_reference_registry, log_reference_events
 
@@ -270,3 +270,41 @@ def test_two_events_on_one_vendor_at_once_leave_the_fresh_assessment(
     fresh_factors = sorted((f.code, f.severity, f.path) for f in fresh.factors.all())
     assert (stored.level, stored.score, stored_factors) == (fresh.level, fresh.score, fresh_factors)
     assert stored.level == "critical"
+
+
+def test_event_abandoned_by_a_dead_worker_is_swept_after_the_time_limit(
+    registry, django_capture_on_commit_callbacks
+):
+    acquisition, move = _log_without_sending(registry, django_capture_on_commit_callbacks)
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    OwnershipEvent.objects.update(created_at=long_ago)
+    OwnershipEvent.objects.filter(pk=acquisition.pk).update(
+        status=EventStatus.PROCESSING, claimed_at=long_ago
+    )
+    # Taken up a moment ago: still being worked on, not swept.
+    OwnershipEvent.objects.filter(pk=move.pk).update(
+        status=EventStatus.PROCESSING, claimed_at=timezone.now()
+    )
+    assert sweep_pending.apply().get() == {"events": 1, "rechecks": 0}
+    acquisition.refresh_from_db()
+    assert acquisition.status == EventStatus.PROCESSED
+
+
+def test_recheck_that_failed_after_its_retries_is_not_swept_again(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        build_reference_registry()
+
+    def broken(*, recheck_id):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline, "recheck_process", broken)
+    request = RecheckRequest.objects.order_by("pk").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        process_recheck.apply(args=[request.pk])
+    request.refresh_from_db()
+    assert request.failed_at is not None
+    assert request.last_error == "RuntimeError: boom"
+    RecheckRequest.objects.update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    assert sweep_pending.apply().get()["rechecks"] == 4
