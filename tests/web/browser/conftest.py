@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from tests.conftest import require_service
 
@@ -35,6 +36,9 @@ def chromium(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # The test's ORM calls made while Playwright ran got connections of their own
+        # (Django keeps them per context); close them here, in that same context.
+        connections.close_all()
 
 
 @pytest.fixture
