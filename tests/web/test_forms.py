@@ -322,3 +322,22 @@ def test_person_cannot_be_owned(buyer_client):
         "/ownerships/new/", {**ownership_body(EntityFactory(), PersonFactory()), "token": token}
     )
     assert "A person cannot be owned." in field_errors(response, "owned")
+
+
+def test_pickers_search_without_javascript_on_vendor_and_ownership_forms(buyer_client):
+    wanted = EntityFactory(name="Zephyr Analytics")
+    EntityFactory(name="Unrelated Co")
+    token = token_for(buyer_client, "/vendors/new/")
+    html = buyer_client.post(
+        "/vendors/new/", {"entity_q": "zephyr", "_find": "entity", "token": token}
+    ).content.decode()
+    select = re.search(r'<select name="entity".*?</select>', html, re.S).group(0)
+    assert re.findall(r">([^<]+) — company", select) == ["Zephyr Analytics"]
+    assert f'value="{wanted.pk}" selected' in select
+    assert "errorlist" not in html and f'value="{token}"' in html
+    html = buyer_client.post(
+        "/ownerships/new/", {"owner_q": "zephyr", "_find": "owner", "start_date": "2024-01-01"}
+    ).content.decode()
+    assert f'<option value="{wanted.pk}" selected>Zephyr Analytics' in html
+    assert 'value="2024-01-01"' in html
+    assert Vendor.objects.count() == 0 and Ownership.objects.count() == 0
