@@ -35,7 +35,7 @@ test: install
 	$(BIN)/pytest
 
 bench: migrate
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -82,10 +82,14 @@ def _risk_increased_key(
 
 
 def _raise_risk_increased(
-    result: RecheckResult, event: OwnershipEvent | None, recheck: RecheckRequest | None
+    result: RecheckResult,
+    factors: Iterable[engine.Factor],
+    event: OwnershipEvent | None,
+    recheck: RecheckRequest | None,
 ) -> None:
     vendor, assessment = result.vendor, result.assessment
-    reasons = "\n".join(f"- {factor.summary}" for factor in assessment.factors.all())
+    # The factors just stored, in their stored order, without reading them back.
+    reasons = "\n".join(f"- {factor.summary}" for factor in factors)
     cause = f" after {event}" if event is not None else ""
     alert_raise(
         dedup_key=_risk_increased_key(vendor, assessment, event, recheck),
@@ -168,11 +172,19 @@ def _recheck_batch(
             now,
         )
         results.append(RecheckResult(vendor, assessment, previous))
-    # Risk fields are pipeline bookkeeping, excluded from the vendor's audit history.
-    Vendor.objects.bulk_update(vendors, ["risk_level", "risk_score", "risk_assessed_at"])
-    for result in results:
+    # Risk fields are pipeline bookkeeping, excluded from the vendor's audit history. One
+    # UPDATE per distinct (level, score): bulk_update's CASE per vendor took longer to build
+    # than the rest of the batch took to run.
+    outcomes: dict[tuple[str, int], list[int]] = {}
+    for vendor in vendors:
+        outcomes.setdefault((vendor.risk_level, vendor.risk_score), []).append(vendor.pk)
+    for (level, score), pks in outcomes.items():
+        Vendor.objects.filter(pk__in=pks).update(
+            risk_level=level, risk_score=score, risk_assessed_at=now
+        )
+    for result, (_, outcome) in zip(results, computed, strict=True):
         if result.rose:
-            _raise_risk_increased(result, event, recheck)
+            _raise_risk_increased(result, outcome.factors, event, recheck)
     return results
 
 
