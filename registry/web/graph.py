@@ -271,7 +271,7 @@ def ownership_graph_svg(
         f" On the watchlist: {', '.join(flagged)}." if flagged else ""
     )
     head = _svg(
-        '<svg xmlns="http://www.w3.org/2000/svg" class="ownership-graph" role="img" '
+        '<svg xmlns="http://www.w3.org/2000/svg" class="ownership-graph" role="group" '
         'aria-labelledby="graph-title graph-desc" viewBox="0 0 {} {}" '
         'width="{}" height="{}">'
         '<title id="graph-title">{}</title><desc id="graph-desc">{}</desc>'
