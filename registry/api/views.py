@@ -33,6 +33,8 @@ from registry.filtersets import (
 )
 from registry.models import Contract, Entity, Ownership, OwnershipEvent, Vendor, WatchlistEntry
 from registry.services.ownership import ONE_DAY
+from registry.services.preview import ownership_event_preview
+from registry.services.risk import vendor_recheck_request
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -42,7 +44,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 200
 
 
-def drf_errors(error: DjangoValidationError) -> dict[str, list[str]] | list[str]:
+def drf_errors(error: DjangoValidationError) -> dict[str, list[str]]:
     """A Django validation error in the API's shape: ``{"field": ["message", …]}``, with
     errors that belong to no field under ``non_field_errors``."""
     if not hasattr(error, "error_dict"):
@@ -303,8 +305,6 @@ class VendorViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
     )
     @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
     def recheck(self, request: Request, pk: str | None = None) -> Response:
-        from registry.services.risk import vendor_recheck_request
-
         vendor = self.get_object()
         recheck = vendor_recheck_request(vendor=vendor, actor=request.user)
         return Response(
@@ -368,8 +368,6 @@ class OwnershipEventViewSet(ListReadCreateMixin, ServiceViewSet):
     )
     @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def preview(self, request: Request) -> Response:
-        from registry.services.preview import ownership_event_preview
-
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         affected = ownership_event_preview(**serializer.validated_data, actor=request.user)

@@ -123,7 +123,7 @@ def test_history_of_a_deleted_record_is_still_readable(buyer_client, registry):
     ]
 
 
-@pytest.mark.parametrize("pk", ["999999", "abc"])
+@pytest.mark.parametrize("pk", ["999999", "abc", "-1", "1.5", "99999999999999999999999"])
 def test_history_of_an_unknown_record_is_404(viewer_client, pk):
     assert viewer_client.get(f"/api/v1/vendors/{pk}/history/").status_code == 404
 
