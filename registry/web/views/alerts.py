@@ -16,10 +16,14 @@ from alerts import services as alert_services
 from alerts.choices import OPEN_STATUSES, AlertKind, AlertStatus
 from alerts.models import Alert
 from registry.choices import RiskLevel
+from registry.models import Vendor
 from registry.web.access import safe_next
 from registry.web.filters import AlertInboxFilterSet
 from registry.web.forms import AlertAssignForm, AlertNoteForm
 from registry.web.views.common import page_render, paginate, query_without
+
+#: The vendor filter offers the vendors with alerts still open, up to this many.
+VENDOR_CHOICES = 500
 
 URGENCY = Case(
     *(When(severity=level, then=rank) for rank, level in enumerate(reversed(RiskLevel.values))),
@@ -69,6 +73,12 @@ def alert_inbox(request: HttpRequest) -> HttpResponse:
         "severities": list(reversed(RiskLevel.choices)),
         "kinds": AlertKind.choices,
         "users": list(get_user_model().objects.filter(is_active=True).order_by("username")),
+        "vendors_alerted": list(
+            Vendor.objects.filter(alerts__status__in=OPEN_STATUSES)
+            .select_related("entity")
+            .order_by("entity__name", "pk")
+            .distinct()[:VENDOR_CHOICES]
+        ),
         "can": _permissions(request.user),
         "today": timezone.localdate(),
         "here": request.get_full_path(),
