@@ -119,6 +119,7 @@ def history_records(*, model: type[models.Model], pk: int) -> list[dict[str, Any
                 "history_date": record.history_date,
                 "history_type": record.history_type,
                 "history_user": record.history_user.get_username() if record.history_user else None,
+                "request": record.history_change_reason or None,
                 "changes": changes,
             }
         )

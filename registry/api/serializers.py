@@ -209,4 +209,9 @@ class HistoryRecordSerializer(serializers.Serializer):
     history_user = serializers.CharField(
         allow_null=True, help_text="Username of who made the change."
     )
+    request = serializers.CharField(
+        allow_null=True,
+        help_text="The request the change came from (``METHOD /path``); null for changes made "
+        "by background tasks or commands.",
+    )
     changes = HistoryChangeSerializer(many=True)

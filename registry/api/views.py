@@ -8,7 +8,6 @@ from collections import Counter
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, pagination, serializers, status, viewsets
@@ -106,15 +105,6 @@ class HistoryMixin:
         return Response(api.HistoryRecordSerializer(records, many=True).data)
 
 
-@transaction.atomic
-def recorded_delete(*, instance: models.Model, actor: Any) -> None:
-    """Delete ``instance`` with ``actor`` as the author of its audit record; refused with
-    :class:`ProtectedError` while other records still refer to it."""
-    if getattr(actor, "is_authenticated", False):
-        instance._history_user = actor
-    instance.delete()
-
-
 class ListReadCreateMixin(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin
 ):
@@ -156,7 +146,7 @@ class EntityViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
         )
 
     def perform_destroy(self, instance: Entity) -> None:
-        recorded_delete(instance=instance, actor=self.request.user)
+        services.entity_delete(entity=instance, actor=self.request.user)
 
 
 class WatchlistEntryViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
@@ -279,7 +269,7 @@ class VendorViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
         )
 
     def perform_destroy(self, instance: Vendor) -> None:
-        recorded_delete(instance=instance, actor=self.request.user)
+        services.vendor_delete(vendor=instance, actor=self.request.user)
 
     @documented(
         responses=api.VendorRiskSerializer,
@@ -333,7 +323,7 @@ class ContractViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
         )
 
     def perform_destroy(self, instance: Contract) -> None:
-        recorded_delete(instance=instance, actor=self.request.user)
+        services.contract_delete(contract=instance, actor=self.request.user)
 
 
 class OwnershipEventViewSet(ListReadCreateMixin, ServiceViewSet):

@@ -1,9 +1,16 @@
 """Every write to the registry goes through these functions, whichever door it came in by."""
 
-from registry.services.entities import entity_create, entity_update
+from registry.services.entities import entity_create, entity_delete, entity_update
 from registry.services.events import ownership_event_log
 from registry.services.ownership import ownership_end, ownership_set
-from registry.services.vendors import contract_create, contract_update, vendor_create, vendor_update
+from registry.services.vendors import (
+    contract_create,
+    contract_delete,
+    contract_update,
+    vendor_create,
+    vendor_delete,
+    vendor_update,
+)
 from registry.services.watchlist import (
     watchlist_entry_create,
     watchlist_entry_delete,
@@ -12,13 +19,16 @@ from registry.services.watchlist import (
 
 __all__ = [
     "contract_create",
+    "contract_delete",
     "contract_update",
     "entity_create",
+    "entity_delete",
     "entity_update",
     "ownership_end",
     "ownership_event_log",
     "ownership_set",
     "vendor_create",
+    "vendor_delete",
     "vendor_update",
     "watchlist_entry_create",
     "watchlist_entry_delete",

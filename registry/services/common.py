@@ -23,3 +23,11 @@ def apply_changes(instance: models.Model, changes: dict[str, Any]) -> list[str]:
             setattr(instance, field, value)
             changed.append(field)
     return changed
+
+
+def recorded_delete(instance: models.Model, *, actor: AbstractBaseUser | None = None) -> None:
+    """Delete ``instance`` with ``actor`` as the author of its audit record. Refused with
+    ``ProtectedError`` while other records still refer to it (history is never lost)."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        instance._history_user = actor
+    instance.delete()

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from registry.models import Entity, EntityIdentifier
-from registry.services.common import apply_changes, validated_save
+from registry.services.common import apply_changes, recorded_delete, validated_save
 
 Identifier = tuple[str, str]
 
@@ -78,3 +78,9 @@ def entity_update(
     if identifiers is not None:
         _identifiers_set(entity=entity, identifiers=identifiers, actor=actor)
     return entity
+
+
+@transaction.atomic
+def entity_delete(*, entity: Entity, actor: AbstractBaseUser | None = None) -> None:
+    """Delete an entity that nothing refers to any more (no edges, vendor, events …)."""
+    recorded_delete(entity, actor=actor)

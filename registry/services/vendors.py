@@ -5,7 +5,7 @@ from django.db import transaction
 
 from registry.choices import RecheckReason
 from registry.models import Contract, Entity, Vendor
-from registry.services.common import apply_changes, validated_save
+from registry.services.common import apply_changes, recorded_delete, validated_save
 from registry.services.dispatch import recheck_request
 
 VENDOR_RISK_INPUTS = {"entity", "data_access"}
@@ -53,3 +53,15 @@ def contract_update(
     if apply_changes(contract, changes):
         validated_save(contract, actor=actor)
     return contract
+
+
+@transaction.atomic
+def vendor_delete(*, vendor: Vendor, actor: AbstractBaseUser | None = None) -> None:
+    """Delete a vendor that has no contracts or alerts left."""
+    recorded_delete(vendor, actor=actor)
+
+
+@transaction.atomic
+def contract_delete(*, contract: Contract, actor: AbstractBaseUser | None = None) -> None:
+    """Delete a contract that no alert refers to."""
+    recorded_delete(contract, actor=actor)

@@ -6,7 +6,14 @@ from registry.models import Ownership
 
 pytestmark = pytest.mark.django_db
 
-RECORD_FIELDS = {"history_id", "history_date", "history_type", "history_user", "changes"}
+RECORD_FIELDS = {
+    "history_id",
+    "history_date",
+    "history_type",
+    "history_user",
+    "request",
+    "changes",
+}
 
 
 def test_vendor_history_names_the_user_and_the_changed_fields(
@@ -19,10 +26,10 @@ def test_vendor_history_names_the_user_and_the_changed_fields(
     history = buyer_client.get(f"{url}history/").json()
 
     assert [set(record) for record in history] == [RECORD_FIELDS] * 3
-    assert [(r["history_type"], r["history_user"]) for r in history] == [
-        ("~", "analyst"),
-        ("~", "buyer"),
-        ("+", None),
+    assert [(r["history_type"], r["history_user"], r["request"]) for r in history] == [
+        ("~", "analyst", f"PATCH {url}"),
+        ("~", "buyer", f"PATCH {url}"),
+        ("+", None, None),
     ]
     assert history[0]["changes"] == [{"field": "status", "old": "suspended", "new": "active"}]
     assert history[1]["changes"] == [
