@@ -1,13 +1,18 @@
 """URL configuration."""
 
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
+from registry.signin import signin_throttled
 from registry.views.health import health
 
 urlpatterns = [
+    # Sign-in pages are throttled; these come before the routes that would serve them too.
+    path("admin/login/", signin_throttled(admin.site.login)),
+    path("accounts/login/", signin_throttled(LoginView.as_view()), name="login"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("api/v1/", include("registry.api.urls")),

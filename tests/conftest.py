@@ -18,6 +18,15 @@ def require_service(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not available on this machine")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle counters and other cached values never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def _user_in(django_user_model, username: str, role: str | None, **extra):
     from django.contrib.auth.models import Group
 

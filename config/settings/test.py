@@ -15,3 +15,5 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
 # Tasks run in-process unless a test starts a real worker (tests/pipeline/worker.py), so the
 # suite behaves the same with or without REDIS_URL.
 CELERY_TASK_ALWAYS_EAGER = True
+# Each test starts with an empty, private cache (sign-in throttle counters included).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
