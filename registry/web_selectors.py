@@ -32,11 +32,6 @@ PICKER_LIMIT = 20
 GRAPH_MAX_DEPTH = 8
 GRAPH_MAX_NODES = 120
 
-SEVERITY_RANK = Case(
-    *(When(severity=level, then=rank) for rank, level in enumerate(RiskLevel.values)),
-    output_field=IntegerField(),
-)
-
 
 # --- pickers -------------------------------------------------------------------------------------
 def entity_search(
@@ -380,14 +375,17 @@ def _history_entries(records: list, what) -> list[AuditEntry]:
 
 def vendor_audit_history(*, vendor: Vendor, limit: int = 40) -> list[AuditEntry]:
     """Who changed the vendor, its entity and its contracts, and what, newest first."""
-    vendor_records = list(vendor.history.select_related("history_user").order_by("-history_date"))
+    # The latest records of each (one more than shown, so the oldest shown has its diff).
+    vendor_records = list(
+        vendor.history.select_related("history_user").order_by("-history_date")[: limit + 1]
+    )
     entity_records = list(
-        vendor.entity.history.select_related("history_user").order_by("-history_date")
+        vendor.entity.history.select_related("history_user").order_by("-history_date")[: limit + 1]
     )
     contract_records = list(
         Contract.history.filter(vendor_id=vendor.pk)
         .select_related("history_user")
-        .order_by("-history_date")
+        .order_by("-history_date")[: limit + 1]
     )
     entries = (
         _history_entries(vendor_records, lambda r: "Vendor")

@@ -250,7 +250,6 @@ class OwnershipEventForm(PickerForm):
     announced_date = forms.DateField(required=False, widget=DATE)
     source_url = forms.URLField(label="Source URL", required=False, max_length=500)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     FIELDS = (
         "kind",

@@ -137,3 +137,16 @@ def test_recheck_stores_a_new_assessment(
         response = buyer_client.post(f"/vendors/{reference.scale_vendor.pk}/recheck/")
     assert response.status_code == 302
     assert reference.scale_vendor.assessments.count() == before + 1
+
+
+def test_audit_history_names_who_changed_what(buyer, buyer_client):
+    vendor = VendorFactory(tier=3)
+    buyer_client.post(
+        f"/vendors/{vendor.pk}/edit/",
+        {"status": "suspended", "tier": "1", "data_access": vendor.data_access, "category": ""},
+    )
+    html = buyer_client.get(f"/vendors/{vendor.pk}/").content.decode()
+    audit = html.split('id="audit-heading"')[1].split("</section>")[0]
+    assert "<strong>Vendor</strong> changed by buyer" in audit
+    changes = re.findall(r"<li>([^<]+)</li>", audit)
+    assert "tier: 3 → 1" in changes and "status: active → suspended" in changes
