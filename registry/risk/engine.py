@@ -448,11 +448,21 @@ def blocked_entities(
 class _Exposure:
     """What every rule needs about one vendor's entity, computed once."""
 
-    graph: OwnershipGraph  # closed loops removed
+    graph: OwnershipGraph  # closed loops removed: for look-through shares and their paths
     entity: int
     region: set[int]  # the entity and all its ancestors
     upper: dict[int, float]  # look-through %, upper bounds
     lower: dict[int, float]  # look-through %, lower bounds
+    # The graph as given, loops included: the fixed points of rules 2 and 3 (blocking and
+    # control) are well defined on any cycle, so a loop must not hide them.
+    full: OwnershipGraph
+    full_region: set[int]
+
+    def path(self, party: int) -> tuple[int, ...]:
+        """The strongest chain from ``party``, through a loop only if there is no other."""
+        return strongest_path(self.graph, party, self.entity) or strongest_path(
+            self.full, party, self.entity
+        )
 
 
 def _percent(value: float) -> str:
@@ -498,6 +508,7 @@ def _closed_loop_factor(graph: OwnershipGraph, loop: ClosedLoop) -> Factor:
 
 def _exposure(graph: OwnershipGraph, entity: int) -> tuple[_Exposure, list[Factor]]:
     """Look-through shares in ``entity``, after setting aside (and reporting) closed loops."""
+    full = graph
     problems: list[Factor] = []
     while True:
         holdings = _upward_closure(graph, entity, "max")
@@ -517,6 +528,8 @@ def _exposure(graph: OwnershipGraph, entity: int) -> tuple[_Exposure, list[Facto
         region=region,
         upper=upper,
         lower=dict(upper) if exact else look_through(graph, entity, bound="min"),
+        full=full,
+        full_region=region if full is graph else ancestors(full, entity),
     )
     return exposure, problems
 
@@ -541,12 +554,16 @@ def _influence_factors(
     graph, entity = exposure.graph, exposure.entity
     if graph.is_listed(entity, category):
         yield _self_listed_factor(exposure, control_code or code, category)
-    for party in sorted(exposure.upper):
+    for party in sorted(exposure.full_region - {entity}):
         if not graph.is_listed(party, category):
             continue
-        share = exposure.upper[party]
-        in_control = entity in blocked_entities(graph, {party}, strict=True, among=exposure.region)
-        path = strongest_path(graph, party, entity)
+        share = exposure.upper.get(party, 0.0)
+        in_control = entity in blocked_entities(
+            exposure.full, {party}, strict=True, among=exposure.full_region
+        )
+        if share <= 0 and not in_control:
+            continue
+        path = exposure.path(party)
         share_text = _share_text(share, exposure.lower.get(party, 0.0))
         common = {
             "party": party,
@@ -554,15 +571,16 @@ def _influence_factors(
             "effective_share_min": round(exposure.lower.get(party, 0.0), 4),
             "path": path,
         }
-        yield Factor(
-            code=code,
-            severity=_graded(share, policy, in_control=in_control),
-            summary=(
-                f"{graph.name(party)} holds {share_text} of {graph.name(entity)} "
-                f"via {_chain(graph, path)} ({category})."
-            ),
-            **common,
-        )
+        if share > 0:
+            yield Factor(
+                code=code,
+                severity=_graded(share, policy, in_control=in_control),
+                summary=(
+                    f"{graph.name(party)} holds {share_text} of {graph.name(entity)} "
+                    f"via {_chain(graph, path)} ({category})."
+                ),
+                **common,
+            )
         if in_control and control_code:
             yield Factor(
                 code=control_code,
@@ -581,7 +599,7 @@ def _sanctions_factor(exposure: _Exposure, policy: Policy) -> Factor | None:
     graph, entity = exposure.graph, exposure.entity
     if graph.is_listed(entity, SANCTIONED):
         return _self_listed_factor(exposure, SANCTIONED_OWNERSHIP, SANCTIONED)
-    listed = {party for party in exposure.region if graph.is_listed(party, SANCTIONED)}
+    listed = {party for party in exposure.full_region if graph.is_listed(party, SANCTIONED)}
     if not listed:
         return None
     # A chain through two listed entities (X owns Y owns the vendor) must count once, so the
@@ -590,16 +608,16 @@ def _sanctions_factor(exposure: _Exposure, policy: Policy) -> Factor | None:
     upper = look_through(separate, entity)
     lower = look_through(separate, entity, bound="min")
     holders = {party: upper[party] for party in listed if upper.get(party, 0.0) > 0}
-    if not holders:
+    blocked = blocked_entities(exposure.full, listed, among=exposure.full_region)
+    if not holders and entity not in blocked:
         return None
-    party = min(holders, key=lambda holder: (-holders[holder], holder))
-    path = strongest_path(graph, party, entity)
-    blocked = blocked_entities(graph, listed, among=exposure.region)
+    party = min(holders or listed, key=lambda holder: (-holders.get(holder, 0.0), holder))
+    path = exposure.path(party)
     if entity in blocked:
         share = blocked[entity]
         share_min = sum(
             percent
-            for owner, percent in graph.shareholders(entity, "min").items()
+            for owner, percent in exposure.full.shareholders(entity, "min").items()
             if owner in blocked
         )
         severity = "critical"
@@ -639,7 +657,7 @@ def _competitors_controlling(graph: OwnershipGraph, seat: int) -> Iterator[int]:
 
 def _interlock_factors(exposure: _Exposure, policy: Policy) -> Iterator[Factor]:
     """Rule 4: a key person of the entity who also sits on a competitor or on what it controls."""
-    graph, entity = exposure.graph, exposure.entity
+    graph, entity = exposure.full, exposure.entity
     best: dict[int, tuple[int, int, tuple[int, ...], int]] = {}
     for person in sorted(graph.key_persons(entity) - {entity}):
         for seat in sorted(graph.seats(person) - {entity}):

@@ -122,11 +122,13 @@ def load_subgraph(
     *,
     as_of: datetime.date,
     also: Iterable[int] = (),
+    people: Iterable[int] = (),
     watchlist: dict[int, set[str]] | None = None,
 ) -> Subgraph:
     """The graph above ``entity_ids`` (vendors' entities) on ``as_of``, plus the seats held
     elsewhere by the people who sit on them and what lies above those seats. ``also`` adds
-    entities whose ancestry is needed too (e.g. an event's counterparty in a preview)."""
+    entities whose ancestry is needed too, and ``people`` people whose seats are (e.g. an
+    event's counterparty and appointee in a preview)."""
     targets = set(entity_ids)
     subgraph = Subgraph(as_of=as_of, watchlist=watchlist if watchlist is not None else {})
     if watchlist is None:
@@ -139,6 +141,7 @@ def load_subgraph(
             for e in subgraph.edges.values()
             if e.owned in targets and e.interest in KEY_PERSON_INTERESTS
         }
+        | set(people)
     )
     seats = _seats_of(key_people, as_of)
     for edge in seats:
@@ -159,7 +162,10 @@ def entities_below(entity_ids: Iterable[int], *, as_of: datetime.date) -> set[in
     frontier = sorted(found)
     sql = (
         f"SELECT owned_id FROM {_OWNERSHIP} WHERE {_ACTIVE} AND interest = %s "
-        "AND (share > 0 OR share_max > 0) AND owner_id IN ({ids})"
+        # Owned in any measure: an exact or maximum share above zero, or only a published
+        # minimum (whose upper bound the engine takes as 100%).
+        "AND (share > 0 OR share_max > 0 OR (share IS NULL AND share_max IS NULL "
+        "AND share_min IS NOT NULL)) AND owner_id IN ({ids})"
     )
     while frontier:
         owned = {pk for (pk,) in _rows(sql, frontier, [as_of, as_of, Interest.SHAREHOLDING.value])}

@@ -141,8 +141,10 @@ def ownership_event_preview(
         .order_by("entity__name", "pk")
     )
     extra = [pk for pk in (subject.pk, counterparty and counterparty.pk) if pk]
+    # The people the event seats somewhere: their other seats may make an interlock.
+    seated = [pk for pk in (person and person.pk, counterparty and counterparty.pk) if pk]
     subgraph = load_subgraph(
-        [vendor.entity_id for vendor in vendors], as_of=effective_date, also=extra
+        [vendor.entity_id for vendor in vendors], as_of=effective_date, also=extra, people=seated
     )
     _apply_in_memory(subgraph, event)
     graph = subgraph.graph()

@@ -674,3 +674,41 @@ def test_engine_imports_without_django():
     )
 
     assert subprocess.run([sys.executable, "-c", script], cwd=root).returncode == 0
+
+
+def test_closed_loop_does_not_hide_sanctions_blocking_below_it():
+    # X (sanctioned) and A hold each other entirely; A holds 60% of the vendor V.
+    x, a, v = 1, 2, 3
+    graph = OwnershipGraph(
+        [
+            Edge(1, x, a, "shareholding", 100.0, 100.0),
+            Edge(2, a, x, "shareholding", 100.0, 100.0),
+            Edge(3, a, v, "shareholding", 60.0, 60.0),
+        ],
+        {x: {"sanctioned"}},
+    )
+    result = assess_vendor(graph, v, data_access="internal")
+    by_code = {f.code: f for f in result.factors}
+    assert set(by_code) == {"data_problem", "sanctioned_ownership"}
+    assert by_code["sanctioned_ownership"].severity == "critical"
+    assert by_code["sanctioned_ownership"].effective_share == pytest.approx(60.0)
+    assert by_code["sanctioned_ownership"].path == (x, a, v)
+    assert result.level == "critical"
+
+
+def test_closed_loop_does_not_hide_competitor_control_below_it():
+    # Competitor C and B hold each other entirely; B holds 60% of M, M all of the vendor V.
+    c, b, m, v = 1, 2, 3, 4
+    graph = OwnershipGraph(
+        [
+            Edge(1, c, b, "shareholding", 100.0, 100.0),
+            Edge(2, b, c, "shareholding", 100.0, 100.0),
+            Edge(3, b, m, "shareholding", 60.0, 60.0),
+            Edge(4, m, v, "shareholding", 100.0, 100.0),
+        ],
+        {c: {"competitor"}},
+    )
+    result = assess_vendor(graph, v, data_access="internal")
+    control = [f for f in result.factors if f.code == "competitor_control"]
+    assert [(f.party, f.severity, f.path) for f in control] == [(c, "critical", (c, b, m, v))]
+    assert result.level == "critical"

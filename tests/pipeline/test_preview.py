@@ -125,3 +125,44 @@ def log_reference_events_acquisition_only(ref):
         share=Decimal(49),
         effective_date=DEAL_DATE,
     )
+
+
+def test_board_appointment_preview_finds_the_interlock_it_creates(
+    registry, django_capture_on_commit_callbacks
+):
+    officer = services.entity_create(name="Meta officer", kind="person")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ownership_set(
+            owner=officer,
+            owned=registry.meta,
+            interest="senior_managing_official",
+            start_date=datetime.date(2020, 1, 1),
+        )
+    preview = ownership_event_preview(
+        kind="board_appointment",
+        subject=registry.remotasks,
+        person=officer,
+        effective_date=DEAL_DATE,
+    )
+    assert _levels(preview) == [("Remotasks", "low", "high")]
+
+
+def test_vendor_held_through_a_minimum_only_share_is_affected(
+    registry, django_capture_on_commit_callbacks
+):
+    holding = services.entity_create(name="Scale Holdings")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ownership_set(
+            owner=holding,
+            owned=registry.scale,
+            share_min=Decimal(30),
+            start_date=datetime.date(2020, 1, 1),
+        )
+    preview = ownership_event_preview(
+        kind="acquisition",
+        subject=holding,
+        counterparty=registry.meta,
+        share=Decimal(60),
+        effective_date=DEAL_DATE,
+    )
+    assert [p["vendor"].name for p in preview] == ["Remotasks", "Scale AI"]
