@@ -39,7 +39,8 @@ def entity_search(
 ) -> list[Entity]:
     """Entities matching ``query`` — an id, an LEI, an identifier ``SCHEME:ID`` or part of the
     name — names that start with it first, at most ``limit``. One query."""
-    query = query.strip()
+    # A NUL character cannot be sent to PostgreSQL and matches no name anyway.
+    query = query.replace("\x00", "").strip()
     if not query:
         return []
     entities = Entity.objects.all()

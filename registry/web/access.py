@@ -33,9 +33,9 @@ def permission_required(*perms: str) -> Callable:
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
-    """The ``next`` address posted or asked for, if it stays on this site, else ``default``."""
+    """The ``next`` path posted or asked for, if it stays on this site, else ``default``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

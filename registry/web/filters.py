@@ -1,6 +1,7 @@
 """The web lists' filters: the shared FilterSets, plus what only the pages ask for."""
 
 import django_filters
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from alerts.choices import OPEN_STATUSES, AlertStatus
@@ -37,7 +38,7 @@ class AlertInboxFilterSet(AlertFilterSet):
         method="filter_status",
         empty_label="Any status",
     )
-    assignee = django_filters.NumberFilter(field_name="assignee_id", min_value=1)
+    assignee = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.all())
 
     class Meta(AlertFilterSet.Meta):
         fields = [*AlertFilterSet.Meta.fields, "assignee"]

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, F, IntegerField, When
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -120,11 +120,11 @@ def _alert_action(perm: str, act: Callable[[HttpRequest, Alert], str]) -> Callab
             if request.htmx:
                 return _row(request, alert.pk, problem=problem, status=409)
             messages.error(request, problem)
-            return redirect(back)
+            return HttpResponseRedirect(back)
         if request.htmx:
             return _row(request, alert.pk, done=done)
         messages.success(request, done)
-        return redirect(back)
+        return HttpResponseRedirect(back)
 
     return view
 
