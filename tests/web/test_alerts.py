@@ -108,6 +108,7 @@ def test_acknowledge_with_htmx_answers_the_updated_row(buyer_client):
     assert html.startswith(f'<tr id="alert-{item.pk}"')
     assert "Acknowledged: row" in html
     assert "status-acknowledged" in html
+    assert '<span id="nav-alert-count" hx-swap-oob="true"></span>' in html
 
 
 def test_acknowledging_twice_says_why_and_changes_nothing(buyer_client):

@@ -94,8 +94,10 @@ def test_log_the_reference_acquisition_and_work_its_alerts(
     screenshots(page, "alert-inbox")
 
     first = rows.nth(0)
+    expect(page.locator("#nav-alert-count")).to_have_text("3")
     first.get_by_role("button", name=re.compile("^Acknowledge")).click()
     expect(first).to_contain_text("Acknowledged: Scale AI")
+    expect(page.locator("#nav-alert-count")).to_have_text("2")
     screenshots(page, "alert-acknowledged")
     acknowledged = Alert.objects.get(vendor=ref.scale_vendor, kind="risk_increased")
     assert (acknowledged.status, acknowledged.handled_by) == ("acknowledged", procurement_user)
