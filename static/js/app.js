@@ -6,6 +6,13 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.documentElement.classList.add("js");
   });
+  // Enter in a picker's search box searches now instead of submitting the whole form.
+  document.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || !input.closest || !input.closest(".picker-search")) return;
+    event.preventDefault();
+    if (window.htmx) window.htmx.trigger(input, "search");
+  });
   // A picker's options were refreshed: tell screen-reader users how many matches there are.
   document.addEventListener("htmx:afterSwap", function (event) {
     var select = event.detail.target;

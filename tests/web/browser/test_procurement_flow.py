@@ -63,6 +63,11 @@ def test_log_the_reference_acquisition_and_work_its_alerts(
     page.get_by_label("Kind (required)", exact=True).select_option("acquisition")
     pick(page, "subject", "Scale AI", "Scale AI")
     pick(page, "counterparty", "Meta", "Meta Platforms")
+    # Enter in a search box searches; it does not submit the half-filled form.
+    page.locator("#id_counterparty_q").press("Enter")
+    page.wait_for_timeout(500)  # long enough for a submitted form to have come back
+    expect(page.locator("#id_counterparty option:checked")).to_contain_text("Meta Platforms")
+    expect(page.locator(".errorlist")).to_have_count(0)
     page.get_by_label("Share (%)").fill("49")
     page.get_by_label("Effective date (required)", exact=True).fill("2025-06-13")
     page.get_by_label("Source URL").fill("https://example.com/meta-scale")
