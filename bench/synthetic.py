@@ -1,6 +1,6 @@
 """A synthetic registry of realistic shape, generated from a seed and bulk-inserted.
 
-Shape (DESIGN.md's vocabulary, sizes from :class:`Spec`):
+Shape (the vocabulary of docs/risk-rules.md, sizes from :class:`Spec`):
 
 - entities: companies, funds, governments and about 10% people;
 - companies form holding groups, trees 2–6 levels deep whose subsidiaries are wholly or

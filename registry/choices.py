@@ -1,4 +1,4 @@
-"""Choice sets of the registry's vocabulary (DESIGN.md, "Vocabulary")."""
+"""Choice sets of the registry's vocabulary (docs/risk-rules.md, "Vocabulary")."""
 
 from django.db import models
 
@@ -79,7 +79,7 @@ class EventKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-#: Event kinds that change who controls the subject (DESIGN.md, change_of_control alerts).
+#: Event kinds that change who controls the subject (docs/risk-rules.md, change_of_control alerts).
 CONTROL_EVENT_KINDS = (EventKind.ACQUISITION, EventKind.STAKE_CHANGE, EventKind.DIVESTITURE)
 
 

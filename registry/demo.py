@@ -1,4 +1,4 @@
-"""The demo data set: DESIGN.md's reference scenario and about fifty more vendors around it.
+"""The demo data set: the reference scenario (docs/risk-rules.md) and about fifty more vendors.
 
 Plain data, built by :func:`demo_plan` from a seeded random generator, so every run describes the
 same rows; ``manage.py seed_demo`` writes them through the services. Apart from Meta Platforms,

@@ -1,4 +1,4 @@
-"""The three roles of DESIGN.md as Django groups, and the permissions each one holds.
+"""The three roles of docs/risk-rules.md as Django groups, and the permissions each one holds.
 
 Kept as plain data so the data migration and the tests read the same definition.
 """

@@ -65,5 +65,5 @@ def sweep_pending() -> dict[str, int]:
 
 @shared_task
 def daily_recheck() -> int:
-    """Recheck vendors whose graph gains or loses an edge today (DESIGN.md rule 7)."""
+    """Recheck vendors whose graph gains or loses an edge today (docs/risk-rules.md, rule 7)."""
     return pipeline.scheduled_recheck()

@@ -1,4 +1,4 @@
-"""Serializers of the REST API v1 (DESIGN.md, "Integration contract").
+"""Serializers of the REST API v1 (docs/api.md).
 
 They check the shape of the input only; the views hand the validated data to the services,
 which apply the business rules and raise the errors a form or the admin would show.

@@ -1,4 +1,4 @@
-"""REST API v1 viewsets (DESIGN.md, "Integration contract: REST API v1").
+"""REST API v1 viewsets (docs/api.md).
 
 Reads go through the selectors; every write goes through the services, and a service's
 validation error becomes a 400 naming the field.

@@ -14,7 +14,7 @@ def remove_roles(apps, schema_editor):
 def create_first_policy(apps, schema_editor):
     RiskPolicy = apps.get_model("registry", "RiskPolicy")
     if not RiskPolicy.objects.exists():
-        RiskPolicy.objects.create(version=1, note="Default policy from DESIGN.md rule 3.")
+        RiskPolicy.objects.create(version=1, note="Default policy from docs/risk-rules.md, rule 3.")
 
 
 class Migration(migrations.Migration):

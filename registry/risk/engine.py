@@ -1,9 +1,9 @@
 """The risk engine: an ownership graph in, a vendor's explained risk factors out.
 
 This module is pure on purpose (plain data, no Django, no database) so that it can be tested on the
-worked examples of DESIGN.md ("What the engine computes", rules 1–5) and reused by the recheck task,
-the event preview and the benchmark alike. The loader builds an :class:`OwnershipGraph` from the
-edges valid on one date; :func:`assess_vendor` turns it into an :class:`Assessment`.
+worked examples of docs/risk-rules.md (rules 1–5) and reused by the recheck task, the event
+preview and the benchmark alike. The loader builds an :class:`OwnershipGraph` from the edges valid
+on one date; :func:`assess_vendor` turns it into an :class:`Assessment`.
 
 Every computation starts from the vendor's entity and walks *up* to its owners, so its cost grows
 with the vendor's ancestor set (usually fewer than 50 entities), never with the registry.
@@ -733,7 +733,7 @@ def risk_score(level: str, factors: Iterable[Factor]) -> int:
 def assess_vendor(
     graph: OwnershipGraph, entity_id: int, *, data_access: str, policy: Policy = DEFAULT_POLICY
 ) -> Assessment:
-    """Assess the vendor whose entity is ``entity_id`` (DESIGN.md rules 1–5).
+    """Assess the vendor whose entity is ``entity_id`` (docs/risk-rules.md, rules 1–5).
 
     Factors come sorted by severity (highest first), then code, then party id. A closed
     ownership loop above the entity becomes a ``data_problem`` factor and its holdings are

@@ -187,7 +187,7 @@ def seats_of_key_people_on(entity_ids: Iterable[int], *, as_of: datetime.date) -
 def affected_entities(
     *, subject_ids: Iterable[int], person_ids: Iterable[int] = (), as_of: datetime.date
 ) -> set[int]:
-    """DESIGN.md rule 6: the subjects and everything they own or control, directly or
+    """docs/risk-rules.md, rule 6: the subjects and everything they own or control, directly or
     indirectly; every entity the people sit on; and every entity on which a key person of the
     subjects or of an entity below them sits."""
     below = entities_below(subject_ids, as_of=as_of)

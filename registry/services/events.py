@@ -164,7 +164,7 @@ def _apply_seat(
 
 
 def event_apply(event: OwnershipEvent, *, actor: AbstractBaseUser | None = None) -> None:
-    """Change the ownership edges as ``event`` says (DESIGN.md, "Event effects")."""
+    """Change the ownership edges as ``event`` says (docs/risk-rules.md, "Event effects")."""
     if event.kind in (EventKind.ACQUISITION, EventKind.STAKE_CHANGE):
         _apply_stake(event, actor)
     elif event.kind == EventKind.DIVESTITURE:

@@ -78,12 +78,10 @@ def _claim_event(event_id: int) -> OwnershipEvent | None:
     # Pipeline bookkeeping (not business data): a conditional update claims the event.
     claimed = OwnershipEvent.objects.filter(
         pk=event_id, status__in=(EventStatus.PENDING, EventStatus.PROCESSING, EventStatus.FAILED)
-    ).update(status=EventStatus.PROCESSING, claimed_at=timezone.now())
+    ).update(status=EventStatus.PROCESSING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
     if not claimed:
         return None
-    event = OwnershipEvent.objects.select_related("subject").get(pk=event_id)
-    OwnershipEvent.objects.filter(pk=event_id).update(attempts=event.attempts + 1)
-    return event
+    return OwnershipEvent.objects.select_related("subject").get(pk=event_id)
 
 
 def event_process(*, event_id: int) -> OwnershipEvent | None:
@@ -240,7 +238,7 @@ def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int
 
 @transaction.atomic
 def scheduled_recheck(*, today: datetime.date | None = None) -> int:
-    """DESIGN.md rule 7: recheck every vendor whose graph gains an edge today or lost one
+    """docs/risk-rules.md, rule 7: recheck every vendor whose graph gains an edge today or lost one
     yesterday. Vendors touched by a scheduled event's edges are rechecked for that event, so
     the alerts are attributed to it. Returns the number of vendors rechecked."""
     today = today or timezone.localdate()

@@ -31,12 +31,12 @@ BATCH_SIZE = 500
 
 
 def policy_current() -> RiskPolicy:
-    """The risk policy in force: the latest version (the defaults of DESIGN.md rule 3 when
+    """The risk policy in force: the latest version (the defaults of docs/risk-rules.md, rule 3 when
     none exists, e.g. on a database emptied by hand)."""
     policy = RiskPolicy.objects.order_by("-version").first()
     if policy is None:
         policy, _ = RiskPolicy.objects.get_or_create(
-            version=1, defaults={"note": "Default policy from DESIGN.md rule 3."}
+            version=1, defaults={"note": "Default policy from docs/risk-rules.md, rule 3."}
         )
     return policy
 
@@ -164,7 +164,7 @@ def _recheck_batch(
     now = timezone.now()
     results = []
     for vendor, assessment in zip(vendors, assessments, strict=True):
-        # No earlier assessment counts as previously low (DESIGN.md, alerts).
+        # No earlier assessment counts as previously low (docs/risk-rules.md, alerts).
         previous = vendor.risk_level if vendor.risk_assessed_at else RiskLevel.LOW
         vendor.risk_level, vendor.risk_score, vendor.risk_assessed_at = (
             assessment.level,

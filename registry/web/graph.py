@@ -289,7 +289,7 @@ def ownership_graph_svg(
     return mark_safe(head + "".join(paths + nodes + labels) + "</svg>")
 
 
-#: Score bands of DESIGN.md rule 5, drawn behind the score timeline.
+#: Score bands of docs/risk-rules.md, rule 5, drawn behind the score timeline.
 BANDS = (
     ("low", 0, 25, "#ecfdf3"),
     ("medium", 25, 50, "#fffaeb"),

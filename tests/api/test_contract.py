@@ -1,4 +1,4 @@
-"""The REST contract of DESIGN.md: exact field sets, values, ids for foreign keys, pagination."""
+"""The REST contract (docs/api.md): exact field sets, values, ids for foreign keys, pagination."""
 
 import pytest
 

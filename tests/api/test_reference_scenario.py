@@ -1,4 +1,4 @@
-"""An integration that knows only the API runs DESIGN.md's reference scenario end to end."""
+"""An integration that knows only the API runs the reference scenario end to end."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The role matrix of DESIGN.md, held by the API: every endpoint × every role × read and write.
+"""The role matrix (docs/api.md), held by the API: every endpoint × every role × read and write.
 
 Anonymous requests get 401; a signed-in user whose role lacks the right gets 403; a role with
 the right gets the endpoint's success status.

@@ -1,4 +1,4 @@
-"""The risk engine on DESIGN.md's worked examples (rules 1–5 and the reference scenario)."""
+"""The risk engine on the worked examples of docs/risk-rules.md (rules 1–5, reference scenario)."""
 
 import subprocess
 import sys
@@ -52,7 +52,7 @@ def graph(*edges: Edge, watchlist=None, names=None) -> OwnershipGraph:
 
 
 def reference_graph() -> OwnershipGraph:
-    """DESIGN.md's reference scenario after both events."""
+    """the reference scenario of docs/risk-rules.md after both events."""
     return OwnershipGraph(
         [
             holding(META, SCALE_AI, 49),

@@ -1,4 +1,4 @@
-"""The reference scenario of DESIGN.md, built through the services."""
+"""The reference scenario of docs/risk-rules.md, built through the services."""
 
 import datetime
 from dataclasses import dataclass

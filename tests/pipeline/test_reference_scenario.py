@@ -1,4 +1,4 @@
-"""The reference scenario ends exactly as DESIGN.md says (in-process tasks)."""
+"""The reference scenario ends exactly as docs/risk-rules.md says (in-process tasks)."""
 
 import datetime
 

@@ -1,5 +1,6 @@
-"""Every ownership event kind changes the edges exactly as DESIGN.md says ("Event effects"),
-in one transaction with the event row, which stays ``pending`` until its task runs."""
+"""Every ownership event kind changes the edges exactly as docs/risk-rules.md says (its table of
+event effects), in one transaction with the event row, which stays ``pending`` until its task
+runs."""
 
 import datetime
 from decimal import Decimal

@@ -1,5 +1,5 @@
-"""``ownership_set`` and ``ownership_end`` (DESIGN.md, "Ownership"): history is kept by ending
-edges, an edge starting on or before another's start replaces it, and an entity's active
+"""``ownership_set`` and ``ownership_end`` (docs/risk-rules.md, vocabulary): history is kept by
+ending edges, an edge starting on or before another's start replaces it, and an entity's active
 shareholdings never total more than 100% on any date."""
 
 import datetime

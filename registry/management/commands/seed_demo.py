@@ -243,7 +243,7 @@ def _quiet(logger_names: tuple[str, ...]) -> Iterator[None]:
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data: DESIGN.md's reference scenario (Meta Platforms, Scale AI, Remotasks) "
+        "Load the demo data: the reference scenario (Meta Platforms, Scale AI, Remotasks) "
         "and about fifty more vendors, owners and contracts. Running it again changes nothing."
     )
 
