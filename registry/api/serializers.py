@@ -7,6 +7,7 @@ which apply the business rules and raise the errors a form or the admin would sh
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from registry.choices import RiskLevel
@@ -19,6 +20,8 @@ from registry.models import (
     Vendor,
     WatchlistEntry,
 )
+from registry.risk import engine
+from registry.validators import validate_plausible_date
 
 PERCENT = {"min_value": 0, "max_value": 100}
 
@@ -176,6 +179,35 @@ class VendorRiskSerializer(serializers.Serializer):
     score = serializers.IntegerField(min_value=0, max_value=100)
     assessed_at = serializers.DateTimeField(allow_null=True)
     factors = RiskFactorSerializer(many=True)
+
+
+class RiskAsOfSerializer(serializers.Serializer):
+    """The query of ``GET vendors/{id}/risk/?as_of=``."""
+
+    as_of = serializers.DateField(validators=[validate_plausible_date])
+
+
+def risk_as_of_data(vendor: Vendor, assessment: engine.Assessment) -> dict[str, Any]:
+    """The ``risk/`` answer for an assessment computed on the fly (not stored)."""
+    return {
+        "vendor": vendor.pk,
+        "level": assessment.level,
+        "score": assessment.score,
+        "assessed_at": timezone.now(),
+        "factors": [
+            RiskFactor(
+                code=factor.code,
+                severity=factor.severity,
+                summary=factor.summary,
+                party_id=factor.party,
+                effective_share=(
+                    None if factor.effective_share is None else Decimal(str(factor.effective_share))
+                ),
+                path=list(factor.path),
+            )
+            for factor in assessment.factors
+        ],
+    }
 
 
 class RecheckAcceptedSerializer(serializers.Serializer):

@@ -9,7 +9,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models.deletion import ProtectedError, RestrictedError
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, pagination, serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
@@ -33,7 +39,7 @@ from registry.filtersets import (
 from registry.models import Contract, Entity, Ownership, OwnershipEvent, Vendor, WatchlistEntry
 from registry.services.ownership import ONE_DAY
 from registry.services.preview import ownership_event_preview
-from registry.services.risk import vendor_recheck_request
+from registry.services.risk import vendor_recheck_request, vendor_risk_as_of
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -273,11 +279,30 @@ class VendorViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
 
     @documented(
         responses=api.VendorRiskSerializer,
+        parameters=[
+            OpenApiParameter(
+                "as_of",
+                OpenApiTypes.DATE,
+                description="Compute the risk as of this date (past or future) instead of "
+                "returning the latest stored assessment; nothing is stored.",
+            )
+        ],
         summary="The vendor's latest risk assessment with its explained factors.",
     )
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def risk(self, request: Request, pk: str | None = None) -> Response:
         vendor = self.get_object()
+        if "as_of" in request.query_params:
+            query = api.RiskAsOfSerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            return Response(
+                api.VendorRiskSerializer(
+                    api.risk_as_of_data(
+                        vendor,
+                        vendor_risk_as_of(vendor=vendor, as_of=query.validated_data["as_of"]),
+                    )
+                ).data
+            )
         assessment = selectors.vendor_latest_assessment(vendor=vendor)
         data = {
             "vendor": vendor.pk,

@@ -101,6 +101,11 @@ class OwnershipEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.subject} on {self.effective_date}"
 
+    def _kind_phrase(self) -> str:
+        """ "An acquisition", "A stake change" …: the kind as the subject of a sentence."""
+        kind = self.get_kind_display().lower()
+        return f"{'An' if kind[:1] in 'aeiou' else 'A'} {kind}"
+
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
         if self.subject_id and self.subject_id == self.counterparty_id:
@@ -112,11 +117,9 @@ class OwnershipEvent(models.Model):
             EventKind.EXECUTIVE_MOVE,
         }
         if self.kind in needs_counterparty and not self.counterparty_id:
-            errors["counterparty"] = [f"A {self.get_kind_display().lower()} needs a counterparty."]
+            errors["counterparty"] = [f"{self._kind_phrase()} needs a counterparty."]
         if self.kind in (EventKind.ACQUISITION, EventKind.STAKE_CHANGE) and self.share is None:
-            errors["share"] = [
-                f"A {self.get_kind_display().lower()} needs the new share in percent."
-            ]
+            errors["share"] = [f"{self._kind_phrase()} needs the new share in percent."]
         if self.kind == EventKind.EXECUTIVE_MOVE and not self.person_id:
             errors["person"] = ["An executive move needs the person who moves."]
         if self.kind == EventKind.BOARD_APPOINTMENT and not (

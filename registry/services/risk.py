@@ -233,3 +233,13 @@ def vendor_recheck_request(
 ) -> RecheckRequest:
     """Ask the pipeline to recheck ``vendor``; it always stores a new assessment."""
     return recheck_request(reason=RecheckReason.MANUAL, entity_ids=[vendor.entity_id], actor=actor)
+
+
+def vendor_risk_as_of(*, vendor: Vendor, as_of: datetime.date) -> engine.Assessment:
+    """What ``vendor``'s risk is (or will be) on ``as_of``, computed and not stored."""
+    stored = RiskPolicy.objects.order_by("-version").first()
+    rules = engine.DEFAULT_POLICY if stored is None else engine_policy(stored)
+    graph = load_subgraph([vendor.entity_id], as_of=as_of).graph()
+    return engine.assess_vendor(
+        graph, vendor.entity_id, data_access=vendor.data_access, policy=rules
+    )
