@@ -4,9 +4,10 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from alerts.models import Alert
+from registry.api.fields import IdField, RegistryModelSerializer
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(RegistryModelSerializer):
     class Meta:
         model = Alert
         fields = [
@@ -33,6 +34,6 @@ class AlertNoteSerializer(serializers.Serializer):
 class AlertAssignSerializer(serializers.Serializer):
     """Who should handle the alert; ``null`` for nobody."""
 
-    assignee = serializers.PrimaryKeyRelatedField(
+    assignee = IdField(
         queryset=get_user_model().objects.all(), allow_null=True, help_text="User id."
     )

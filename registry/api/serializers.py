@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from registry.api.fields import IdField, RegistryModelSerializer
 from registry.choices import RiskLevel
 from registry.models import (
     Contract,
@@ -33,7 +34,7 @@ class EntityIdentifierSerializer(serializers.Serializer):
     id = serializers.CharField(source="value", max_length=64, help_text="The identifier.")
 
 
-class EntitySerializer(serializers.ModelSerializer):
+class EntitySerializer(RegistryModelSerializer):
     identifiers = EntityIdentifierSerializer(
         many=True, required=False, help_text="The whole set; on update it replaces the old one."
     )
@@ -49,13 +50,13 @@ class EntitySerializer(serializers.ModelSerializer):
         return value
 
 
-class WatchlistEntrySerializer(serializers.ModelSerializer):
+class WatchlistEntrySerializer(RegistryModelSerializer):
     class Meta:
         model = WatchlistEntry
         fields = ["id", "entity", "category", "reason"]
 
 
-class OwnershipSerializer(serializers.ModelSerializer):
+class OwnershipSerializer(RegistryModelSerializer):
     class Meta:
         model = Ownership
         fields = [
@@ -72,7 +73,7 @@ class OwnershipSerializer(serializers.ModelSerializer):
         extra_kwargs = {"share": PERCENT, "share_min": PERCENT, "share_max": PERCENT}
 
 
-class VendorSerializer(serializers.ModelSerializer):
+class VendorSerializer(RegistryModelSerializer):
     name = serializers.CharField(source="entity.name", read_only=True)
 
     class Meta:
@@ -90,7 +91,7 @@ class VendorSerializer(serializers.ModelSerializer):
         ]
 
 
-class ContractSerializer(serializers.ModelSerializer):
+class ContractSerializer(RegistryModelSerializer):
     class Meta:
         model = Contract
         fields = [
@@ -108,15 +109,15 @@ class ContractSerializer(serializers.ModelSerializer):
         ]
 
 
-class OwnershipEventSerializer(serializers.ModelSerializer):
+class OwnershipEventSerializer(RegistryModelSerializer):
     # Any entity is accepted here so that the service can say why a non-person is refused.
-    person = serializers.PrimaryKeyRelatedField(
+    person = IdField(
         queryset=Entity.objects.all(),
         allow_null=True,
         required=False,
         help_text="The person who moves or is appointed (an entity of kind person).",
     )
-    affected_vendors = serializers.PrimaryKeyRelatedField(
+    affected_vendors = IdField(
         many=True, read_only=True, help_text="Ids of the vendors the event's recheck covered."
     )
 
@@ -153,7 +154,7 @@ class OwnershipEventPreviewSerializer(serializers.Serializer):
     affected_vendors = PreviewedVendorSerializer(many=True)
 
 
-class RiskFactorSerializer(serializers.ModelSerializer):
+class RiskFactorSerializer(RegistryModelSerializer):
     effective_share = serializers.DecimalField(
         max_digits=9,
         decimal_places=4,

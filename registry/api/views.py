@@ -264,15 +264,17 @@ class VendorViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
     def get_queryset(self):
         return selectors.vendor_list()
 
+    # Re-read after the service: without a broker the recheck it asked for has already run,
+    # so the answer shows the risk level the vendor has now.
     def perform_create(self, serializer: api.VendorSerializer) -> None:
-        serializer.instance = services.vendor_create(
-            **serializer.validated_data, actor=self.request.user
-        )
+        vendor = services.vendor_create(**serializer.validated_data, actor=self.request.user)
+        serializer.instance = selectors.vendor_list().get(pk=vendor.pk)
 
     def perform_update(self, serializer: api.VendorSerializer) -> None:
-        serializer.instance = services.vendor_update(
+        vendor = services.vendor_update(
             vendor=serializer.instance, **serializer.validated_data, actor=self.request.user
         )
+        serializer.instance = selectors.vendor_list().get(pk=vendor.pk)
 
     def perform_destroy(self, instance: Vendor) -> None:
         services.vendor_delete(vendor=instance, actor=self.request.user)
