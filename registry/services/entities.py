@@ -15,10 +15,15 @@ Identifier = tuple[str, str]
 def _identifiers_set(
     *, entity: Entity, identifiers: Iterable[Identifier], actor: AbstractBaseUser | None
 ) -> None:
-    wanted = {(scheme.strip(), value.strip()) for scheme, value in identifiers}
+    # Scheme codes are upper case (GB-COH, DUNS), so "duns" and "DUNS" are one scheme.
+    wanted = {(scheme.strip().upper(), value.strip()) for scheme, value in identifiers}
     for scheme, value in wanted:
         if not scheme or not value:
             raise ValidationError({"identifiers": ["Each identifier needs a scheme and an id."]})
+        if ":" in scheme:
+            raise ValidationError(
+                {"identifiers": [f"“{scheme}”: a scheme code cannot contain “:”."]}
+            )
         clash = (
             EntityIdentifier.objects.filter(scheme=scheme, value=value)
             .exclude(entity=entity)

@@ -286,3 +286,19 @@ def test_watchlist_entry_delete_keeps_it_in_the_audit_history(analyst):
         analyst,
     )
     assert RecheckRequest.objects.order_by("-id").first().entity_ids == [meta.pk]
+
+
+@pytest.mark.django_db
+def test_identifier_schemes_are_one_whatever_their_case():
+    first = services.entity_create(name="First", identifiers=[("duns", "123456789")])
+    assert [(i.scheme, i.value) for i in first.identifiers.all()] == [("DUNS", "123456789")]
+    with pytest.raises(ValidationError) as refused:
+        services.entity_create(name="Second", identifiers=[("Duns", "123456789")])
+    assert "already identifies First" in refused.value.message_dict["identifiers"][0]
+
+
+@pytest.mark.django_db
+def test_identifier_scheme_with_a_colon_is_refused():
+    with pytest.raises(ValidationError) as refused:
+        services.entity_create(name="Odd", identifiers=[("A:B", "1")])
+    assert "cannot contain" in refused.value.message_dict["identifiers"][0]
