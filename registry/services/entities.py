@@ -5,8 +5,10 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
-from registry.models import Entity, EntityIdentifier
+from registry.choices import EntityKind
+from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent
 from registry.services.common import apply_changes, recorded_delete, validated_save
 
 Identifier = tuple[str, str]
@@ -75,14 +77,35 @@ def entity_update(
     identifiers: Iterable[Identifier] | None = None,
     **changes: object,
 ) -> Entity:
-    """Change an entity's fields; ``identifiers``, when given, replaces the whole set."""
+    """Change an entity's fields; ``identifiers``, when given, replaces the whole set.
+
+    Whether an entity is a person cannot change once edges or events refer to it: a person's
+    seats and a company's holdings mean different things to the risk rules."""
     if "name" in changes and isinstance(changes["name"], str):
         changes["name"] = changes["name"].strip()
+    was_person = entity.kind == EntityKind.PERSON
     if apply_changes(entity, changes):
+        if (entity.kind == EntityKind.PERSON) != was_person and _is_referenced(entity):
+            raise ValidationError(
+                {
+                    "kind": [
+                        f"{entity.name} already has ownership edges or events, so it cannot "
+                        f"{'stop being' if was_person else 'become'} a person."
+                    ]
+                }
+            )
         validated_save(entity, actor=actor)
     if identifiers is not None:
         _identifiers_set(entity=entity, identifiers=identifiers, actor=actor)
     return entity
+
+
+def _is_referenced(entity: Entity) -> bool:
+    edges = Ownership.objects.filter(Q(owner=entity) | Q(owned=entity))
+    events = OwnershipEvent.objects.filter(
+        Q(subject=entity) | Q(counterparty=entity) | Q(person=entity)
+    )
+    return edges.exists() or events.exists()
 
 
 @transaction.atomic

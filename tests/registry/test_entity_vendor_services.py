@@ -302,3 +302,23 @@ def test_identifier_scheme_with_a_colon_is_refused():
     with pytest.raises(ValidationError) as refused:
         services.entity_create(name="Odd", identifiers=[("A:B", "1")])
     assert "cannot contain" in refused.value.message_dict["identifiers"][0]
+
+
+@pytest.mark.django_db
+def test_person_with_seats_cannot_become_a_company():
+    person = services.entity_create(name="Board Member", kind="person")
+    company = services.entity_create(name="Board Co")
+    services.ownership_set(
+        owner=person,
+        owned=company,
+        interest="board_member",
+        start_date=datetime.date(2020, 1, 1),
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.entity_update(entity=person, kind="company")
+    assert "cannot stop being a person" in refused.value.message_dict["kind"][0]
+    person.refresh_from_db()
+    assert person.kind == "person"
+    # Without edges or events, the kind is free to change.
+    loner = services.entity_create(name="Loner", kind="person")
+    assert services.entity_update(entity=loner, kind="company").kind == "company"
