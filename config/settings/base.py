@@ -175,6 +175,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["registry.api.permissions.RolePermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "registry.api.fields.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "registry.api.fields.SafeJSONParser",
         "rest_framework.parsers.FormParser",

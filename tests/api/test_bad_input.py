@@ -20,7 +20,8 @@ def test_malformed_json_is_400(buyer_client):
     )
 
     assert response.status_code == 400
-    assert "JSON parse error" in response.json()["detail"]
+    (message,) = response.json()["non_field_errors"]
+    assert message.startswith("JSON parse error")
 
 
 def test_json_that_is_not_an_object_is_400(buyer_client):
@@ -297,8 +298,9 @@ def test_identifier_with_nul_or_missing_id_is_400(buyer_client):
     )
 
     assert response.status_code == 400
+    # Flattened into the field's list, each message saying which item it is about.
     assert response.json() == {
-        "identifiers": {"0": {"scheme": [NUL]}, "1": {"id": ["This field is required."]}}
+        "identifiers": [f"0: scheme: {NUL}", "1: id: This field is required."]
     }
 
 

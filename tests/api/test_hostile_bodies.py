@@ -19,7 +19,7 @@ def test_deeply_nested_json_is_a_parse_error(api):
     body = "[" * 100_000 + "]" * 100_000
     answer = api.post("/api/v1/entities/", body, content_type="application/json")
     assert answer.status_code == 400
-    assert "nested too deeply" in answer.json()["detail"]
+    assert "nested too deeply" in answer.json()["non_field_errors"][0]
 
 
 @pytest.mark.parametrize("value", ["1e400", "-1e400", "1.5", "true"])

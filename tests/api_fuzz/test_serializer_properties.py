@@ -313,9 +313,14 @@ def test_random_bodies_get_a_clear_answer_and_refusals_write_nothing(path, refer
         if response.status_code == 400:
             errors = response.json()
             assert isinstance(errors, dict) and errors, errors
+            # The contract's shape: every field maps to a list of messages.
+            assert all(
+                isinstance(messages, list) and all(isinstance(m, str) for m in messages)
+                for messages in errors.values()
+            ), errors
             if _has_nan(body):
-                assert set(errors) == {"detail"}
-                assert errors["detail"].startswith("JSON parse error")
+                assert set(errors) == {"non_field_errors"}
+                assert errors["non_field_errors"][0].startswith("JSON parse error")
             else:
                 assert set(errors) <= set(fields) | {"non_field_errors"}, errors
             assert after == before
