@@ -10,7 +10,13 @@ from django.db import transaction
 from registry.choices import EventKind, Interest
 from registry.models import Entity, Ownership, OwnershipEvent
 from registry.services.dispatch import event_enqueue
-from registry.services.ownership import HUNDRED, ONE_DAY, ownership_end, ownership_set
+from registry.services.ownership import (
+    HUNDRED,
+    ONE_DAY,
+    ownership_end,
+    ownership_set,
+    share_lower_bound,
+)
 
 FOUR_PLACES = Decimal("0.0001")
 
@@ -32,7 +38,7 @@ def _dilute_on(day: datetime.date, event: OwnershipEvent, actor: AbstractBaseUse
         .order_by("owner_id", "id")
     )
     others_total = sum(
-        (edge.share if edge.share is not None else edge.share_min or Decimal(0) for edge in others),
+        (share_lower_bound(edge) for edge in others),
         Decimal(0),
     )
     room = HUNDRED - event.share

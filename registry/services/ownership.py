@@ -17,7 +17,7 @@ ONE_DAY = datetime.timedelta(days=1)
 HUNDRED = Decimal(100)
 
 
-def _lower_bound(edge: Ownership) -> Decimal:
+def share_lower_bound(edge: Ownership) -> Decimal:
     """The share an edge certainly carries: exact share, else the published minimum."""
     if edge.share is not None:
         return edge.share
@@ -43,7 +43,7 @@ def shareholding_overflow(
     edges += [edge for edge in adding if edge.interest == Interest.SHAREHOLDING]
     for day in sorted({edge.start_date for edge in edges}):
         holders = [edge for edge in edges if edge.is_active_on(day)]
-        total = sum((_lower_bound(edge) for edge in holders), Decimal(0))
+        total = sum((share_lower_bound(edge) for edge in holders), Decimal(0))
         if total > HUNDRED:
             return day, total, holders
     return None

@@ -8,10 +8,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
 from registry.choices import EventKind, Interest
-from registry.models import Entity, OwnershipEvent, RiskPolicy, Vendor
+from registry.models import Entity, OwnershipEvent, Vendor
 from registry.risk import engine
 from registry.risk.loader import Subgraph, affected_entities, load_subgraph
-from registry.services.risk import engine_policy
+from registry.services.risk import policy_rules_read_only
 
 HUNDRED = 100.0
 
@@ -148,9 +148,7 @@ def ownership_event_preview(
     )
     _apply_in_memory(subgraph, event)
     graph = subgraph.graph()
-    # Read the policy without creating one: a preview writes nothing.
-    stored = RiskPolicy.objects.order_by("-version").first()
-    rules = engine.DEFAULT_POLICY if stored is None else engine_policy(stored)
+    rules = policy_rules_read_only()
     return [
         {
             "vendor": vendor,

@@ -41,6 +41,13 @@ def policy_current() -> RiskPolicy:
     return policy
 
 
+def policy_rules_read_only() -> engine.Policy:
+    """The rules in force for a computation that writes nothing (a preview, an as-of read):
+    the latest policy, or the defaults when none is stored — never creating one."""
+    stored = RiskPolicy.objects.order_by("-version").first()
+    return engine.DEFAULT_POLICY if stored is None else engine_policy(stored)
+
+
 def engine_policy(policy: RiskPolicy) -> engine.Policy:
     """The engine's plain-data view of a stored policy."""
     return engine.Policy(
@@ -237,9 +244,7 @@ def vendor_recheck_request(
 
 def vendor_risk_as_of(*, vendor: Vendor, as_of: datetime.date) -> engine.Assessment:
     """What ``vendor``'s risk is (or will be) on ``as_of``, computed and not stored."""
-    stored = RiskPolicy.objects.order_by("-version").first()
-    rules = engine.DEFAULT_POLICY if stored is None else engine_policy(stored)
     graph = load_subgraph([vendor.entity_id], as_of=as_of).graph()
     return engine.assess_vendor(
-        graph, vendor.entity_id, data_access=vendor.data_access, policy=rules
+        graph, vendor.entity_id, data_access=vendor.data_access, policy=policy_rules_read_only()
     )
