@@ -6,8 +6,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
-from registry.signin import signin_throttled
-from registry.views.health import health
+from core.health import health
+from core.signin import signin_throttled
 
 urlpatterns = [
     # Sign-in pages are throttled; these come before the routes that would serve them too.

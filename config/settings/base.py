@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "simple_history",
+    "core",
     "registry",
     "alerts",
 ]

@@ -15,9 +15,9 @@ from django.utils import timezone
 from alerts import services as alert_services
 from alerts.choices import OPEN_STATUSES, AlertKind, AlertStatus
 from alerts.models import Alert
+from core.web.access import safe_next
 from registry.choices import RiskLevel
 from registry.models import Vendor
-from registry.web.access import safe_next
 from registry.web.filters import AlertInboxFilterSet
 from registry.web.forms import AlertAssignForm, AlertNoteForm
 from registry.web.views.common import page_render, paginate, query_without

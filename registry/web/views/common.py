@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 
 from alerts.choices import AlertStatus
 from alerts.models import Alert
-from registry.web.access import FormTokenInvalid, form_token_issue, form_token_redeem
+from core.web.access import FormTokenInvalid, form_token_issue, form_token_redeem
 from registry.web.forms import service_errors_add
 
 PAGE_SIZES = (25, 50, 100)

@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from core.web.access import form_token_issue, permission_required
 from registry.models import Contract, Vendor
 from registry.services import contract_create, contract_update
-from registry.web.access import form_token_issue, permission_required
 from registry.web.forms import ContractForm, service_errors_add
 from registry.web.views.common import form_save_once, page_render
 

@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from core.web.access import form_token_issue, permission_required
 from registry.choices import EntityKind
 from registry.filtersets import EntityFilterSet
 from registry.models import Entity, Ownership, OwnershipEvent
 from registry.services import entity_create, entity_update
-from registry.web.access import form_token_issue, permission_required
 from registry.web.forms import EntityForm, service_errors_add
 from registry.web.views.common import form_save_once, page_render, paginate, query_without
 from registry.web_selectors import entity_search

@@ -7,12 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from core.web.access import form_token_issue, form_token_known, permission_required
 from registry.choices import EventKind, EventStatus, RiskLevel
 from registry.filtersets import OwnershipEventFilterSet
 from registry.models import OwnershipEvent
 from registry.services import ownership_event_log
 from registry.services.preview import ownership_event_preview
-from registry.web.access import form_token_issue, form_token_known, permission_required
 from registry.web.forms import OwnershipEventForm, service_errors_add
 from registry.web.views.common import form_save_once, page_render, paginate, query_without
 from registry.web.widgets import FIND_BUTTON

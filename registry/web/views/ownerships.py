@@ -5,9 +5,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 
+from core.web.access import form_token_issue, permission_required
 from registry.models import Ownership
 from registry.services import ownership_set
-from registry.web.access import form_token_issue, permission_required
 from registry.web.forms import OwnershipForm, service_errors_add
 from registry.web.views.common import form_save_once, page_render
 from registry.web.widgets import FIND_BUTTON

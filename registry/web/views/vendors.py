@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from core.web.access import form_token_issue, permission_required
 from registry import selectors, web_selectors
 from registry.choices import (
     DataAccess,
@@ -22,7 +23,6 @@ from registry.choices import (
 )
 from registry.models import Entity, OwnershipEvent, Vendor
 from registry.services import vendor_create, vendor_update
-from registry.web.access import form_token_issue, permission_required
 from registry.web.filters import VendorListFilterSet
 from registry.web.forms import VendorForm, service_errors_add
 from registry.web.graph import ownership_graph_svg, score_timeline_svg

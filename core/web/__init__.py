@@ -1,0 +1,1 @@
+"""What every web page needs, whichever app it belongs to."""
