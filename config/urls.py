@@ -9,6 +9,11 @@ from rest_framework.permissions import AllowAny
 from core.health import health
 from core.signin import signin_throttled
 
+web_patterns = [
+    path("alerts/", include("alerts.web.urls")),
+    path("", include("registry.web.urls")),
+]
+
 urlpatterns = [
     # Sign-in pages are throttled; these come before the routes that would serve them too.
     path("admin/login/", signin_throttled(admin.site.login)),
@@ -22,5 +27,7 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="schema", permission_classes=[AllowAny]),
         name="api-docs",
     ),
-    path("", include("registry.web.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    # Every app's pages share the ``web`` namespace: ``web:vendor-list``, ``web:alert-inbox`` …
+    path("", include((web_patterns, "web"))),
 ]

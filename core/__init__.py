@@ -1,2 +1,3 @@
-"""Plumbing shared by the registry and alerts apps: page access and one-time form tokens, the
-audit trail's request note, sign-in throttling and the health check."""
+"""Plumbing shared by the registry and alerts apps: page access, one-time form tokens and the
+list and form helpers of the pages, the audit trail's request note, sign-in throttling and the
+health check."""

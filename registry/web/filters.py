@@ -1,11 +1,8 @@
 """The web lists' filters: the shared FilterSets, plus what only the pages ask for."""
 
 import django_filters
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from alerts.choices import OPEN_STATUSES, AlertStatus
-from alerts.filtersets import AlertFilterSet
 from registry.choices import DataAccess
 from registry.filtersets import VendorFilterSet
 from registry.models import Entity
@@ -26,24 +23,3 @@ class VendorListFilterSet(VendorFilterSet):
 
     def filter_influenced_by(self, queryset: QuerySet, name: str, value: Entity) -> QuerySet:
         return queryset.filter(influencing_party_filter(value.pk))
-
-
-class AlertInboxFilterSet(AlertFilterSet):
-    """Alerts, also by assignee, and ``status=active`` (the default) for open or acknowledged."""
-
-    ACTIVE = "active"
-
-    status = django_filters.ChoiceFilter(
-        choices=[(ACTIVE, "Open or acknowledged"), *AlertStatus.choices],
-        method="filter_status",
-        empty_label="Any status",
-    )
-    assignee = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.all())
-
-    class Meta(AlertFilterSet.Meta):
-        fields = [*AlertFilterSet.Meta.fields, "assignee"]
-
-    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if value == self.ACTIVE:
-            return queryset.filter(status__in=OPEN_STATUSES)
-        return queryset.filter(status=value)

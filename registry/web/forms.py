@@ -1,12 +1,14 @@
-"""Forms of the web pages. They check the input's shape; the services decide what is allowed,
-and their ``ValidationError`` comes back at the field it names (see :func:`service_errors_add`)."""
+"""Forms of the registry's pages. They check the input's shape; the services decide what is
+allowed, and their ``ValidationError`` comes back at the field it names
+(:func:`core.web.forms.service_errors_add`)."""
 
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from core.selectors import active_users
+from core.web.forms import UserChoiceField
 from registry.choices import (
     DataAccess,
     EntityKind,
@@ -25,26 +27,6 @@ PERCENT = {
     "max_value": Decimal("100"),
 }
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def service_errors_add(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a service's ``ValidationError`` next to the fields it names; errors about fields
-    the form does not show go to the top of the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
-
-
-def _active_users():
-    return get_user_model().objects.filter(is_active=True).order_by("username")
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        full = obj.get_full_name()
-        return f"{full} ({obj.get_username()})" if full else obj.get_username()
 
 
 class PickerForm(forms.Form):
@@ -119,13 +101,13 @@ class VendorForm(PickerForm):
         initial=DataAccess.NONE,
         help_text="The most sensitive data the vendor can access.",
     )
-    business_owner = UserChoiceField(queryset=_active_users(), required=False)
+    business_owner = UserChoiceField(queryset=active_users(), required=False)
 
     FIELDS = ("category", "status", "tier", "data_access", "business_owner")
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["business_owner"].queryset = _active_users()
+        self.fields["business_owner"].queryset = active_users()
         if editing:
             del self.fields["entity"]
 
@@ -153,7 +135,7 @@ class ContractForm(forms.Form):
         help_text="Days after a change of control in which we may terminate.",
     )
     owner = UserChoiceField(
-        queryset=_active_users(),
+        queryset=active_users(),
         required=False,
         help_text="Who manages this contract; alerts on it are assigned to them.",
     )
@@ -173,7 +155,7 @@ class ContractForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _active_users()
+        self.fields["owner"].queryset = active_users()
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].strip().upper()
@@ -276,20 +258,3 @@ class OwnershipEventForm(PickerForm):
         kwargs["source_url"] = kwargs["source_url"] or ""
         kwargs["note"] = kwargs["note"] or ""
         return kwargs
-
-
-class AlertNoteForm(forms.Form):
-    note = forms.CharField(
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="What was done, or why it is not a concern.",
-    )
-
-
-class AlertAssignForm(forms.Form):
-    assignee = UserChoiceField(queryset=_active_users(), required=False, empty_label="Nobody")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = _active_users()

@@ -1,10 +1,10 @@
-"""Web pages (namespace ``web``) and Django's sign-in pages under ``accounts/``."""
+"""Routes of the registry's pages, in the ``web`` namespace (config/urls.py)."""
 
-from django.urls import include, path
+from django.urls import path
 
-from registry.web.views import alerts, contracts, dashboard, entities, events, ownerships, vendors
+from registry.web.views import contracts, dashboard, entities, events, ownerships, vendors
 
-web_patterns = [
+urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("vendors/", vendors.vendor_list, name="vendor-list"),
     path("vendors/export.csv", vendors.vendor_export, name="vendor-export"),
@@ -26,15 +26,4 @@ web_patterns = [
     path("events/new/", events.event_new, name="event-new"),
     path("events/<int:pk>/", events.event_detail, name="event-detail"),
     path("events/<int:pk>/status/", events.event_status, name="event-status"),
-    path("alerts/", alerts.alert_inbox, name="alert-inbox"),
-    path("alerts/<int:pk>/", alerts.alert_detail, name="alert-detail"),
-    path("alerts/<int:pk>/acknowledge/", alerts.alert_acknowledge, name="alert-acknowledge"),
-    path("alerts/<int:pk>/resolve/", alerts.alert_resolve, name="alert-resolve"),
-    path("alerts/<int:pk>/dismiss/", alerts.alert_dismiss, name="alert-dismiss"),
-    path("alerts/<int:pk>/assign/", alerts.alert_assign, name="alert-assign"),
-]
-
-urlpatterns = [
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("", include((web_patterns, "web"))),
 ]

@@ -3,15 +3,16 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from core.web.access import form_token_issue, permission_required
+from core.web.forms import service_errors_add
+from core.web.pages import form_save_once
 from registry.models import Contract, Vendor
 from registry.services import contract_create, contract_update
-from registry.web.forms import ContractForm, service_errors_add
-from registry.web.views.common import form_save_once, page_render
+from registry.web.forms import ContractForm
 
 
 @login_required
@@ -24,7 +25,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "today": timezone.localdate(),
     }
-    return page_render(request, "web/contracts/detail.html", context)
+    return render(request, "web/contracts/detail.html", context)
 
 
 @permission_required("registry.add_contract")
@@ -46,7 +47,7 @@ def contract_new(request: HttpRequest, vendor_pk: int) -> HttpResponse:
     else:
         form = ContractForm()
         token = form_token_issue(request)
-    return page_render(
+    return render(
         request,
         "web/form.html",
         {
@@ -72,7 +73,7 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 service_errors_add(form, error)
     else:
         form = ContractForm(initial=ContractForm.initial_for(contract))
-    return page_render(
+    return render(
         request,
         "web/form.html",
         {

@@ -2,10 +2,10 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from registry import web_selectors
-from registry.web.views.common import page_render
 
 
 @login_required
@@ -25,4 +25,4 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "exposures": web_selectors.exposure_by_influencing_party(today=today),
         "recent_events": web_selectors.recent_events(),
     }
-    return page_render(request, "web/dashboard.html", context)
+    return render(request, "web/dashboard.html", context)

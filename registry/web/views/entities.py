@@ -9,12 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.web.access import form_token_issue, permission_required
+from core.web.forms import service_errors_add
+from core.web.pages import form_save_once, paginate, query_without
 from registry.choices import EntityKind
 from registry.filtersets import EntityFilterSet
 from registry.models import Entity, Ownership, OwnershipEvent
 from registry.services import entity_create, entity_update
-from registry.web.forms import EntityForm, service_errors_add
-from registry.web.views.common import form_save_once, page_render, paginate, query_without
+from registry.web.forms import EntityForm
 from registry.web_selectors import entity_search
 
 
@@ -30,7 +31,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         "kinds": EntityKind.choices,
     }
     template = "web/entities/_results.html" if request.htmx else "web/entities/list.html"
-    return page_render(request, template, context)
+    return render(request, template, context)
 
 
 @login_required
@@ -57,11 +58,11 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "today": today,
     }
-    return page_render(request, "web/entities/detail.html", context)
+    return render(request, "web/entities/detail.html", context)
 
 
 def _entity_form_page(request, form, *, title, submit, cancel, token=None) -> HttpResponse:
-    return page_render(
+    return render(
         request,
         "web/form.html",
         {"form": form, "token": token, "title": title, "submit": submit, "cancel": cancel},

@@ -4,17 +4,18 @@ and follow its processing."""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from core.web.access import form_token_issue, form_token_known, permission_required
+from core.web.forms import service_errors_add
+from core.web.pages import form_save_once, paginate, query_without
 from registry.choices import EventKind, EventStatus, RiskLevel
 from registry.filtersets import OwnershipEventFilterSet
 from registry.models import OwnershipEvent
 from registry.services import ownership_event_log
 from registry.services.preview import ownership_event_preview
-from registry.web.forms import OwnershipEventForm, service_errors_add
-from registry.web.views.common import form_save_once, page_render, paginate, query_without
+from registry.web.forms import OwnershipEventForm
 from registry.web.widgets import FIND_BUTTON
 
 PREVIEW, CONFIRM, EDIT = "preview", "confirm", "edit"
@@ -36,11 +37,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "statuses": EventStatus.choices,
         "kinds": EventKind.choices,
     }
-    return page_render(request, "web/events/list.html", context)
+    return render(request, "web/events/list.html", context)
 
 
 def _form_page(request: HttpRequest, form: OwnershipEventForm) -> HttpResponse:
-    return page_render(request, "web/events/form.html", {"form": form})
+    return render(request, "web/events/form.html", {"form": form})
 
 
 def _preview_page(
@@ -64,7 +65,7 @@ def _preview_page(
         "reconfirm": reconfirm,
         "hidden": [(name, form.data.get(name, "")) for name in OwnershipEventForm.FIELDS],
     }
-    return page_render(request, "web/events/preview.html", context)
+    return render(request, "web/events/preview.html", context)
 
 
 @permission_required("registry.add_ownershipevent", "registry.preview_ownershipevent")
@@ -129,11 +130,11 @@ def _event(pk: int) -> OwnershipEvent:
 
 @login_required
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return page_render(request, "web/events/detail.html", _event_context(_event(pk)))
+    return render(request, "web/events/detail.html", _event_context(_event(pk)))
 
 
 @login_required
 def event_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The status panel alone, polled by htmx every second until the event is processed or
     failed (the answer then carries no polling trigger, so polling stops)."""
-    return page_render(request, "web/events/_status.html", _event_context(_event(pk)))
+    return render(request, "web/events/_status.html", _event_context(_event(pk)))

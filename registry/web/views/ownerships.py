@@ -2,14 +2,15 @@
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from core.web.access import form_token_issue, permission_required
+from core.web.forms import service_errors_add
+from core.web.pages import form_save_once
 from registry.models import Ownership
 from registry.services import ownership_set
-from registry.web.forms import OwnershipForm, service_errors_add
-from registry.web.views.common import form_save_once, page_render
+from registry.web.forms import OwnershipForm
 from registry.web.widgets import FIND_BUTTON
 
 
@@ -40,7 +41,7 @@ def ownership_new(request: HttpRequest) -> HttpResponse:
         }
         form = OwnershipForm(initial=initial)
         token = form_token_issue(request)
-    return page_render(
+    return render(
         request,
         "web/form.html",
         {
@@ -76,7 +77,7 @@ def ownership_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = OwnershipForm(
             initial={name: getattr(edge, name) for name in OwnershipForm.FIELDS}, editing=True
         )
-    return page_render(
+    return render(
         request,
         "web/form.html",
         {

@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, When
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from core.web.access import form_token_issue, permission_required
+from core.web.forms import service_errors_add
+from core.web.pages import form_save_once, paginate, query_without
 from registry import selectors, web_selectors
 from registry.choices import (
     DataAccess,
@@ -24,9 +26,8 @@ from registry.choices import (
 from registry.models import Entity, OwnershipEvent, Vendor
 from registry.services import vendor_create, vendor_update
 from registry.web.filters import VendorListFilterSet
-from registry.web.forms import VendorForm, service_errors_add
+from registry.web.forms import VendorForm
 from registry.web.graph import ownership_graph_svg, score_timeline_svg
-from registry.web.views.common import form_save_once, page_render, paginate, query_without
 from registry.web.widgets import FIND_BUTTON
 
 RISK_RANK = Case(
@@ -113,7 +114,7 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
     }
     # A live search (htmx) replaces only the results, not the filters being typed in.
     template = "web/vendors/_results.html" if request.htmx else "web/vendors/list.html"
-    return page_render(request, template, context)
+    return render(request, template, context)
 
 
 def _csv_rows(vendors) -> Iterator[list]:
@@ -219,7 +220,7 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "today": timezone.localdate(),
     }
-    return page_render(request, "web/vendors/detail.html", context)
+    return render(request, "web/vendors/detail.html", context)
 
 
 @permission_required("registry.add_vendor")
@@ -252,7 +253,7 @@ def vendor_new(request: HttpRequest) -> HttpResponse:
             initial["entity"] = entity_id
         form = VendorForm(initial=initial)
         token = form_token_issue(request)
-    return page_render(
+    return render(
         request,
         "web/form.html",
         {
@@ -284,7 +285,7 @@ def vendor_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = VendorForm(
             initial={name: getattr(vendor, name) for name in VendorForm.FIELDS}, editing=True
         )
-    return page_render(
+    return render(
         request,
         "web/form.html",
         {

@@ -1,28 +1,17 @@
-"""Rendering shared by every page: the navigation's open-alert count and pagination."""
+"""Helpers every list and form page uses: pagination, query strings, saving a form once."""
 
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 
-from alerts.choices import AlertStatus
-from alerts.models import Alert
 from core.web.access import FormTokenInvalid, form_token_issue, form_token_redeem
-from registry.web.forms import service_errors_add
+from core.web.forms import service_errors_add
 
 PAGE_SIZES = (25, 50, 100)
 EXPIRED_FORM = "This form has expired or was changed. Check it and save again."
-
-
-def page_render(
-    request: HttpRequest, template: str, context: dict | None = None, *, status: int = 200
-) -> HttpResponse:
-    """Render a full page; the navigation shows how many alerts are still open (one query)."""
-    context = dict(context or {})
-    context["nav_open_alerts"] = Alert.objects.filter(status=AlertStatus.OPEN).count()
-    return render(request, template, context, status=status)
 
 
 def paginate(request: HttpRequest, items, *, default_size: int = 25) -> Page:

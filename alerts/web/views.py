@@ -3,40 +3,26 @@
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, F, IntegerField, When
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
+from alerts import selectors
 from alerts import services as alert_services
 from alerts.choices import OPEN_STATUSES, AlertKind, AlertStatus
 from alerts.models import Alert
+from alerts.web.filters import AlertInboxFilterSet
+from alerts.web.forms import AlertAssignForm, AlertNoteForm
+from core.selectors import active_users
 from core.web.access import safe_next
+from core.web.pages import paginate, query_without
 from registry.choices import RiskLevel
-from registry.models import Vendor
-from registry.web.filters import AlertInboxFilterSet
-from registry.web.forms import AlertAssignForm, AlertNoteForm
-from registry.web.views.common import page_render, paginate, query_without
 
 #: The vendor filter offers the vendors with alerts still open, up to this many.
 VENDOR_CHOICES = 500
-
-URGENCY = Case(
-    *(When(severity=level, then=rank) for rank, level in enumerate(reversed(RiskLevel.values))),
-    output_field=IntegerField(),
-)
-
-
-def _inbox_queryset():
-    return (
-        Alert.objects.select_related("vendor__entity", "contract", "assignee", "event")
-        .annotate(urgency=URGENCY)
-        .order_by("urgency", F("due_date").asc(nulls_last=True), "-created_at", "-id")
-    )
 
 
 def _permissions(user) -> dict[str, bool]:
@@ -57,7 +43,7 @@ def alert_inbox(request: HttpRequest) -> HttpResponse:
     mine = params.get("mine") == "1"
     if mine:
         params["assignee"] = str(request.user.pk)
-    filterset = AlertInboxFilterSet(params, queryset=_inbox_queryset())
+    filterset = AlertInboxFilterSet(params, queryset=selectors.alert_inbox())
     alerts = filterset.qs if filterset.is_valid() else Alert.objects.none()
     vendor = None
     if filterset.is_valid():
@@ -72,23 +58,18 @@ def alert_inbox(request: HttpRequest) -> HttpResponse:
         "statuses": [(AlertInboxFilterSet.ACTIVE, "Open or acknowledged"), *AlertStatus.choices],
         "severities": list(reversed(RiskLevel.choices)),
         "kinds": AlertKind.choices,
-        "users": list(get_user_model().objects.filter(is_active=True).order_by("username")),
-        "vendors_alerted": list(
-            Vendor.objects.filter(alerts__status__in=OPEN_STATUSES)
-            .select_related("entity")
-            .order_by("entity__name", "pk")
-            .distinct()[:VENDOR_CHOICES]
-        ),
+        "users": list(active_users()),
+        "vendors_alerted": selectors.vendors_with_open_alerts(limit=VENDOR_CHOICES),
         "can": _permissions(request.user),
         "today": timezone.localdate(),
         "here": request.get_full_path(),
     }
-    return page_render(request, "web/alerts/inbox.html", context)
+    return render(request, "alerts/inbox.html", context)
 
 
 @login_required
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = get_object_or_404(_inbox_queryset(), pk=pk)
+    alert = get_object_or_404(selectors.alert_inbox(), pk=pk)
     context = {
         "alert": alert,
         "can": _permissions(request.user),
@@ -98,7 +79,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_open": alert.status in OPEN_STATUSES,
         "here": request.get_full_path(),
     }
-    return page_render(request, "web/alerts/detail.html", context)
+    return render(request, "alerts/detail.html", context)
 
 
 def _alert_action(perm: str, act: Callable[[HttpRequest, Alert], str]) -> Callable:
@@ -111,7 +92,7 @@ def _alert_action(perm: str, act: Callable[[HttpRequest, Alert], str]) -> Callab
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        alert = get_object_or_404(Alert, pk=pk)
+        alert = get_object_or_404(selectors.alert_list(), pk=pk)
         back = safe_next(request, reverse("web:alert-detail", args=[alert.pk]))
         try:
             done = act(request, alert)
@@ -130,7 +111,7 @@ def _alert_action(perm: str, act: Callable[[HttpRequest, Alert], str]) -> Callab
 
 
 def _row(request: HttpRequest, pk: int, *, done: str = "", problem: str = "", status=200):
-    alert = _inbox_queryset().get(pk=pk)
+    alert = selectors.alert_inbox().get(pk=pk)
     context = {
         "alert": alert,
         "can": _permissions(request.user),
@@ -139,7 +120,7 @@ def _row(request: HttpRequest, pk: int, *, done: str = "", problem: str = "", st
         "problem": problem,
         "here": safe_next(request, reverse("web:alert-inbox")),
     }
-    return page_render(request, "web/alerts/_row.html", context, status=status)
+    return render(request, "alerts/_row.html", context, status=status)
 
 
 def _note(request: HttpRequest) -> str:

@@ -1,0 +1,1 @@
+"""The alert inbox pages (URL names ``web:alert-…``, mounted at ``/alerts/``)."""
