@@ -1,0 +1,47 @@
+"""The alerts app stands on its own: of the registry it uses the models, services, choices and
+roles, never the registry's doors (admin, API views, web pages), whose shared ground is core/."""
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ALERTS = Path(settings.BASE_DIR) / "alerts"
+#: Modules of the registry (and everything under them) that alerts must not import.
+FORBIDDEN = ("registry.web",)
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top or inside a function."""
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module)
+            modules.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return modules
+
+
+def forbidden(module: str) -> bool:
+    return any(module == name or module.startswith(f"{name}.") for name in FORBIDDEN)
+
+
+@pytest.mark.parametrize(
+    "path", sorted(ALERTS.rglob("*.py")), ids=lambda p: str(p.relative_to(ALERTS.parent))
+)
+def test_alerts_does_not_import_the_registrys_doors(path):
+    assert sorted(m for m in imported_modules(path) if forbidden(m)) == []
+
+
+def test_the_check_sees_a_forbidden_import(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from registry import web\nfrom registry.models import Vendor\n"
+        "def later():\n    import registry.web.forms\n"
+    )
+    assert sorted(m for m in imported_modules(sample) if forbidden(m)) == [
+        "registry.web",
+        "registry.web.forms",
+    ]
