@@ -1,4 +1,9 @@
-"""Settings shared by every environment, read from the environment (12-factor)."""
+"""Settings shared by every environment, read from the environment (12-factor).
+
+Grouped by concern: the project, the database, sign-in, static files and e-mail, Redis and the
+cache, Celery (with its one beat schedule), the pipeline, webhooks, the REST API, security
+headers and logging.
+"""
 
 from pathlib import Path
 
@@ -11,6 +16,7 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     env.read_env(BASE_DIR / ".env")
 
+# --- The project --------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -48,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -69,6 +76,12 @@ TEMPLATES = [
     },
 ]
 
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Database -----------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
@@ -84,6 +97,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Sign-in and passwords ----------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -91,11 +105,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
-USE_I18N = True
-USE_TZ = True
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 
+# --- Static files and e-mail --------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -104,15 +118,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "/accounts/login/"
-
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="vendor-registry@localhost")
 
-# --- Celery -------------------------------------------------------------------------------------
+# --- Redis and the cache ------------------------------------------------------------------------
+# Without REDIS_URL the app still works: tasks run in-process and the cache is per process.
 REDIS_URL = env("REDIS_URL", default="")
 # Shared by every web process when Redis is there (sign-in throttling counts across them).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -121,7 +132,9 @@ if REDIS_URL:
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
     }
-# Without a broker the app still works: tasks run in-process once the transaction commits.
+
+# --- Celery -------------------------------------------------------------------------------------
+# Without a broker, tasks run in-process once the transaction commits.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
@@ -151,23 +164,40 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Safety nets for work whose task was lost: events and rechecks, webhook deliveries.
     "sweep-pending-work": {"task": "registry.tasks.sweep_pending", "schedule": 30.0},
+    "sweep-webhook-deliveries": {
+        "task": "alerts.tasks.sweep_webhook_deliveries",
+        "schedule": 60.0,
+    },
     "daily-edge-recheck": {
         "task": "registry.tasks.daily_recheck",
         "schedule": crontab(hour=0, minute=5),
     },
 }
+
+# --- The pipeline (registry.services.pipeline) --------------------------------------------------
 # Events still pending this long are re-sent by the sweeper.
 PIPELINE_SWEEP_AFTER_SECONDS = env.int("PIPELINE_SWEEP_AFTER_SECONDS", default=60)
 PIPELINE_MAX_RETRIES = env.int("PIPELINE_MAX_RETRIES", default=5)
+
+# --- Webhook delivery (alerts.webhooks) ---------------------------------------------------------
+# Only tests may deliver to loopback/private addresses.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+WEBHOOK_TIMEOUT_SECONDS = 5
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+# Backoff between attempts: base, ×4 each time, capped at an hour (30 s, 2 min, 8 min, 32 min, 1 h).
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+# Pending deliveries overdue by this long lost their task and are re-sent by the sweeper.
+WEBHOOK_SWEEP_AFTER_SECONDS = env.int("WEBHOOK_SWEEP_AFTER_SECONDS", default=120)
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -197,37 +227,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-}
-
-# --- Webhooks -----------------------------------------------------------------------------------
-# Only tests may deliver to loopback/private addresses.
-WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
-WEBHOOK_TIMEOUT_SECONDS = 5
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-}
-
-# --- Webhook delivery (alerts.webhooks) ---------------------------------------------------------
-WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
-# Backoff between attempts: base, ×4 each time, capped at an hour (30 s, 2 min, 8 min, 32 min, 1 h).
-WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
-# Pending deliveries overdue by this long lost their task and are re-sent by the sweeper.
-WEBHOOK_SWEEP_AFTER_SECONDS = env.int("WEBHOOK_SWEEP_AFTER_SECONDS", default=120)
-CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
-    "task": "alerts.tasks.sweep_webhook_deliveries",
-    "schedule": 60.0,
+    # One schema component per choice set shared by several fields (a vendor's risk_level, an
+    # alert's severity, a preview's levels; data_access and data_classification), so the schema
+    # has no duplicate enums and `check --deploy --fail-level WARNING` stays clean.
+    "ENUM_NAME_OVERRIDES": {
+        "RiskLevelEnum": "registry.choices.RiskLevel",
+        "DataAccessEnum": "registry.choices.DataAccess",
+    },
 }
 
 # --- Security headers ---------------------------------------------------------------------------
-# A Content-Security-Policy of 'self' only: the pages load their scripts and styles as files,
-# never inline. The one inline style allowed, by its hash, is the three-line reset in
-# drf-spectacular's Swagger UI page (/api/docs/); tests/test_deploy_checks.py renders that page
-# and fails if anything inline on it is not allowed by this policy.
-MIDDLEWARE += ["csp.middleware.CSPMiddleware"]
+# A Content-Security-Policy of 'self' only (csp.middleware.CSPMiddleware): the pages load their
+# scripts and styles as files, never inline. The one inline style allowed, by its hash, is the
+# three-line reset in drf-spectacular's Swagger UI page (/api/docs/);
+# tests/test_deploy_checks.py renders that page and fails if anything inline on it is not
+# allowed by this policy.
 SWAGGER_UI_INLINE_STYLE_HASH = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -249,10 +263,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-# One schema component per choice set shared by several fields (a vendor's risk_level, an alert's
-# severity, a preview's levels; data_access and data_classification), so the schema has no
-# duplicate enums and `check --deploy --fail-level WARNING` stays clean.
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    "RiskLevelEnum": "registry.choices.RiskLevel",
-    "DataAccessEnum": "registry.choices.DataAccess",
+
+# --- Logging ------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
