@@ -1,6 +1,8 @@
 """The three roles of docs/risk-rules.md as Django groups, and the permissions each one holds.
 
-Kept as plain data so the data migration and the tests read the same definition.
+The data migrations that made the groups (registry/migrations/0002 and 0004) hold their own
+written-out copies, so that changing a role here cannot change what they do: a change of roles
+needs a new data migration, and tests/test_smoke.py fails until the migrated groups match.
 """
 
 VIEWER = "Viewer"
@@ -57,7 +59,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 
 
 def sync_role_groups(apps) -> None:
-    """Make each role group hold exactly its permissions (used by data migrations)."""
+    """Make each role group hold exactly its permissions (tests use it to bring the groups back
+    after a transactional test emptied the database)."""
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after all migrations ran; the groups need them now.
