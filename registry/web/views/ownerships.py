@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 
 from registry.models import Ownership
-from registry.services import ownership_set
+from registry.services import ownership_set, ownership_update
 from registry.web.access import form_token_issue, permission_required
 from registry.web.forms import OwnershipForm, service_errors_add
 from registry.web.views.common import form_save_once, page_render
@@ -62,13 +62,7 @@ def ownership_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = OwnershipForm(request.POST, editing=True)
         if form.is_valid():
             try:
-                ownership_set(
-                    owner=edge.owner,
-                    owned=edge.owned,
-                    interest=edge.interest,
-                    actor=request.user,
-                    **form.cleaned_data,
-                )
+                ownership_update(ownership=edge, actor=request.user, **form.cleaned_data)
                 return redirect("web:entity-detail", pk=edge.owned_id)
             except ValidationError as error:
                 service_errors_add(form, error)
