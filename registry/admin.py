@@ -30,7 +30,7 @@ from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from alerts.models import Alert
-from registry.choices import EventStatus, WatchlistCategory
+from registry.choices import WatchlistCategory
 from registry.models import (
     Contract,
     Entity,
@@ -50,17 +50,17 @@ from registry.services import (
     contract_update,
     entity_create,
     entity_update,
-    ownership_end,
+    ownership_delete,
     ownership_event_log,
+    ownership_event_resend,
     ownership_set,
+    ownership_update,
     vendor_create,
     vendor_update,
     watchlist_entry_create,
     watchlist_entry_delete,
     watchlist_entry_update,
 )
-from registry.services.dispatch import event_enqueue
-from registry.services.ownership import ONE_DAY
 from registry.services.policy import POLICY_SETTINGS, risk_policy_update
 from registry.services.risk import vendor_recheck_request
 
@@ -478,33 +478,20 @@ class OwnershipForm(ServiceForm):
     def save_through_service(self) -> Ownership:
         if self.is_adding():
             return ownership_set(actor=self.actor, **self.values())
-        stored = self.stored()
-        changes = self.changes()
-        if not changes:
-            return stored
-        if set(changes) == {"end_date"} and changes["end_date"] is not None:
-            # Only ending the edge. The model's validation has refused an end before its
-            # start, so the edge is ended, not removed.
-            return ownership_end(ownership=stored, end_date=changes["end_date"], actor=self.actor)
         values = self.values()
-        return ownership_set(
-            owner=stored.owner,
-            owned=stored.owned,
-            interest=stored.interest,
-            share=values["share"],
-            share_min=values["share_min"],
-            share_max=values["share_max"],
-            start_date=values["start_date"],
-            end_date=values["end_date"],
+        return ownership_update(
+            ownership=self.stored(),
+            **{field: values[field] for field in OwnershipForm.TERMS},
             actor=self.actor,
         )
+
+    TERMS = ("share", "share_min", "share_max", "start_date", "end_date")
 
 
 @admin.register(Ownership)
 class OwnershipAdmin(ServiceFormMixin, AuditedAdmin):
     """Edges of the ownership graph. History is never overwritten: a change of share or dates
-    goes through ``ownership_set`` (the edge ends the day before a new one starts, or is replaced
-    if the new one starts on or before it), setting only an end date through ``ownership_end``."""
+    goes through ``ownership_update``, the service every door uses for an edit."""
 
     form = OwnershipForm
     list_display = (
@@ -553,9 +540,8 @@ class OwnershipAdmin(ServiceFormMixin, AuditedAdmin):
         return super().has_delete_permission(request, obj)
 
     def delete_model(self, request: HttpRequest, obj: Ownership) -> None:
-        """Removing an edge means it never took effect: ended before its start, which removes it
-        (the audit history keeps it) and rechecks the vendors it touched."""
-        ownership_end(ownership=obj, end_date=obj.start_date - ONE_DAY, actor=request.user)
+        """Removing an edge means it never took effect (``ownership_delete``)."""
+        ownership_delete(ownership=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Ownership]) -> None:
         for edge in queryset:
@@ -924,9 +910,10 @@ class OwnershipEventAdmin(ServiceFormMixin, RegistryAdmin):
     def resend_for_processing(self, request: HttpRequest, queryset: QuerySet[OwnershipEvent]):
         sent, refused = [], []
         for event in queryset:
-            (sent if event.status == EventStatus.FAILED else refused).append(event)
-        for event in sent:
-            event_enqueue(event)
+            try:
+                sent.append(ownership_event_resend(event=event, actor=request.user))
+            except ValidationError:
+                refused.append(event)
         if sent:
             self.message_user(
                 request, f"Re-sent {len(sent)} failed event(s) for processing.", messages.SUCCESS

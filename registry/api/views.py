@@ -37,7 +37,6 @@ from registry.filtersets import (
     WatchlistEntryFilterSet,
 )
 from registry.models import Contract, Entity, Ownership, OwnershipEvent, Vendor, WatchlistEntry
-from registry.services.ownership import ONE_DAY
 from registry.services.preview import ownership_event_preview
 from registry.services.risk import vendor_recheck_request, vendor_risk_as_of
 
@@ -179,8 +178,7 @@ class WatchlistEntryViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
         services.watchlist_entry_delete(entry=instance, actor=self.request.user)
 
 
-OWNERSHIP_KEY = ("owner", "owned", "interest")
-OWNERSHIP_TERMS = ("share", "share_min", "share_max", "start_date")
+OWNERSHIP_TERMS = ("share", "share_min", "share_max", "start_date", "end_date")
 
 
 @extend_schema_view(
@@ -215,39 +213,16 @@ class OwnershipViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
     def perform_update(self, serializer: api.OwnershipSerializer) -> None:
         edge: Ownership = serializer.instance
         data = serializer.validated_data
-        fixed = {
-            field: ["An edge's owner, owned and interest cannot change: end it and add another."]
-            for field in OWNERSHIP_KEY
-            if field in data and data[field] != getattr(edge, field)
-        }
-        if fixed:
-            raise ValidationError(fixed)
         terms = {field: data.get(field, getattr(edge, field)) for field in OWNERSHIP_TERMS}
-        end_date = data.get("end_date", edge.end_date)
-        if end_date is not None and end_date < terms["start_date"]:
-            raise ValidationError({"end_date": ["The end date cannot be before the start date."]})
-        same_terms = all(terms[f] == getattr(edge, f) for f in OWNERSHIP_TERMS)
-        if same_terms and end_date == edge.end_date:
-            return
-        if same_terms and end_date is not None:
-            serializer.instance = services.ownership_end(
-                ownership=edge, end_date=end_date, actor=self.request.user
-            )
-            return
-        serializer.instance = services.ownership_set(
-            owner=edge.owner,
-            owned=edge.owned,
-            interest=edge.interest,
+        serializer.instance = services.ownership_update(
+            ownership=edge,
+            **{field: data[field] for field in services.OWNERSHIP_KEY if field in data},
             **terms,
-            end_date=end_date,
             actor=self.request.user,
         )
 
     def perform_destroy(self, instance: Ownership) -> None:
-        # An edge that ends before it starts never took effect: the service removes it.
-        services.ownership_end(
-            ownership=instance, end_date=instance.start_date - ONE_DAY, actor=self.request.user
-        )
+        services.ownership_delete(ownership=instance, actor=self.request.user)
 
 
 class VendorViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):

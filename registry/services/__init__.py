@@ -1,8 +1,14 @@
 """Every write to the registry goes through these functions, whichever door it came in by."""
 
 from registry.services.entities import entity_create, entity_delete, entity_update
-from registry.services.events import ownership_event_log
-from registry.services.ownership import ownership_end, ownership_set
+from registry.services.events import ownership_event_log, ownership_event_resend
+from registry.services.ownership import (
+    OWNERSHIP_KEY,
+    ownership_delete,
+    ownership_end,
+    ownership_set,
+    ownership_update,
+)
 from registry.services.vendors import (
     contract_create,
     contract_delete,
@@ -18,15 +24,19 @@ from registry.services.watchlist import (
 )
 
 __all__ = [
+    "OWNERSHIP_KEY",
     "contract_create",
     "contract_delete",
     "contract_update",
     "entity_create",
     "entity_delete",
     "entity_update",
+    "ownership_delete",
     "ownership_end",
     "ownership_event_log",
+    "ownership_event_resend",
     "ownership_set",
+    "ownership_update",
     "vendor_create",
     "vendor_delete",
     "vendor_update",

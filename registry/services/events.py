@@ -1,196 +1,70 @@
 """Log an ownership event: record it and apply its effect on the edges, in one transaction."""
 
 import datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
-from registry.choices import EventKind, Interest
+from registry.choices import EventStatus
 from registry.models import Entity, Ownership, OwnershipEvent
+from registry.risk import effects
+from registry.risk.effects import ONE_DAY
 from registry.services.dispatch import event_enqueue
-from registry.services.ownership import (
-    HUNDRED,
-    ONE_DAY,
-    ownership_end,
-    ownership_set,
-    share_lower_bound,
-)
-
-FOUR_PLACES = Decimal("0.0001")
+from registry.services.ownership import ownership_end, ownership_set
 
 
-def _scaled(value: Decimal | None, factor: Decimal) -> Decimal | None:
-    # Rounded down so the diluted total never creeps above 100%.
-    return None if value is None else (value * factor).quantize(FOUR_PLACES, ROUND_DOWN)
+def event_stored_edges(facts: effects.EventFacts) -> list[effects.Stake]:
+    """The stored edges ``effects.event_effects`` needs for ``facts`` (all their dates)."""
+    wanted = Q(pk__in=[])
+    for owner, owned in effects.event_edges_needed(facts):
+        wanted |= Q(owned_id=owned) if owner is None else Q(owner_id=owner, owned_id=owned)
+    return [effects.Stake.of(edge) for edge in Ownership.objects.filter(wanted).order_by("id")]
 
 
-def _dilute_on(day: datetime.date, event: OwnershipEvent, actor: AbstractBaseUser | None):
-    """Scale the holders other than the counterparty, as they stand on ``day``, pro rata so
-    the new stake fits in 100% from that day on."""
-    others = list(
-        Ownership.objects.shareholdings()
-        .active_on(day)
-        .filter(owned=event.subject)
-        .exclude(owner=event.counterparty)
-        .select_related("owner")
-        .order_by("owner_id", "id")
-    )
-    others_total = sum(
-        (share_lower_bound(edge) for edge in others),
-        Decimal(0),
-    )
-    room = HUNDRED - event.share
-    if others_total <= room:
-        return []
-    factor = room / others_total
-    diluted = []
-    for edge in others:
-        if factor == 0:
-            # The new stake is the whole entity: the other holders are bought out.
-            ownership_end(ownership=edge, end_date=day - ONE_DAY, source_event=event, actor=actor)
-            to = "0%"
-        else:
-            # The diluted stake keeps the end date the holder's stake already had.
-            to = ownership_set(
-                owner=edge.owner,
-                owned=event.subject,
-                share=_scaled(edge.share, factor),
-                share_min=_scaled(edge.share_min, factor),
-                share_max=_scaled(edge.share_max, factor),
-                start_date=day,
-                end_date=edge.end_date,
-                source_event=event,
-                actor=actor,
-            ).share_display
-        diluted.append(
-            {
-                "owner": edge.owner_id,
-                "owner_name": edge.owner.name,
-                "from": edge.share_display,
-                "to": to,
-                "on": day.isoformat(),
-            }
-        )
-    return diluted
-
-
-def _dilute_other_holders(event: OwnershipEvent, actor: AbstractBaseUser | None) -> list[dict]:
-    """Make room for the new stake on its effective date and on every later date on which
-    another holder's stake starts (a stake already agreed to start later is diluted too)."""
-    later_starts = (
-        Ownership.objects.shareholdings()
-        .filter(owned=event.subject, start_date__gt=event.effective_date)
-        .exclude(owner=event.counterparty)
-        .values_list("start_date", flat=True)
-    )
-    diluted: list[dict] = []
-    for day in sorted({event.effective_date, *later_starts}):
-        diluted += _dilute_on(day, event, actor)
-    return diluted
-
-
-def _apply_stake(event: OwnershipEvent, actor: AbstractBaseUser | None) -> None:
-    event.dilution = _dilute_other_holders(event, actor)
-    ownership_set(
-        owner=event.counterparty,
-        owned=event.subject,
-        share=event.share,
-        start_date=event.effective_date,
-        source_event=event,
-        actor=actor,
-    )
-
-
-def _apply_divestiture(event: OwnershipEvent, actor: AbstractBaseUser | None) -> None:
-    held = (
-        Ownership.objects.shareholdings()
-        .active_on(event.effective_date)
-        .filter(owner=event.counterparty, owned=event.subject)
-        .first()
-    )
-    if held is None:
-        raise ValidationError(
-            {
-                "counterparty": [
-                    f"{event.counterparty.name} holds no shares in {event.subject.name} "
-                    f"on {event.effective_date:%Y-%m-%d}, so there is nothing to divest."
-                ]
-            }
-        )
-    held_upper = held.share if held.share is not None else held.share_max
-    if event.share and held_upper is not None and event.share >= held_upper:
-        raise ValidationError(
-            {
-                "share": [
-                    f"A divestiture lowers a stake: {event.counterparty.name} holds "
-                    f"{held.share_display} of {event.subject.name} on "
-                    f"{event.effective_date:%Y-%m-%d}, so the share after it must be lower."
-                ]
-            }
-        )
-    if event.share:
-        ownership_set(
-            owner=event.counterparty,
-            owned=event.subject,
-            share=event.share,
-            start_date=event.effective_date,
-            end_date=held.end_date,
-            source_event=event,
-            actor=actor,
-        )
-    else:
-        ownership_end(
-            ownership=held,
-            end_date=event.effective_date - ONE_DAY,
-            source_event=event,
-            actor=actor,
-        )
-
-
-def _apply_seat(
-    event: OwnershipEvent,
-    *,
-    holder: Entity,
-    entity: Entity,
-    interest: str,
-    actor: AbstractBaseUser | None,
-) -> None:
-    if holder.pk == entity.pk:
-        raise ValidationError({"person": ["Nobody can sit on their own board."]})
-    ownership_set(
-        owner=holder,
-        owned=entity,
-        interest=interest,
-        start_date=event.effective_date,
-        source_event=event,
-        actor=actor,
-    )
+def _dilution_record(change: effects.EdgeChange, names: dict[int, str]) -> dict:
+    return {
+        "owner": change.owner,
+        "owner_name": names[change.owner],
+        "from": change.from_share,
+        "to": change.to_share,
+        "on": (
+            change.start_date if change.kind == effects.SET else change.end_date + ONE_DAY
+        ).isoformat(),
+    }
 
 
 def event_apply(event: OwnershipEvent, *, actor: AbstractBaseUser | None = None) -> None:
-    """Change the ownership edges as ``event`` says (docs/risk-rules.md, "Event effects")."""
-    if event.kind in (EventKind.ACQUISITION, EventKind.STAKE_CHANGE):
-        _apply_stake(event, actor)
-    elif event.kind == EventKind.DIVESTITURE:
-        _apply_divestiture(event, actor)
-    elif event.kind == EventKind.EXECUTIVE_MOVE:
-        _apply_seat(
-            event,
-            holder=event.person,
-            entity=event.counterparty,
-            interest=Interest.SENIOR_MANAGING_OFFICIAL,
-            actor=actor,
-        )
-    elif event.kind == EventKind.BOARD_APPOINTMENT:
-        _apply_seat(
-            event,
-            holder=event.person or event.counterparty,
-            entity=event.subject,
-            interest=Interest.BOARD_MEMBER,
-            actor=actor,
-        )
+    """Change the ownership edges as ``event`` says (``effects.event_effects``, one rule for
+    logging and preview), through ``ownership_set``/``ownership_end``, and record on the event
+    which other holders were diluted."""
+    facts = effects.EventFacts.of(event)
+    outcome = effects.event_effects(facts, event_stored_edges(facts))
+    entities = Entity.objects.in_bulk({pk for c in outcome.changes for pk in (c.owner, c.owned)})
+    written: dict[int, Ownership] = {}
+    for change in outcome.changes:
+        if change.kind == effects.SET:
+            written[change.new_id] = ownership_set(
+                owner=entities[change.owner],
+                owned=entities[change.owned],
+                interest=change.interest,
+                share=change.share,
+                share_min=change.share_min,
+                share_max=change.share_max,
+                start_date=change.start_date,
+                end_date=change.end_date,
+                source_event=event,
+                actor=actor,
+            )
+        else:
+            stored = written.get(change.edge) or Ownership.objects.get(pk=change.edge)
+            ownership_end(
+                ownership=stored, end_date=change.end_date, source_event=event, actor=actor
+            )
+    names = {pk: entity.name for pk, entity in entities.items()}
+    event.dilution = [_dilution_record(change, names) for change in outcome.dilution]
 
 
 @transaction.atomic
@@ -232,5 +106,26 @@ def ownership_event_log(
     event.save()
     event_apply(event, actor=actor)
     event.save(update_fields=["dilution"])
+    event_enqueue(event)
+    return event
+
+
+@transaction.atomic
+def ownership_event_resend(
+    *, event: OwnershipEvent, actor: AbstractBaseUser | None = None
+) -> OwnershipEvent:
+    """Send a failed event through the pipeline again (after its cause was fixed). Only a
+    failed event may be re-sent: a pending or processing one is on its way, and a processed
+    one is done (its alerts are raised once)."""
+    event = OwnershipEvent.objects.select_for_update().get(pk=event.pk)
+    if event.status != EventStatus.FAILED:
+        raise ValidationError(
+            {
+                "status": [
+                    f"Only failed events are re-sent; {event} is "
+                    f"{event.get_status_display().lower()}."
+                ]
+            }
+        )
     event_enqueue(event)
     return event

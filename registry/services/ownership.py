@@ -6,52 +6,36 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 
 from registry.choices import EntityKind, Interest, RecheckReason
 from registry.models import Entity, Ownership, OwnershipEvent
+from registry.risk import effects
+from registry.risk.effects import ONE_DAY, Stake, share_text
 from registry.services.common import validated_save
 from registry.services.dispatch import recheck_request
 
-ONE_DAY = datetime.timedelta(days=1)
-HUNDRED = Decimal(100)
 
-
-def share_lower_bound(edge: Ownership) -> Decimal:
-    """The share an edge certainly carries: exact share, else the published minimum."""
-    if edge.share is not None:
-        return edge.share
-    return edge.share_min or Decimal(0)
-
-
-def _format_share(value: Decimal) -> str:
-    return f"{value.normalize():f}%"
+def _stakes(edges: list[Ownership]) -> list[Stake]:
+    return [Stake.of(edge) for edge in edges]
 
 
 def shareholding_overflow(
     *, owned: Entity, replacing: list[Ownership] = (), adding: list[Ownership] = ()
-) -> tuple[datetime.date, Decimal, list[Ownership]] | None:
-    """The first date on which ``owned``'s shareholdings exceed 100%, with the total and the
-    holders on that date, or ``None`` if the rule holds on every date. ``replacing`` are stored
-    edges to leave out and ``adding`` unsaved (or changed) edges to count instead."""
+) -> tuple[datetime.date, Decimal, list[Stake]] | None:
+    """The 100% rule (``effects.shareholding_overflow``) on ``owned``'s stored shareholdings,
+    leaving out the stored edges in ``replacing`` and counting the unsaved (or changed) edges
+    in ``adding`` instead."""
     edges = list(
         Ownership.objects.shareholdings()
         .filter(owned=owned)
         .exclude(pk__in=[edge.pk for edge in replacing])
-        .select_related("owner")
     )
-    edges += [edge for edge in adding if edge.interest == Interest.SHAREHOLDING]
-    for day in sorted({edge.start_date for edge in edges}):
-        holders = [edge for edge in edges if edge.is_active_on(day)]
-        total = sum((share_lower_bound(edge) for edge in holders), Decimal(0))
-        if total > HUNDRED:
-            return day, total, holders
-    return None
+    return effects.shareholding_overflow(_stakes(edges) + _stakes(list(adding)))
 
 
 def _refuse_overflow(
     owned: Entity,
-    overflow: tuple[datetime.date, Decimal, list[Ownership]],
+    overflow: tuple[datetime.date, Decimal, list[Stake]],
     *,
     field: str = "share",
 ) -> None:
@@ -69,7 +53,7 @@ def _refuse_overflow(
         {
             field: [
                 f"This would bring the shareholdings in {owned.name} to "
-                f"{_format_share(total)} on {day:%Y-%m-%d}, above 100%. "
+                f"{share_text(total, None, None)} on {day:%Y-%m-%d}, above 100%. "
                 f"Current holders: {listing or 'none'}."
             ]
         }
@@ -103,11 +87,12 @@ def ownership_set(
 ) -> Ownership:
     """Make ``owner`` hold ``interest`` in ``owned`` from ``start_date``.
 
-    The previous edge of the same owner, owned and interest is ended the day before; edges of
-    theirs that start on or after ``start_date`` are replaced (their values stay in the audit
-    history). A shareholding that would take ``owned`` above 100% on any date is refused, naming
-    the current holders. Vendors affected are rechecked after commit, unless an event wrote the
-    edge: the event's own task rechecks them.
+    The pair's timeline rule (``effects.timeline_insert``): the edge of the same owner, owned
+    and interest that starts on the same day is replaced (its values stay in the audit history),
+    an earlier one still running is ended the day before, and a later one is kept — the new
+    edge then ends the day before it starts. A shareholding that would take ``owned`` above
+    100% on any date is refused, naming the current holders. Vendors affected are rechecked
+    after commit, unless an event wrote the edge: the event's own task rechecks them.
     """
     # Serialise concurrent writers of the same entity's holders, so the 100% rule holds.
     Entity.objects.select_for_update().filter(pk=owned.pk).first()
@@ -123,15 +108,18 @@ def ownership_set(
         source_event=source_event,
     )
     edge.full_clean()
-    same = Ownership.objects.filter(owner=owner, owned=owned, interest=interest)
-    replaced = list(same.filter(start_date__gte=start_date))
-    superseded = list(
-        same.filter(start_date__lt=start_date).filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=start_date)
-        )
+    pair = {
+        old.pk: old for old in Ownership.objects.filter(owner=owner, owned=owned, interest=interest)
+    }
+    plan = effects.timeline_insert(
+        _stakes(list(pair.values())), start_date=start_date, end_date=end_date
     )
-    for old in superseded:
-        old.end_date = start_date - ONE_DAY
+    edge.end_date = plan.end_date
+    replaced = [pair[stake.id] for stake in plan.replaced]
+    superseded = []
+    for stake, end in plan.ended:
+        pair[stake.id].end_date = end
+        superseded.append(pair[stake.id])
     if interest == Interest.SHAREHOLDING:
         overflow = shareholding_overflow(
             owned=owned, replacing=replaced + superseded, adding=[*superseded, edge]
@@ -215,3 +203,76 @@ def ownership_end(
             actor=actor,
         )
     return result
+
+
+#: What identifies an edge; an edit changes its terms, never these.
+OWNERSHIP_KEY = ("owner", "owned", "interest")
+
+
+@transaction.atomic
+def ownership_update(
+    *,
+    ownership: Ownership,
+    share: Decimal | None,
+    share_min: Decimal | None,
+    share_max: Decimal | None,
+    start_date: datetime.date,
+    end_date: datetime.date | None,
+    owner: Entity | None = None,
+    owned: Entity | None = None,
+    interest: str | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> Ownership:
+    """Change an edge's share or period, whichever door the edit came in by.
+
+    Nothing changed writes nothing. Changing only the end date ends the edge (same row, see
+    ``ownership_end``). Any other change goes through ``ownership_set``, so the history is
+    kept: a new start date ends this edge the day before (the answer is a new edge), the same
+    start date replaces it (its values stay in the audit history). An edge's owner, owned
+    entity and interest never change: ``owner``, ``owned`` and ``interest``, when given, must
+    be the stored ones.
+    """
+    given = {"owner": owner, "owned": owned, "interest": interest}
+    fixed = {
+        field: ["An edge's owner, owned and interest cannot change: end it and add another."]
+        for field, value in given.items()
+        if value is not None and value != getattr(ownership, field)
+    }
+    if fixed:
+        raise ValidationError(fixed)
+    terms = {"share": share, "share_min": share_min, "share_max": share_max}
+    if end_date is not None and end_date < start_date:
+        raise ValidationError({"end_date": ["The end date cannot be before the start date."]})
+    same_terms = start_date == ownership.start_date and all(
+        value == getattr(ownership, field) for field, value in terms.items()
+    )
+    if same_terms and end_date == ownership.end_date:
+        return ownership
+    if same_terms and end_date is not None:
+        return ownership_end(ownership=ownership, end_date=end_date, actor=actor)
+    return ownership_set(
+        owner=ownership.owner,
+        owned=ownership.owned,
+        interest=ownership.interest,
+        **terms,
+        start_date=start_date,
+        end_date=end_date,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def ownership_delete(*, ownership: Ownership, actor: AbstractBaseUser | None = None) -> None:
+    """Remove an edge entered by mistake: it never took effect, so it is ended before its
+    start, which removes it (the audit history keeps it) and rechecks the vendors it touched.
+    An edge an ownership event wrote is part of that event and is refused."""
+    if ownership.source_event_id is not None:
+        raise ValidationError(
+            {
+                "source_event": [
+                    f"This edge was written by {ownership.source_event}; it is part of that "
+                    "event's record and cannot be removed. End it instead."
+                ]
+            }
+        )
+    ownership_end(ownership=ownership, end_date=ownership.start_date - ONE_DAY, actor=actor)

@@ -2,103 +2,37 @@
 
 import datetime
 from decimal import Decimal
-from itertools import count
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 
-from registry.choices import EventKind, Interest
+from registry.choices import EventKind
 from registry.models import Entity, OwnershipEvent, Vendor
-from registry.risk import engine
-from registry.risk.loader import Subgraph, affected_entities, load_subgraph
+from registry.risk import effects, engine
+from registry.risk.loader import Subgraph, affected_entities, edge_from_row, load_subgraph
+from registry.services.events import event_stored_edges
 from registry.services.risk import policy_rules_read_only
 
-HUNDRED = 100.0
 
-
-def _shareholdings_into(subgraph: Subgraph, owned: int) -> list[engine.Edge]:
-    return [
-        edge
-        for edge in subgraph.edges.values()
-        if edge.owned == owned and edge.interest == Interest.SHAREHOLDING
-    ]
-
-
-def _scaled(edge: engine.Edge, factor: float, new_id: int) -> engine.Edge:
-    return engine.Edge(
-        id=new_id,
-        owner=edge.owner,
-        owned=edge.owned,
-        interest=edge.interest,
-        share_min=None if edge.share_min is None else edge.share_min * factor,
-        share_max=None if edge.share_max is None else edge.share_max * factor,
-    )
-
-
-def _apply_in_memory(subgraph: Subgraph, event: OwnershipEvent) -> None:
-    """Change ``subgraph``'s edges as ``ownership_event_log`` would change the stored ones."""
-    new_ids = count(-1, -1)
-    subject, counterparty = event.subject_id, event.counterparty_id
-    held = [e for e in _shareholdings_into(subgraph, subject) if e.owner == counterparty]
-    if event.kind in (EventKind.ACQUISITION, EventKind.STAKE_CHANGE):
-        share = float(event.share)
-        others = [e for e in _shareholdings_into(subgraph, subject) if e.owner != counterparty]
-        others_total = sum(e.share_min or 0.0 for e in others)
-        if others_total > HUNDRED - share:
-            factor = (HUNDRED - share) / others_total
-            for edge in others:
-                del subgraph.edges[edge.id]
-                scaled = _scaled(edge, factor, next(new_ids))
-                subgraph.edges[scaled.id] = scaled
-        for edge in held:
-            del subgraph.edges[edge.id]
-        stake = engine.Edge(
-            next(new_ids), counterparty, subject, Interest.SHAREHOLDING, share, share
-        )
-        subgraph.edges[stake.id] = stake
-    elif event.kind == EventKind.DIVESTITURE:
-        if not held:
-            raise ValidationError(
-                {
-                    "counterparty": [
-                        f"{event.counterparty.name} holds no shares in {event.subject.name} "
-                        f"on {event.effective_date:%Y-%m-%d}, so there is nothing to divest."
-                    ]
-                }
+def _apply_in_memory(
+    subgraph: Subgraph, stored: list[effects.Stake], outcome: effects.EventEffects
+) -> None:
+    """Put the edges the event leaves behind (``effects.event_effects``, the rule logging
+    applies) in place of the stored ones it read, as they stand on the subgraph's date."""
+    for stake in stored:
+        subgraph.edges.pop(stake.id, None)
+    for stake in outcome.after:
+        if stake.is_active_on(subgraph.as_of):
+            subgraph.edges[stake.id] = edge_from_row(
+                (
+                    stake.id,
+                    stake.owner,
+                    stake.owned,
+                    stake.interest,
+                    stake.share,
+                    stake.share_min,
+                    stake.share_max,
+                )
             )
-        held_upper = max(edge.share_max or 0.0 for edge in held)
-        if event.share and float(event.share) >= held_upper:
-            raise ValidationError(
-                {
-                    "share": [
-                        f"A divestiture lowers a stake: {event.counterparty.name} holds "
-                        f"{held_upper:g}% of {event.subject.name} on "
-                        f"{event.effective_date:%Y-%m-%d}, so the share after it must be lower."
-                    ]
-                }
-            )
-        for edge in held:
-            del subgraph.edges[edge.id]
-        if event.share:
-            share = float(event.share)
-            edge = engine.Edge(
-                next(new_ids), counterparty, subject, Interest.SHAREHOLDING, share, share
-            )
-            subgraph.edges[edge.id] = edge
-    elif event.kind == EventKind.EXECUTIVE_MOVE:
-        seat = engine.Edge(
-            next(new_ids),
-            event.person_id,
-            counterparty,
-            Interest.SENIOR_MANAGING_OFFICIAL,
-            None,
-            None,
-        )
-        subgraph.edges[seat.id] = seat
-    elif event.kind == EventKind.BOARD_APPOINTMENT:
-        holder = event.person_id or counterparty
-        seat = engine.Edge(next(new_ids), holder, subject, Interest.BOARD_MEMBER, None, None)
-        subgraph.edges[seat.id] = seat
 
 
 def ownership_event_preview(
@@ -146,7 +80,9 @@ def ownership_event_preview(
     subgraph = load_subgraph(
         [vendor.entity_id for vendor in vendors], as_of=effective_date, also=extra, people=seated
     )
-    _apply_in_memory(subgraph, event)
+    facts = effects.EventFacts.of(event)
+    stored = event_stored_edges(facts)
+    _apply_in_memory(subgraph, stored, effects.event_effects(facts, stored))
     graph = subgraph.graph()
     rules = policy_rules_read_only()
     return [

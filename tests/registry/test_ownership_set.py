@@ -1,6 +1,6 @@
 """``ownership_set`` and ``ownership_end`` (docs/risk-rules.md, vocabulary): history is kept by
-ending edges, an edge starting on or before another's start replaces it, and an entity's active
-shareholdings never total more than 100% on any date."""
+ending edges, an edge starting on another's start day replaces it, a backdated one ends before
+the next, and an entity's active shareholdings never total more than 100% on any date."""
 
 import datetime
 from decimal import Decimal
@@ -109,20 +109,53 @@ def test_other_interests_of_the_same_owner_are_not_ended(alpha, target):
     assert seat.end_date is None
 
 
-@pytest.mark.parametrize("new_start", [D(2024, 1, 1), D(2023, 7, 1)], ids=["same-day", "earlier"])
-def test_new_edge_starting_on_or_before_an_edge_replaces_it(alpha, target, new_start):
+def test_new_edge_starting_on_the_same_day_replaces_it(alpha, target):
     old = services.ownership_set(
         owner=alpha, owned=target, share=Decimal("40"), start_date=D(2024, 1, 1)
     )
     old_pk = old.pk
     new = services.ownership_set(
-        owner=alpha, owned=target, share=Decimal("45"), start_date=new_start
+        owner=alpha, owned=target, share=Decimal("45"), start_date=D(2024, 1, 1)
     )
     assert list(Ownership.objects.filter(owner=alpha, owned=target)) == [new]
-    assert (new.share, new.start_date) == (Decimal("45"), new_start)
+    assert (new.share, new.start_date) == (Decimal("45"), D(2024, 1, 1))
     # The replaced values stay in the audit history.
     deleted = Ownership.history.get(id=old_pk, history_type="-")
     assert (deleted.share, deleted.start_date) == (Decimal("40"), D(2024, 1, 1))
+
+
+def test_backdated_edge_is_inserted_before_later_edges_and_deletes_none(alpha, target):
+    # DESIGN's timeline rule: M 30% from 2024 and M 10% from 2027; M 60% from 2023 ends on
+    # 2023-12-31 and both later edges stay.
+    services.ownership_set(owner=alpha, owned=target, share=Decimal("30"), start_date=D(2024, 1, 1))
+    services.ownership_set(owner=alpha, owned=target, share=Decimal("10"), start_date=D(2027, 1, 1))
+    new = services.ownership_set(
+        owner=alpha, owned=target, share=Decimal("60"), start_date=D(2023, 1, 1)
+    )
+    timeline = list(
+        Ownership.objects.filter(owner=alpha, owned=target)
+        .order_by("start_date")
+        .values_list("share", "start_date", "end_date")
+    )
+    assert timeline == [
+        (Decimal("60"), D(2023, 1, 1), D(2023, 12, 31)),
+        (Decimal("30"), D(2024, 1, 1), D(2026, 12, 31)),
+        (Decimal("10"), D(2027, 1, 1), None),
+    ]
+    assert new.end_date == D(2023, 12, 31)
+
+
+def test_backdated_edge_keeps_its_own_earlier_end_date(alpha, target):
+    services.ownership_set(owner=alpha, owned=target, share=Decimal("30"), start_date=D(2024, 1, 1))
+    new = services.ownership_set(
+        owner=alpha,
+        owned=target,
+        share=Decimal("20"),
+        start_date=D(2022, 1, 1),
+        end_date=D(2022, 6, 30),
+    )
+    assert (new.start_date, new.end_date) == (D(2022, 1, 1), D(2022, 6, 30))
+    assert Ownership.objects.filter(owner=alpha, owned=target).count() == 2
 
 
 def test_edits_record_the_actor_in_the_audit_history(alpha, target, buyer):

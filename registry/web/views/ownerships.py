@@ -9,7 +9,7 @@ from core.web.access import form_token_issue, permission_required
 from core.web.forms import service_errors_add
 from core.web.pages import form_save_once
 from registry.models import Ownership
-from registry.services import ownership_set
+from registry.services import ownership_set, ownership_update
 from registry.web.forms import OwnershipForm
 from registry.web.widgets import FIND_BUTTON
 
@@ -63,13 +63,7 @@ def ownership_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = OwnershipForm(request.POST, editing=True)
         if form.is_valid():
             try:
-                ownership_set(
-                    owner=edge.owner,
-                    owned=edge.owned,
-                    interest=edge.interest,
-                    actor=request.user,
-                    **form.cleaned_data,
-                )
+                ownership_update(ownership=edge, actor=request.user, **form.cleaned_data)
                 return redirect("web:entity-detail", pk=edge.owned_id)
             except ValidationError as error:
                 service_errors_add(form, error)
