@@ -108,19 +108,6 @@ class Ownership(models.Model):
             return f"{low}–{high}%"
         return "—"
 
-    @property
-    def share_bounds(self) -> tuple[float | None, float | None]:
-        """(lower, upper) share in percent; equal for an exact share, ``None`` if unknown."""
-        if self.share is not None:
-            return float(self.share), float(self.share)
-        low = None if self.share_min is None else float(self.share_min)
-        high = None if self.share_max is None else float(self.share_max)
-        if low is None and high is not None:
-            low = 0.0
-        if high is None and low is not None:
-            high = 100.0
-        return low, high
-
     def is_active_on(self, date: datetime.date) -> bool:
         return self.start_date <= date and (self.end_date is None or self.end_date >= date)
 
