@@ -18,7 +18,13 @@ from django.test import Client
 from django.urls import reverse
 
 from alerts.choices import AlertKind, AlertStatus, DeliveryStatus
-from alerts.models import Alert, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from alerts.models import (
+    Alert,
+    EmailNotification,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from registry.choices import EventKind, EventStatus, Interest, RecheckReason, RiskLevel
 from registry.models import (
     Contract,
@@ -254,6 +260,16 @@ def build_deliveries(n: int) -> WebhookDelivery:
     return deliveries[0]
 
 
+def build_notifications(n: int) -> EmailNotification:
+    alert = _alert()
+    return [
+        EmailNotification.objects.create(
+            alert=alert, recipient=f"owner{i}@example.com", subject=f"Alert {i}", body="Review."
+        )
+        for i in range(n)
+    ][0]
+
+
 @dataclass(frozen=True)
 class Pages:
     """The query ceiling of each page of one model's admin (``None``: the page does not exist)."""
@@ -280,6 +296,7 @@ PAGES: dict[type[models.Model], Pages] = {
     Alert: Pages(build_alerts, changelist=7, change=4, history=5),
     WebhookEndpoint: Pages(build_endpoints, changelist=5, add=2, change=3, history=5),
     WebhookDelivery: Pages(build_deliveries, changelist=8, change=6),
+    EmailNotification: Pages(build_notifications, changelist=7, change=4),
 }
 
 

@@ -219,6 +219,12 @@ CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
     "task": "alerts.tasks.sweep_webhook_deliveries",
     "schedule": 60.0,
 }
+# E-mail notifications are kept in an outbox like webhook deliveries, and swept the same way.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
+CELERY_BEAT_SCHEDULE["sweep-email-notifications"] = {
+    "task": "alerts.tasks.sweep_email_notifications",
+    "schedule": 60.0,
+}
 
 # --- Security headers ---------------------------------------------------------------------------
 # A Content-Security-Policy of 'self' only: the pages load their scripts and styles as files,

@@ -5,12 +5,12 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from alerts.choices import AlertKind
+from alerts.notifications import notification_queue
 from alerts.services import alert_raise, risk_analysts
 from registry.choices import CONTROL_EVENT_KINDS, EntityKind, EventStatus, RecheckReason, RiskLevel
 from registry.models import Contract, Entity, Ownership, OwnershipEvent, RecheckRequest, Vendor
@@ -143,16 +143,14 @@ def recheck_process(*, recheck_id: int) -> RecheckRequest | None:
     return request
 
 
-def _tell_risk_analysts(subject: str, message: str) -> None:
-    recipients = [user.email for user in risk_analysts() if user.email]
-    if recipients:
-        send_mail(
-            subject=f"[Vendor Registry] {subject}",
-            message=message,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=recipients,
-            fail_silently=True,
-        )
+def _tell_risk_analysts(alert, message: str) -> None:
+    """Queue an e-mail about ``alert`` to every active risk analyst, with the alert."""
+    notification_queue(
+        alert=alert,
+        recipients=[user.email for user in risk_analysts()],
+        subject=alert.title,
+        body=message,
+    )
 
 
 @transaction.atomic
@@ -175,7 +173,7 @@ def event_fail(*, event_id: int, error: str) -> None:
         event=event,
     )
     if created:
-        transaction.on_commit(lambda: _tell_risk_analysts(title, alert.detail))
+        _tell_risk_analysts(alert, alert.detail)
 
 
 @transaction.atomic
@@ -188,7 +186,7 @@ def recheck_fail(*, recheck_id: int, error: str) -> None:
     request.failed_at = timezone.now()
     request.save(update_fields=["last_error", "failed_at"])
     title = f"Processing failed: {request}"
-    _, created = alert_raise(
+    alert, created = alert_raise(
         dedup_key=f"pipeline_failure:recheck:{request.pk}",
         kind=AlertKind.PIPELINE_FAILURE,
         severity=RiskLevel.HIGH,
@@ -197,7 +195,7 @@ def recheck_fail(*, recheck_id: int, error: str) -> None:
         event=request.event,
     )
     if created:
-        transaction.on_commit(lambda: _tell_risk_analysts(title, error))
+        _tell_risk_analysts(alert, error)
 
 
 def note_attempt_error(
