@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alerts.choices import AlertStatus
+from alerts.choices import OPEN_STATUSES, AlertStatus
 from alerts.models import Alert
 from alerts.notifications import notification_queue
 from alerts.webhooks import deliveries_create
@@ -86,6 +86,24 @@ def alert_raise(
     _notify_assignee(alert)
     deliveries_create(alert=alert)
     return alert, True
+
+
+def alerts_superseded_resolve(*, alert: Alert) -> int:
+    """Resolve the vendor's older open or acknowledged alerts of ``alert``'s kind, with a note
+    naming ``alert``, so only the newest rise stays open. Returns how many were resolved."""
+    older = (
+        Alert.objects.filter(vendor=alert.vendor_id, kind=alert.kind, status__in=OPEN_STATUSES)
+        .exclude(pk=alert.pk)
+        .filter(created_at__lte=alert.created_at)
+    )
+    resolved = 0
+    for previous in older.select_for_update():
+        previous.status = AlertStatus.RESOLVED
+        previous.handled_at = timezone.now()
+        previous.resolution_note = f"Superseded by alert #{alert.pk}: {alert.title}"
+        previous.save(update_fields=["status", "handled_at", "resolution_note", "updated_at"])
+        resolved += 1
+    return resolved
 
 
 def _transition(

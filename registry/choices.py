@@ -96,3 +96,4 @@ class RecheckReason(models.TextChoices):
     SCHEDULED = "scheduled", "Edge starts or ends today"
     VENDOR_ADDED = "vendor_added", "Vendor added"
     MANUAL = "manual", "Manual recheck"
+    POLICY_CHANGED = "policy_changed", "Risk policy changed"

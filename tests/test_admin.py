@@ -36,6 +36,7 @@ from registry.models import (
     RiskAssessment,
     RiskFactor,
     RiskPolicy,
+    ScheduledRecheckDay,
     Vendor,
     WatchlistEntry,
 )
@@ -197,6 +198,17 @@ def build_events(n: int) -> OwnershipEvent:
     return first
 
 
+def build_scheduled_days(n: int) -> ScheduledRecheckDay:
+    first = datetime.date(2025, 1, 1)
+    days = [
+        ScheduledRecheckDay.objects.create(
+            day=first + datetime.timedelta(days=next(_serial)), vendors=i
+        )
+        for i in range(n)
+    ]
+    return days[0]
+
+
 def build_rechecks(n: int) -> RecheckRequest:
     requests = [
         RecheckRequest.objects.create(
@@ -290,7 +302,8 @@ PAGES: dict[type[models.Model], Pages] = {
     Contract: Pages(build_contracts, changelist=6, add=2, change=6, history=5),
     OwnershipEvent: Pages(build_events, changelist=7, add=2, change=9),
     RecheckRequest: Pages(build_rechecks, changelist=7, change=7),
-    RiskPolicy: Pages(build_policies, changelist=5, add=3, change=4),
+    ScheduledRecheckDay: Pages(build_scheduled_days, changelist=7, change=3),
+    RiskPolicy: Pages(build_policies, changelist=5, add=3, change=5),
     RiskAssessment: Pages(build_assessments, changelist=7, change=6),
     RiskFactor: Pages(build_factors, changelist=4, change=8),
     Alert: Pages(build_alerts, changelist=7, change=4, history=5),
@@ -708,6 +721,7 @@ POLICY_V2 = {
     "medium_share": "10",
     "escalate_restricted": "on",
     "interlock_severity": RiskLevel.HIGH,
+    "undisclosed_severity": RiskLevel.LOW,
     "note": "Raise the thresholds after the board review.",
 }
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registry.api.fields import IdField, RegistryModelSerializer
@@ -18,6 +19,7 @@ from registry.models import (
     Ownership,
     OwnershipEvent,
     RiskFactor,
+    RiskPolicy,
     Vendor,
     WatchlistEntry,
 )
@@ -248,3 +250,40 @@ class HistoryRecordSerializer(serializers.Serializer):
         "by background tasks or commands.",
     )
     changes = HistoryChangeSerializer(many=True)
+
+
+class PolicyRecheckSerializer(serializers.Serializer):
+    """The background recheck of every vendor that the version's edit started."""
+
+    batches = serializers.IntegerField(help_text="Recheck tasks, one per batch of vendors.")
+    done = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    finished = serializers.BooleanField()
+
+
+class RiskPolicySerializer(RegistryModelSerializer):
+    """The risk policy in force. Saving it stores a new version and rechecks every vendor."""
+
+    updated_at = serializers.DateTimeField(source="created_at", read_only=True)
+    recheck = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RiskPolicy
+        fields = [
+            "version",
+            "critical_share",
+            "high_share",
+            "medium_share",
+            "escalate_restricted",
+            "interlock_severity",
+            "undisclosed_severity",
+            "note",
+            "updated_at",
+            "recheck",
+        ]
+        read_only_fields = ["version"]
+        extra_kwargs = {"note": {"write_only": True}}
+
+    @extend_schema_field(PolicyRecheckSerializer)
+    def get_recheck(self, policy: RiskPolicy) -> dict:
+        return PolicyRecheckSerializer(self.context["recheck_progress"](policy)).data

@@ -53,6 +53,15 @@ class Ownership(models.Model):
         related_name="ownerships",
         help_text="The ownership event that wrote this edge, if any.",
     )
+    ended_by_event = models.ForeignKey(
+        "registry.OwnershipEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ended_ownerships",
+        help_text="The ownership event that ended this edge, if any: the day it ends is "
+        "rechecked for that event.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

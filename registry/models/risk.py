@@ -44,6 +44,12 @@ class RiskPolicy(models.Model):
     interlock_severity = models.CharField(
         max_length=16, choices=RiskLevel.choices, default=RiskLevel.HIGH
     )
+    undisclosed_severity = models.CharField(
+        max_length=16,
+        choices=RiskLevel.choices,
+        default=RiskLevel.LOW,
+        help_text="Severity of a vendor at or below an entity whose owners are undisclosed.",
+    )
     note = models.TextField(blank=True, help_text="Why this version was made.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True

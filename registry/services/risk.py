@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts.choices import AlertKind
-from alerts.services import alert_raise
+from alerts.services import alert_raise, alerts_superseded_resolve
 from registry.choices import RISK_ORDER, RecheckReason, RiskLevel
 from registry.models import (
     OwnershipEvent,
@@ -81,11 +81,24 @@ def _risk_increased_key(
     event: OwnershipEvent | None,
     recheck: RecheckRequest | None,
 ) -> str:
+    # One alert per vendor, per level reached, per cause: a future-dated event that raises a
+    # vendor to high when logged and to critical on its effective date raises two.
+    level = assessment.level
     if event is not None:
-        return f"risk_increased:event:{event.pk}:vendor:{vendor.pk}"
+        return f"risk_increased:event:{event.pk}:vendor:{vendor.pk}:{level}"
+    if recheck is not None and recheck.policy_id is not None:
+        return f"risk_increased:policy:{recheck.policy_id}:vendor:{vendor.pk}:{level}"
     if recheck is not None:
-        return f"risk_increased:recheck:{recheck.pk}:vendor:{vendor.pk}"
+        return f"risk_increased:recheck:{recheck.pk}:vendor:{vendor.pk}:{level}"
     return f"risk_increased:assessment:{assessment.pk}"
+
+
+def _cause(event: OwnershipEvent | None, policy: RiskPolicy, recheck: RecheckRequest | None):
+    if event is not None:
+        return f" after {event}"
+    if recheck is not None and recheck.policy_id is not None:
+        return f" under risk policy version {policy.version}"
+    return ""
 
 
 def _raise_risk_increased(
@@ -93,23 +106,25 @@ def _raise_risk_increased(
     factors: Iterable[engine.Factor],
     event: OwnershipEvent | None,
     recheck: RecheckRequest | None,
+    policy: RiskPolicy,
 ) -> None:
     vendor, assessment = result.vendor, result.assessment
     # The factors just stored, in their stored order, without reading them back.
     reasons = "\n".join(f"- {factor.summary}" for factor in factors)
-    cause = f" after {event}" if event is not None else ""
-    alert_raise(
+    alert, created = alert_raise(
         dedup_key=_risk_increased_key(vendor, assessment, event, recheck),
         kind=AlertKind.RISK_INCREASED,
         severity=assessment.level,
         title=(
             f"{vendor.entity.name}: risk rose from {result.previous_level} "
-            f"to {assessment.level}{cause}"
+            f"to {assessment.level}{_cause(event, policy, recheck)}"
         ),
         detail=reasons,
         vendor=vendor,
         event=event,
     )
+    if created:
+        alerts_superseded_resolve(alert=alert)
 
 
 def _recheck_batch(
@@ -191,7 +206,7 @@ def _recheck_batch(
         )
     for result, (_, outcome) in zip(results, computed, strict=True):
         if result.rose:
-            _raise_risk_increased(result, outcome.factors, event, recheck)
+            _raise_risk_increased(result, outcome.factors, event, recheck, policy)
     return results
 
 
@@ -201,13 +216,15 @@ def vendors_recheck(
     as_of: datetime.date | None = None,
     event: OwnershipEvent | None = None,
     recheck: RecheckRequest | None = None,
+    policy: RiskPolicy | None = None,
 ) -> list[RecheckResult]:
-    """Recheck the given vendors as of ``as_of`` (today by default), storing a new assessment
-    for each and raising ``risk_increased`` for each whose level rose. Must run inside a
-    transaction (the locks last until it commits)."""
+    """Recheck the given vendors as of ``as_of`` (today by default) under ``policy`` (the one
+    in force by default), storing a new assessment for each and raising ``risk_increased``
+    for each whose level rose. Must run inside a transaction (the locks last until it
+    commits)."""
     as_of = as_of or timezone.localdate()
     ids = sorted(set(vendor_ids))
-    policy = policy_current()
+    policy = policy or policy_current()
     results: list[RecheckResult] = []
     for start in range(0, len(ids), BATCH_SIZE):
         results += _recheck_batch(
