@@ -148,12 +148,41 @@ class PreviewedVendorSerializer(serializers.Serializer):
     vendor = serializers.IntegerField(source="vendor.pk", help_text="Vendor id.")
     current_level = serializers.ChoiceField(choices=RiskLevel.choices)
     projected_level = serializers.ChoiceField(choices=RiskLevel.choices)
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Why the vendor is affected, then its projected risk factors, in words.",
+    )
+
+
+class PreviewedEdgeChangeSerializer(serializers.Serializer):
+    owner = serializers.IntegerField()
+    owned = serializers.IntegerField()
+    interest = serializers.CharField()
+    from_share = serializers.CharField(
+        allow_null=True, help_text="What the owner held just before (null: nothing)."
+    )
+    to_share = serializers.CharField(help_text="What it holds from the change on (0% ended).")
+    start_date = serializers.DateField(allow_null=True, help_text="Null when an edge ends.")
+    end_date = serializers.DateField(allow_null=True)
+    dilution = serializers.BooleanField(
+        help_text="Another holder scaled down pro rata to make room for the new stake."
+    )
+
+
+class PreviewedAlertSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    vendor = serializers.IntegerField()
+    contract = serializers.IntegerField(allow_null=True)
+    due_date = serializers.DateField(allow_null=True)
 
 
 class OwnershipEventPreviewSerializer(serializers.Serializer):
-    """What logging the event would do to each affected vendor's level; nothing is written."""
+    """What logging the event would do: affected vendors with their projected level, the
+    edge changes and the alerts it would raise; nothing is written."""
 
     affected_vendors = PreviewedVendorSerializer(many=True)
+    edge_changes = PreviewedEdgeChangeSerializer(many=True)
+    alerts = PreviewedAlertSerializer(many=True)
 
 
 class RiskFactorSerializer(RegistryModelSerializer):

@@ -371,8 +371,8 @@ class OwnershipEventViewSet(ListReadCreateMixin, ServiceViewSet):
     def preview(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        affected = ownership_event_preview(**serializer.validated_data, actor=request.user)
-        return Response(api.OwnershipEventPreviewSerializer({"affected_vendors": affected}).data)
+        preview = ownership_event_preview(**serializer.validated_data, actor=request.user)
+        return Response(api.OwnershipEventPreviewSerializer(preview).data)
 
 
 @extend_schema_view(
