@@ -19,25 +19,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SEVERITIES = ("low", "medium", "high", "critical")
+from registry.risk.vocabulary import (
+    KEY_PERSON_INTERESTS,
+    POLICY_DEFAULTS,
+    DataAccess,
+    FactorCode,
+    Interest,
+    Severity,
+    WatchlistCategory,
+)
+
+SEVERITIES = tuple(Severity)
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
-
-SHAREHOLDING = "shareholding"
-KEY_PERSON_INTERESTS = frozenset({"board_member", "senior_managing_official"})
-COMPETITOR = "competitor"
-SANCTIONED = "sanctioned"
-STATE_OWNED = "state_owned"
-
-COMPETITOR_OWNERSHIP = "competitor_ownership"
-COMPETITOR_CONTROL = "competitor_control"
-SANCTIONED_OWNERSHIP = "sanctioned_ownership"
-KEY_PERSON_INTERLOCK = "key_person_interlock"
-STATE_OWNERSHIP = "state_ownership"
-DATA_PROBLEM = "data_problem"
 
 #: Factors whose "high" is raised to critical for a vendor with restricted data access (rule 5).
 ESCALATING_CODES = frozenset(
-    {COMPETITOR_OWNERSHIP, COMPETITOR_CONTROL, KEY_PERSON_INTERLOCK, SANCTIONED_OWNERSHIP}
+    {
+        FactorCode.COMPETITOR_OWNERSHIP,
+        FactorCode.COMPETITOR_CONTROL,
+        FactorCode.KEY_PERSON_INTERLOCK,
+        FactorCode.SANCTIONED_OWNERSHIP,
+    }
 )
 
 #: Rule 2 (OFAC) blocks at 50% or more; rule 3 control needs more than 50%.
@@ -55,9 +57,9 @@ CLOSED_LOOP_RADIUS = 1.0 - 1e-9
 PATH_PRODUCT_DECIMALS = 12
 
 #: Score band floors (rule 5): low < 25 ≤ medium < 50 ≤ high < 75 ≤ critical.
-SCORE_BAND_FLOOR = {"low": 0, "medium": 25, "high": 50, "critical": 75}
+SCORE_BAND_FLOOR = {Severity.LOW: 0, Severity.MEDIUM: 25, Severity.HIGH: 50, Severity.CRITICAL: 75}
 SCORE_BAND_WIDTH = 24
-SEVERITY_POINTS = {"low": 2, "medium": 4, "high": 6, "critical": 8}
+SEVERITY_POINTS = {Severity.LOW: 2, Severity.MEDIUM: 4, Severity.HIGH: 6, Severity.CRITICAL: 8}
 
 _BOUND_COLUMNS = {"max": 0, "min": 1}
 
@@ -84,11 +86,11 @@ class Policy:
     """The admin-edited thresholds the engine grades with (mirrors ``RiskPolicy``)."""
 
     version: int = 1
-    critical_share: float = 50.0
-    high_share: float = 25.0
-    medium_share: float = 10.0
-    escalate_restricted: bool = True
-    interlock_severity: str = "high"
+    critical_share: float = POLICY_DEFAULTS.critical_share
+    high_share: float = POLICY_DEFAULTS.high_share
+    medium_share: float = POLICY_DEFAULTS.medium_share
+    escalate_restricted: bool = POLICY_DEFAULTS.escalate_restricted
+    interlock_severity: str = POLICY_DEFAULTS.interlock_severity
 
 
 DEFAULT_POLICY = Policy()
@@ -162,7 +164,7 @@ class OwnershipGraph:
         if edge.interest in KEY_PERSON_INTERESTS and edge.owner != edge.owned:
             self._seats.setdefault(edge.owner, set()).add(edge.owned)
             self._key_persons.setdefault(edge.owned, set()).add(edge.owner)
-        if edge.interest != SHAREHOLDING:
+        if edge.interest != Interest.SHAREHOLDING:
             return
         upper = edge.share_max if edge.share_max is not None else edge.share_min
         lower = edge.share_min if edge.share_min is not None else edge.share_max
@@ -482,19 +484,19 @@ def _chain(graph: OwnershipGraph, path: tuple[int, ...]) -> str:
 def _graded(share: float, policy: Policy, *, in_control: bool = False) -> str | None:
     """Rule 3's grading: control or ≥ critical → critical, ≥ high, ≥ medium, > 0 → low."""
     if in_control or _reaches(share, policy.critical_share):
-        return "critical"
+        return Severity.CRITICAL
     if _reaches(share, policy.high_share):
-        return "high"
+        return Severity.HIGH
     if _reaches(share, policy.medium_share):
-        return "medium"
-    return "low" if share > 0 else None
+        return Severity.MEDIUM
+    return Severity.LOW if share > 0 else None
 
 
 def _closed_loop_factor(graph: OwnershipGraph, loop: ClosedLoop) -> Factor:
     names = ", ".join(graph.name(entity) for entity in loop.entities)
     return Factor(
-        code=DATA_PROBLEM,
-        severity="medium",
+        code=FactorCode.DATA_PROBLEM,
+        severity=Severity.MEDIUM,
         summary=(
             f"Closed ownership loop among {names}: they hold each other entirely with no outside "
             "holder, so look-through shares are undefined and these holdings were ignored."
@@ -538,7 +540,7 @@ def _self_listed_factor(exposure: _Exposure, code: str, category: str) -> Factor
     graph, entity = exposure.graph, exposure.entity
     return Factor(
         code=code,
-        severity="critical",
+        severity=Severity.CRITICAL,
         summary=f"{graph.name(entity)} is itself on the watchlist ({category}).",
         party=entity,
         effective_share=100.0,
@@ -584,7 +586,7 @@ def _influence_factors(
         if in_control and control_code:
             yield Factor(
                 code=control_code,
-                severity="critical",
+                severity=Severity.CRITICAL,
                 summary=(
                     f"{graph.name(party)} ({category}) controls {graph.name(entity)}: with the "
                     f"entities it controls it holds more than {CONTROL_SHARE:.0f}% directly; "
@@ -597,9 +599,15 @@ def _influence_factors(
 def _sanctions_factor(exposure: _Exposure, policy: Policy) -> Factor | None:
     """Rule 2: critical when the entity is blocked, else graded by rule 3 and capped at high."""
     graph, entity = exposure.graph, exposure.entity
-    if graph.is_listed(entity, SANCTIONED):
-        return _self_listed_factor(exposure, SANCTIONED_OWNERSHIP, SANCTIONED)
-    listed = {party for party in exposure.full_region if graph.is_listed(party, SANCTIONED)}
+    if graph.is_listed(entity, WatchlistCategory.SANCTIONED):
+        return _self_listed_factor(
+            exposure, FactorCode.SANCTIONED_OWNERSHIP, WatchlistCategory.SANCTIONED
+        )
+    listed = {
+        party
+        for party in exposure.full_region
+        if graph.is_listed(party, WatchlistCategory.SANCTIONED)
+    }
     if not listed:
         return None
     # A chain through two listed entities (X owns Y owns the vendor) must count once, so the
@@ -620,7 +628,7 @@ def _sanctions_factor(exposure: _Exposure, policy: Policy) -> Factor | None:
             for owner, percent in exposure.full.shareholders(entity, "min").items()
             if owner in blocked
         )
-        severity = "critical"
+        severity = Severity.CRITICAL
         summary = (
             f"{graph.name(entity)} is blocked under the OFAC 50% rule: sanctioned or blocked "
             f"owners hold {_share_text(share, share_min)} of it directly; the largest sanctioned "
@@ -629,13 +637,15 @@ def _sanctions_factor(exposure: _Exposure, policy: Policy) -> Factor | None:
     else:
         share = sum(holders.values())
         share_min = sum(lower.get(holder, 0.0) for holder in holders)
-        severity = SEVERITIES[min(SEVERITY_RANK[_graded(share, policy)], SEVERITY_RANK["high"])]
+        severity = SEVERITIES[
+            min(SEVERITY_RANK[_graded(share, policy)], SEVERITY_RANK[Severity.HIGH])
+        ]
         summary = (
             f"Sanctioned parties hold {_share_text(share, share_min)} of {graph.name(entity)}; "
             f"the largest is {graph.name(party)} via {_chain(graph, path)} (sanctioned)."
         )
     return Factor(
-        code=SANCTIONED_OWNERSHIP,
+        code=FactorCode.SANCTIONED_OWNERSHIP,
         severity=severity,
         summary=summary,
         party=party,
@@ -649,7 +659,7 @@ def _competitors_controlling(graph: OwnershipGraph, seat: int) -> Iterator[int]:
     """Competitors that are ``seat`` or control it (rule 3's "more than 50%" fixed point)."""
     region = ancestors(graph, seat)
     for party in sorted(region):
-        if graph.is_listed(party, COMPETITOR) and (
+        if graph.is_listed(party, WatchlistCategory.COMPETITOR) and (
             party == seat or seat in blocked_entities(graph, {party}, strict=True, among=region)
         ):
             yield party
@@ -675,7 +685,7 @@ def _interlock_factors(exposure: _Exposure, policy: Policy) -> Iterator[Factor]:
             else f"{graph.name(seat)}, which {graph.name(competitor)} (competitor) controls"
         )
         yield Factor(
-            code=KEY_PERSON_INTERLOCK,
+            code=FactorCode.KEY_PERSON_INTERLOCK,
             severity=policy.interlock_severity,
             summary=(
                 f"{graph.name(person)} is a key person of {graph.name(entity)} and of {where}, "
@@ -700,14 +710,16 @@ def risk_level(factors: Iterable[Factor], *, data_access: str, policy: Policy) -
     competitor (ownership, control, interlock) or sanctions factor is ``high`` becomes critical.
     """
     factors = list(factors)
-    level = max((factor.severity for factor in factors), key=SEVERITY_RANK.get, default="low")
+    level = max(
+        (factor.severity for factor in factors), key=SEVERITY_RANK.get, default=Severity.LOW
+    )
     escalating = [factor.severity for factor in factors if factor.code in ESCALATING_CODES]
     if (
         policy.escalate_restricted
-        and data_access == "restricted"
-        and max(escalating, key=SEVERITY_RANK.get, default=None) == "high"
+        and data_access == DataAccess.RESTRICTED
+        and max(escalating, key=SEVERITY_RANK.get, default=None) == Severity.HIGH
     ):
-        return "critical"
+        return Severity.CRITICAL
     return level
 
 
@@ -727,7 +739,7 @@ def risk_score(level: str, factors: Iterable[Factor]) -> int:
         for factor in factors
     )
     bonus = min(SCORE_BAND_WIDTH, math.floor(points + 0.5))
-    return SCORE_BAND_FLOOR[level] + max(bonus, 1 if level == "low" else 0)
+    return SCORE_BAND_FLOOR[level] + max(bonus, 1 if level == Severity.LOW else 0)
 
 
 def assess_vendor(
@@ -741,10 +753,18 @@ def assess_vendor(
     """
     exposure, factors = _exposure(graph, entity_id)
     factors += _influence_factors(
-        exposure, COMPETITOR, policy, code=COMPETITOR_OWNERSHIP, control_code=COMPETITOR_CONTROL
+        exposure,
+        WatchlistCategory.COMPETITOR,
+        policy,
+        code=FactorCode.COMPETITOR_OWNERSHIP,
+        control_code=FactorCode.COMPETITOR_CONTROL,
     )
     factors += _influence_factors(
-        exposure, STATE_OWNED, policy, code=STATE_OWNERSHIP, control_code=None
+        exposure,
+        WatchlistCategory.STATE_OWNED,
+        policy,
+        code=FactorCode.STATE_OWNERSHIP,
+        control_code=None,
     )
     factors += _interlock_factors(exposure, policy)
     sanctions = _sanctions_factor(exposure, policy)
