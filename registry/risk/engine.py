@@ -136,7 +136,12 @@ class OwnershipGraph:
     ``watchlist`` maps an entity id to its categories (``competitor``, ``sanctioned``,
     ``state_owned``, ``other``); ``kinds`` maps an entity id to its kind (``person``,
     ``company`` …).
-    Several shareholdings between the same pair (e.g. two share classes) add up.
+    Several shareholdings between the same pair (e.g. two share classes) add up. A range with
+    only a minimum reads as minimum–100%, one with only a maximum as 0–maximum. Then each upper
+    bound is tightened to what the other holders leave (rule 1): max(i→j) ≤ 100 − Σ min(k→j)
+    over the other holders k of j, never below i's own minimum. Shares outside 0–100, a minimum
+    above its maximum and lower bounds that add up to more than 100% are kept as
+    :meth:`problems` of the owned entity, for the assessment to report.
     """
 
     def __init__(
@@ -146,34 +151,108 @@ class OwnershipGraph:
         names: Mapping[int, str] | None = None,
         kinds: Mapping[int, str] | None = None,
     ):
-        self._holders: dict[int, dict[int, tuple[float, float]]] = {}
-        self._holdings: dict[int, dict[int, tuple[float, float]]] = {}
-        self._seats: dict[int, set[int]] = {}
-        self._key_persons: dict[int, set[int]] = {}
-        # Derived graphs (see ``without_shareholdings``) share the dicts above and only hide edges.
-        self._hidden_pairs: frozenset[tuple[int, int]] = frozenset()
-        self._hidden_into: frozenset[int] = frozenset()
-        # Sorting by id makes float sums of duplicate pairs reproducible.
-        for edge in sorted(edges, key=lambda edge: edge.id):
-            self._add(edge)
         self.watchlist = {entity: frozenset(found) for entity, found in watchlist.items()}
         self.names = dict(names or {})
         self.kinds = dict(kinds or {})
+        self._seats: dict[int, set[int]] = {}
+        self._key_persons: dict[int, set[int]] = {}
+        self._problems: dict[int, list[str]] = {}
+        # Derived graphs (see ``without_shareholdings``) share the dicts below and only hide edges.
+        self._hidden_pairs: frozenset[tuple[int, int]] = frozenset()
+        self._hidden_into: frozenset[int] = frozenset()
+        given: dict[int, dict[int, tuple[float, float]]] = {}
+        # Sorting by id makes float sums of duplicate pairs reproducible.
+        for edge in sorted(edges, key=lambda edge: edge.id):
+            self._add(edge, given)
+        self._holders, self._holdings = self._tightened(given, "shareholdings")
 
-    def _add(self, edge: Edge) -> None:
+    def _add(self, edge: Edge, given: dict[int, dict[int, tuple[float, float]]]) -> None:
         if edge.interest in KEY_PERSON_INTERESTS and edge.owner != edge.owned:
             self._seats.setdefault(edge.owner, set()).add(edge.owned)
             self._key_persons.setdefault(edge.owned, set()).add(edge.owner)
         if edge.interest != Interest.SHAREHOLDING:
             return
-        upper = edge.share_max if edge.share_max is not None else edge.share_min
-        lower = edge.share_min if edge.share_min is not None else edge.share_max
-        if upper is None or upper <= 0:
+        bounds = self._bounds(edge)
+        if bounds is None:
             return
-        before_upper, before_lower = self._holders.get(edge.owned, {}).get(edge.owner, (0.0, 0.0))
-        shares = (before_upper + float(upper), before_lower + float(lower))
-        self._holders.setdefault(edge.owned, {})[edge.owner] = shares
-        self._holdings.setdefault(edge.owner, {})[edge.owned] = shares
+        before_upper, before_lower = given.get(edge.owned, {}).get(edge.owner, (0.0, 0.0))
+        upper, lower = bounds
+        given.setdefault(edge.owned, {})[edge.owner] = (before_upper + upper, before_lower + lower)
+
+    def _bounds(self, edge: Edge) -> tuple[float, float] | None:
+        """(upper, lower) percent of a shareholding edge, or ``None`` when it holds nothing."""
+        low, high = edge.share_min, edge.share_max
+        if low is not None and low == high and 0 <= low <= 100:  # exact, the usual case
+            return (float(low), float(low)) if low > 0 else None
+        low, high = (
+            float(bound) if bound is not None and math.isfinite(bound) else None
+            for bound in (low, high)
+        )
+        if low is None and high is None:
+            if edge.share_min is not None or edge.share_max is not None:
+                self._edge_problem(edge, "is not a number, so it was left out")
+            return None
+        low = 0.0 if low is None else low
+        high = 100.0 if high is None else high
+        if not (0.0 <= low <= 100.0 and 0.0 <= high <= 100.0):
+            self._edge_problem(edge, "lies outside 0–100%, so it was cut to that range")
+            low, high = min(max(low, 0.0), 100.0), min(max(high, 0.0), 100.0)
+        if low > high:
+            self._edge_problem(edge, "has its minimum above its maximum, so they were swapped")
+            low, high = high, low
+        return (high, low) if high > 0 else None
+
+    def _edge_problem(self, edge: Edge, text: str) -> None:
+        self._problem(
+            edge.owned,
+            f"the {edge.interest.replace('_', ' ')} of {self.name(edge.owner)} in "
+            f"{self.name(edge.owned)} {text}",
+        )
+
+    def _tightened(
+        self, holders: dict[int, dict[int, tuple[float, float]]], what: str
+    ) -> tuple[
+        dict[int, dict[int, tuple[float, float]]], dict[int, dict[int, tuple[float, float]]]
+    ]:
+        """``holders`` with every upper bound tightened to what the others leave (in place),
+        and the same pairs by owner."""
+        holdings: dict[int, dict[int, tuple[float, float]]] = {}
+        for owned, owners in holders.items():
+            certain = 0.0
+            for _, lower in owners.values():
+                certain += lower
+            if certain > 100.0 + SHARE_TOLERANCE:
+                self._problem(
+                    owned,
+                    f"the {what} in {self.name(owned)} add up to {_percent(certain)} on their "
+                    "lower bounds, more than 100%",
+                )
+            nothing = []
+            for owner, (upper, lower) in owners.items():
+                left = 100.0 - (certain - lower)  # what the other holders leave, at most 100
+                if upper > left or lower > 100.0:
+                    lower = min(lower, 100.0)
+                    upper = min(max(left, lower), 100.0)
+                    if upper <= SHARE_TOLERANCE:  # the others hold it all
+                        nothing.append(owner)
+                        continue
+                    owners[owner] = (upper, lower)
+                holdings.setdefault(owner, {})[owned] = owners[owner]
+            for owner in nothing:
+                del owners[owner]
+        return {owned: owners for owned, owners in holders.items() if owners}, holdings
+
+    def _problem(self, entity: int, text: str) -> None:
+        self._problems.setdefault(entity, []).append(text)
+
+    def problems(self, entity: int) -> tuple[str, ...]:
+        """What is inconsistent in the shares held in ``entity`` (empty when nothing is)."""
+        return tuple(self._problems.get(entity, ()))
+
+    @property
+    def has_problems(self) -> bool:
+        """Whether any entity's shares are inconsistent (see :meth:`problems`)."""
+        return bool(self._problems)
 
     def _counts(self, owner: int, owned: int) -> bool:
         return owned not in self._hidden_into and (owner, owned) not in self._hidden_pairs
@@ -323,9 +402,19 @@ def _solve_group(
     group: list[int],
     holdings: Mapping[int, Mapping[int, float]],
     target: int,
+    graph: OwnershipGraph,
+    bound: str,
     held: dict[int, float],
+    returns: dict[int, float],
 ) -> None:
-    """Fill ``held`` (fraction of ``target``) for one component: x = W (e_target + x), locally."""
+    """Fill ``held`` (fraction of ``target``) for one component: x = W (e_target + x), locally.
+
+    For a cross-holding group, ``returns`` gets each member's [(I−W)⁻¹]ᵢᵢ, the weight of the
+    chains that leave it and come back: every closed chain through a member stays inside its
+    group, so the group's own matrix gives it. A group whose lower bounds have spectral radius
+    ≥ 1 owns itself (:class:`ClosedLoop`); one that diverges only on its upper bounds holds, as
+    an upper bound, everything it reaches (``held`` becomes infinite and the share is capped).
+    """
     if len(group) == 1 and group[0] not in holdings[group[0]]:
         owner = group[0]
         held[owner] = sum(
@@ -343,36 +432,65 @@ def _solve_group(
                 inside[position[owner], position[owned]] += fraction
             else:
                 known[position[owner]] += fraction * held[owned]
-    if np.max(np.abs(np.linalg.eigvals(inside))) >= CLOSED_LOOP_RADIUS:
+    certain = inside if bound == "min" else _group_matrix(graph, group, position, "min")
+    if _spectral_radius(certain) >= CLOSED_LOOP_RADIUS:
         raise ClosedLoop(group)
-    solution = np.linalg.solve(np.eye(len(group)) - inside, known)
-    held.update(zip(group, solution.tolist(), strict=True))
+    if not np.all(np.isfinite(known)) or _spectral_radius(inside) >= CLOSED_LOOP_RADIUS:
+        held.update(dict.fromkeys(group, math.inf))
+        return
+    inverse = np.linalg.inv(np.eye(len(group)) - inside)
+    held.update(zip(group, (inverse @ known).tolist(), strict=True))
+    returns.update(zip(group, np.diag(inverse).tolist(), strict=True))
+
+
+def _group_matrix(
+    graph: OwnershipGraph, group: list[int], position: Mapping[int, int], bound: str
+) -> np.ndarray:
+    matrix = np.zeros((len(group), len(group)))
+    for owner in group:
+        for owned, percent in graph.shareholdings(owner, bound).items():
+            if owned in position:
+                matrix[position[owner], position[owned]] += percent / 100.0
+    return matrix
+
+
+def _spectral_radius(matrix: np.ndarray) -> float:
+    return float(np.max(np.abs(np.linalg.eigvals(matrix))))
 
 
 def look_through(graph: OwnershipGraph, target: int, *, bound: str = "max") -> dict[int, float]:
-    """Each party's integrated share of ``target`` in percent: entry (party, target) of (I−W)⁻¹W.
+    """Each party's integrated share of ``target`` in percent (rule 1).
+
+    That is [(I−W)⁻¹W]ᵢⱼ / [(I−W)⁻¹]ᵢᵢ: the chains from party i to ``target`` j that do not pass
+    through i again. For a party that no cycle returns to, the divisor is 1 and this is plain
+    (I−W)⁻¹W; for a member of a cross-holding it removes the chains through itself, so no share
+    exceeds 100%. ``bound`` picks the upper (``max``) or lower (``min``) end of range shares;
+    an upper bound is capped at 100%.
 
     Only ``target``'s ancestors are visited. Acyclic parts are a memoised walk; each
-    cross-holding group is a small dense solve. ``bound`` picks the upper (``max``) or lower
-    (``min``) end of range shares. Parties with no share are left out, and so is ``target`` itself
-    (a cross-holding gives it an indirect stake in itself).
+    cross-holding group is a small dense solve. Parties with no share are left out, and so is
+    ``target`` itself (a cross-holding gives it an indirect stake in itself).
 
-    Raises :class:`ClosedLoop` when a group of ``target``'s ancestors owns itself entirely.
+    Raises :class:`ClosedLoop` when a group of ``target``'s ancestors owns itself entirely on
+    the lower bounds of its shares.
 
     Speed, checked by hand: on a random 100 000-entity registry (trees plus scattered
     cross-holdings), a target with about 50 ancestors takes about 0.4 ms, and a whole
     ``assess_vendor`` about 2 ms.
     """
-    return _integrated(_upward_closure(graph, target, bound), target)
+    return _integrated(_upward_closure(graph, target, bound), target, graph, bound)
 
 
-def _integrated(holdings: Mapping[int, Mapping[int, float]], target: int) -> dict[int, float]:
+def _integrated(
+    holdings: Mapping[int, Mapping[int, float]], target: int, graph: OwnershipGraph, bound: str
+) -> dict[int, float]:
     """:func:`look_through` on ``target``'s upward closure, already gathered."""
     held: dict[int, float] = {}
+    returns: dict[int, float] = {}
     for group in _strong_components(holdings):
-        _solve_group(group, holdings, target, held)
+        _solve_group(group, holdings, target, graph, bound, held, returns)
     return {
-        party: 100.0 * fraction
+        party: min(100.0, 100.0 * fraction / returns.get(party, 1.0))
         for party, fraction in held.items()
         if party != target and fraction > 0
     }
@@ -498,8 +616,9 @@ def _closed_loop_factor(graph: OwnershipGraph, loop: ClosedLoop) -> Factor:
         code=FactorCode.DATA_PROBLEM,
         severity=Severity.MEDIUM,
         summary=(
-            f"Closed ownership loop among {names}: they hold each other entirely with no outside "
-            "holder, so look-through shares are undefined and these holdings were ignored."
+            f"Closed ownership loop among {names}: on the lower bounds of their shares they hold "
+            "each other entirely with no outside holder, so look-through shares are undefined "
+            "and these holdings were ignored."
         ),
         party=None,
         effective_share=None,
@@ -508,14 +627,28 @@ def _closed_loop_factor(graph: OwnershipGraph, loop: ClosedLoop) -> Factor:
     )
 
 
+def _inconsistent_data_factor(graph: OwnershipGraph, entity: int) -> Factor:
+    found = "; ".join(graph.problems(entity))
+    return Factor(
+        code=FactorCode.DATA_PROBLEM,
+        severity=Severity.MEDIUM,
+        summary=f"Inconsistent ownership data for {graph.name(entity)}: {found}.",
+        party=None,
+        effective_share=None,
+        effective_share_min=None,
+        path=(entity,),
+    )
+
+
 def _exposure(graph: OwnershipGraph, entity: int) -> tuple[_Exposure, list[Factor]]:
-    """Look-through shares in ``entity``, after setting aside (and reporting) closed loops."""
+    """Look-through shares in ``entity``, after setting aside (and reporting) closed loops and
+    reporting inconsistent shares above it."""
     full = graph
     problems: list[Factor] = []
     while True:
         holdings = _upward_closure(graph, entity, "max")
         try:
-            upper = _integrated(holdings, entity)
+            upper = _integrated(holdings, entity, graph, "max")
             break
         except ClosedLoop as loop:
             problems.append(_closed_loop_factor(graph, loop))
@@ -523,7 +656,14 @@ def _exposure(graph: OwnershipGraph, entity: int) -> tuple[_Exposure, list[Facto
     # The region is the closure just walked (``ancestors``). Without a range share in it, the
     # lower bounds are the upper ones and need no second computation (the usual case).
     region = set(holdings)
-    exact = all(graph.has_exact_shares(node) for node in region)
+    full_region = region if full is graph else ancestors(full, entity)
+    exact = all(full.has_exact_shares(node) for node in full_region)
+    if full.has_problems:
+        problems += [
+            _inconsistent_data_factor(full, node)
+            for node in sorted(full_region)
+            if full.problems(node)
+        ]
     exposure = _Exposure(
         graph=graph,
         entity=entity,
@@ -531,7 +671,7 @@ def _exposure(graph: OwnershipGraph, entity: int) -> tuple[_Exposure, list[Facto
         upper=upper,
         lower=dict(upper) if exact else look_through(graph, entity, bound="min"),
         full=full,
-        full_region=region if full is graph else ancestors(full, entity),
+        full_region=full_region,
     )
     return exposure, problems
 
