@@ -136,12 +136,14 @@ class OwnershipGraph:
     ``watchlist`` maps an entity id to its categories (``competitor``, ``sanctioned``,
     ``state_owned``, ``other``); ``kinds`` maps an entity id to its kind (``person``,
     ``company`` …).
-    Several shareholdings between the same pair (e.g. two share classes) add up. A range with
+    Several shareholdings between the same pair (e.g. two share classes) add up, and so do
+    voting rights; a ``control`` edge (no share) records control as such. A range with
     only a minimum reads as minimum–100%, one with only a maximum as 0–maximum. Then each upper
     bound is tightened to what the other holders leave (rule 1): max(i→j) ≤ 100 − Σ min(k→j)
     over the other holders k of j, never below i's own minimum. Shares outside 0–100, a minimum
     above its maximum and lower bounds that add up to more than 100% are kept as
-    :meth:`problems` of the owned entity, for the assessment to report.
+    :meth:`problems` of the owned entity, for the assessment to report. Voting rights are
+    bounded and tightened the same way, among themselves.
     """
 
     def __init__(
@@ -157,27 +159,39 @@ class OwnershipGraph:
         self._seats: dict[int, set[int]] = {}
         self._key_persons: dict[int, set[int]] = {}
         self._problems: dict[int, list[str]] = {}
+        self._controls: dict[int, set[int]] = {}
+        self._controllers: dict[int, set[int]] = {}
         # Derived graphs (see ``without_shareholdings``) share the dicts below and only hide edges.
         self._hidden_pairs: frozenset[tuple[int, int]] = frozenset()
         self._hidden_into: frozenset[int] = frozenset()
-        given: dict[int, dict[int, tuple[float, float]]] = {}
+        given: dict[str, dict[int, dict[int, tuple[float, float]]]] = {
+            Interest.SHAREHOLDING: {},
+            Interest.VOTING_RIGHTS: {},
+        }
         # Sorting by id makes float sums of duplicate pairs reproducible.
         for edge in sorted(edges, key=lambda edge: edge.id):
             self._add(edge, given)
-        self._holders, self._holdings = self._tightened(given, "shareholdings")
+        self._holders, self._holdings = self._tightened(
+            given[Interest.SHAREHOLDING], "shareholdings"
+        )
+        self._voters, self._votes = self._tightened(given[Interest.VOTING_RIGHTS], "voting rights")
 
-    def _add(self, edge: Edge, given: dict[int, dict[int, tuple[float, float]]]) -> None:
+    def _add(self, edge: Edge, given: dict[str, dict[int, dict[int, tuple[float, float]]]]) -> None:
         if edge.interest in KEY_PERSON_INTERESTS and edge.owner != edge.owned:
             self._seats.setdefault(edge.owner, set()).add(edge.owned)
             self._key_persons.setdefault(edge.owned, set()).add(edge.owner)
-        if edge.interest != Interest.SHAREHOLDING:
+        if edge.interest == Interest.CONTROL and edge.owner != edge.owned:
+            self._controls.setdefault(edge.owner, set()).add(edge.owned)
+            self._controllers.setdefault(edge.owned, set()).add(edge.owner)
+        pairs = given.get(edge.interest)
+        if pairs is None:
             return
         bounds = self._bounds(edge)
         if bounds is None:
             return
-        before_upper, before_lower = given.get(edge.owned, {}).get(edge.owner, (0.0, 0.0))
+        before_upper, before_lower = pairs.get(edge.owned, {}).get(edge.owner, (0.0, 0.0))
         upper, lower = bounds
-        given.setdefault(edge.owned, {})[edge.owner] = (before_upper + upper, before_lower + lower)
+        pairs.setdefault(edge.owned, {})[edge.owner] = (before_upper + upper, before_lower + lower)
 
     def _bounds(self, edge: Edge) -> tuple[float, float] | None:
         """(upper, lower) percent of a shareholding edge, or ``None`` when it holds nothing."""
@@ -191,6 +205,8 @@ class OwnershipGraph:
         if low is None and high is None:
             if edge.share_min is not None or edge.share_max is not None:
                 self._edge_problem(edge, "is not a number, so it was left out")
+            elif edge.interest == Interest.SHAREHOLDING:
+                self._edge_problem(edge, "has no share, so it was left out")
             return None
         low = 0.0 if low is None else low
         high = 100.0 if high is None else high
@@ -280,9 +296,42 @@ class OwnershipGraph:
         }
 
     def has_exact_shares(self, owned: int) -> bool:
-        """Whether every shareholding in ``owned`` is exact (no published range), so that
-        its lower and upper bounds agree."""
-        return all(upper == lower for upper, lower in self._holders.get(owned, {}).values())
+        """Whether every shareholding and voting right in ``owned`` is exact (no published
+        range, or one the other holders leave no room in), so that its bounds agree."""
+        for holders in (self._holders, self._voters):
+            for upper, lower in holders.get(owned, {}).values():
+                if upper != lower:
+                    return False
+        return True
+
+    @property
+    def has_influence_edges(self) -> bool:
+        """Whether any voting rights or ``control`` edges are in the graph (rule 3 control)."""
+        return bool(self._voters or self._controls)
+
+    def control_weights(self, owner: int, bound: str = "max") -> dict[int, float]:
+        """Rule 3's weight of ``owner`` in each entity it holds: owned id -> the larger of its
+        shareholding and its voting rights there, in percent."""
+        weights = self.shareholdings(owner, bound)
+        votes = self._votes.get(owner)
+        if votes:
+            column = _bound_column(bound)
+            for owned, bounds in votes.items():
+                if bounds[column] > weights.get(owned, 0.0):
+                    weights[owned] = bounds[column]
+        return weights
+
+    def controlled(self, owner: int) -> frozenset[int]:
+        """Entities on which ``owner`` holds a ``control`` edge."""
+        return frozenset(self._controls.get(owner, ()))
+
+    def influencers(self, owned: int) -> set[int]:
+        """Everyone holding shares, votes or a ``control`` edge in ``owned``."""
+        return (
+            set(self.shareholders(owned))
+            | set(self._voters.get(owned, ()))
+            | self._controllers.get(owned, set())
+        )
 
     def seats(self, person: int) -> frozenset[int]:
         """Entities on which ``person`` is a board member or senior managing official."""
@@ -422,6 +471,9 @@ def _solve_group(
             for owned, fraction in holdings[owner].items()
         )
         return
+    if len(group) == 2 and all(member not in holdings[member] for member in group):
+        _solve_pair(group, holdings, target, graph, bound, held, returns)
+        return
     position = {entity: k for k, entity in enumerate(group)}
     inside = np.zeros((len(group), len(group)))
     known = np.zeros(len(group))
@@ -432,15 +484,56 @@ def _solve_group(
                 inside[position[owner], position[owned]] += fraction
             else:
                 known[position[owner]] += fraction * held[owned]
-    certain = inside if bound == "min" else _group_matrix(graph, group, position, "min")
-    if _spectral_radius(certain) >= CLOSED_LOOP_RADIUS:
+    exact = bound == "min" or all(graph.has_exact_shares(member) for member in group)
+    certain = inside if exact else _group_matrix(graph, group, position, "min")
+    radius = _spectral_radius(certain)
+    if radius >= CLOSED_LOOP_RADIUS:
         raise ClosedLoop(group)
-    if not np.all(np.isfinite(known)) or _spectral_radius(inside) >= CLOSED_LOOP_RADIUS:
+    if not exact:
+        radius = _spectral_radius(inside)
+    if radius >= CLOSED_LOOP_RADIUS or not np.all(np.isfinite(known)):
         held.update(dict.fromkeys(group, math.inf))
         return
     inverse = np.linalg.inv(np.eye(len(group)) - inside)
     held.update(zip(group, (inverse @ known).tolist(), strict=True))
     returns.update(zip(group, np.diag(inverse).tolist(), strict=True))
+
+
+def _solve_pair(
+    group: list[int],
+    holdings: Mapping[int, Mapping[int, float]],
+    target: int,
+    graph: OwnershipGraph,
+    bound: str,
+    held: dict[int, float],
+    returns: dict[int, float],
+) -> None:
+    """:func:`_solve_group` for two entities holding each other (the usual cross-holding), in
+    closed form: W = [[0, b], [c, 0]] has spectral radius √(bc) and (I−W)⁻¹ = [[1, b], [c, 1]]
+    / (1 − bc)."""
+    first, second = group
+    b, c = holdings[first][second], holdings[second][first]
+    known = []
+    for owner, other in ((first, second), (second, first)):
+        outside = 0.0
+        for owned, fraction in holdings[owner].items():
+            outside += fraction * (owned == target) + (
+                0.0 if owned == other else fraction * held[owned]
+            )
+        known.append(outside)
+    certain = b * c
+    if bound == "max" and not (graph.has_exact_shares(first) and graph.has_exact_shares(second)):
+        lower = {member: graph.shareholdings(member, "min") for member in group}
+        certain = lower[first].get(second, 0.0) * lower[second].get(first, 0.0) / 10_000.0
+    if certain >= CLOSED_LOOP_RADIUS**2:
+        raise ClosedLoop(group)
+    if b * c >= CLOSED_LOOP_RADIUS**2 or not all(math.isfinite(value) for value in known):
+        held.update(dict.fromkeys(group, math.inf))
+        return
+    determinant = 1.0 - b * c
+    held[first] = (known[0] + b * known[1]) / determinant
+    held[second] = (c * known[0] + known[1]) / determinant
+    returns[first] = returns[second] = 1.0 / determinant
 
 
 def _group_matrix(
@@ -489,8 +582,10 @@ def _integrated(
     returns: dict[int, float] = {}
     for group in _strong_components(holdings):
         _solve_group(group, holdings, target, graph, bound, held, returns)
+    for member, returning in returns.items():
+        held[member] /= returning  # only the chains that do not come back through the member
     return {
-        party: min(100.0, 100.0 * fraction / returns.get(party, 1.0))
+        party: 100.0 * fraction if fraction <= 1.0 else 100.0
         for party, fraction in held.items()
         if party != target and fraction > 0
     }
@@ -537,21 +632,25 @@ def blocked_entities(
     threshold: float = CONTROL_SHARE,
     strict: bool = False,
     among: set[int] | None = None,
+    bound: str = "max",
 ) -> dict[int, float]:
     """Entities held ``threshold``% or more by ``sources`` and entities already held that way.
 
-    The least fixed point of rule 2: shares are summed directly, never multiplied along a chain,
-    and each entity is expanded once, so cycles terminate. Returns entity -> the aggregate direct
+    The least fixed point of rule 2: start from ``sources`` and add every entity they and the
+    entities already added hold ``threshold``% or more of, until nothing changes. Shares are
+    summed directly, never multiplied along a chain, and each entity is expanded once, so cycles
+    terminate (and a cycle blocks nothing by itself). Returns entity -> the aggregate direct
     share its blocked holders have in it; ``sources`` themselves are included with 100.0.
-    ``strict=True`` asks for more than ``threshold`` (control, rule 3). ``among`` restricts the
-    search, e.g. to a vendor's ancestors, which are all that decide whether the vendor is blocked.
+    ``strict=True`` asks for more than ``threshold``. ``among`` restricts the search, e.g. to a
+    vendor's ancestors, which are all that decide whether the vendor is blocked. ``bound``
+    picks the upper or lower end of range shares.
     """
     blocked = {source: 100.0 for source in sources}
     held: dict[int, float] = {}
     pending = sorted(sources)
     while pending:
         holder = pending.pop()
-        for owned, percent in graph.shareholdings(holder).items():
+        for owned, percent in graph.shareholdings(holder, bound).items():
             if owned in sources or (among is not None and owned not in among):
                 continue
             held[owned] = held.get(owned, 0.0) + percent
@@ -559,6 +658,91 @@ def blocked_entities(
                 blocked[owned] = 0.0
                 pending.append(owned)
     return {entity: held.get(entity, share) for entity, share in blocked.items()}
+
+
+@dataclass(frozen=True)
+class _Step:
+    """How an entity came under a party's control: through ``via`` (the party or an entity it
+    already controls), by ``via``'s ``control`` edge or else by the weights held together."""
+
+    via: int | None
+    by_edge: bool
+
+
+def _control_steps(
+    graph: OwnershipGraph, sources: set[int], *, among: set[int] | None, bound: str
+) -> tuple[dict[int, _Step], dict[int, float]]:
+    """Rule 3's control fixed point, with how each entity was reached and the weights held."""
+    steps = {source: _Step(None, False) for source in sources}
+    held: dict[int, float] = {}
+    pending = sorted(sources)
+    while pending:
+        holder = pending.pop()
+        for owned in sorted(graph.controlled(holder)):
+            if owned not in steps and (among is None or owned in among):
+                steps[owned] = _Step(holder, True)
+                pending.append(owned)
+        for owned, percent in graph.control_weights(holder, bound).items():
+            if owned in sources or (among is not None and owned not in among):
+                continue
+            held[owned] = held.get(owned, 0.0) + percent
+            if owned not in steps and _reaches(held[owned], CONTROL_SHARE, strict=True):
+                steps[owned] = _Step(holder, False)
+                pending.append(owned)
+    return steps, held
+
+
+def controlled_entities(
+    graph: OwnershipGraph, sources: set[int], *, among: set[int] | None = None, bound: str = "max"
+) -> dict[int, float]:
+    """Entities ``sources`` control (rule 3), each with the weight its controllers hold in it.
+
+    The same least fixed point as :func:`blocked_entities`, with more than 50% instead of 50%
+    or more, and with an owner's weight in an entity the larger of its shareholding and its
+    voting rights there; a ``control`` edge held by a source or by an entity already controlled
+    is control in itself. ``sources`` are included with 100.0.
+    """
+    steps, held = _control_steps(graph, sources, among=among, bound=bound)
+    return {entity: 100.0 if entity in sources else held.get(entity, 0.0) for entity in steps}
+
+
+def _influence_closure(graph: OwnershipGraph, target: int) -> set[int]:
+    """``target`` and everyone above it through shares, votes or ``control`` edges."""
+    if not graph.has_influence_edges:
+        return ancestors(graph, target)
+    found = {target}
+    frontier = [target]
+    while frontier:
+        for owner in graph.influencers(frontier.pop()):
+            if owner not in found:
+                found.add(owner)
+                frontier.append(owner)
+    return found
+
+
+@dataclass(frozen=True)
+class _Control:
+    """A party's control of an entity (rule 3), as an assessment explains it."""
+
+    path: tuple[int, ...]  # the party, the entities it controls on the way, the entity
+    via: int  # the party or controlled entity whose weight or edge decided it
+    by_edge: bool
+    certain: bool  # holds on the lower bounds of ranges too
+
+
+def _control(
+    graph: OwnershipGraph, party: int, entity: int, *, among: set[int], exact: bool
+) -> _Control | None:
+    """Whether ``party`` controls ``entity``; ``exact`` says no range lies in ``among``."""
+    steps, _ = _control_steps(graph, {party}, among=among, bound="max")
+    if entity not in steps or entity == party:
+        return None
+    chain = [entity]
+    while chain[-1] != party:
+        chain.append(steps[chain[-1]].via)
+    certain = exact or entity in _control_steps(graph, {party}, among=among, bound="min")[0]
+    step = steps[entity]
+    return _Control(tuple(reversed(chain)), step.via, step.by_edge, certain)
 
 
 # --- Assessment -----------------------------------------------------------------------------------
@@ -577,11 +761,20 @@ class _Exposure:
     # control) are well defined on any cycle, so a loop must not hide them.
     full: OwnershipGraph
     full_region: set[int]
+    # ``full_region`` and whoever holds votes or a ``control`` edge above the entity (rule 3).
+    influence_region: set[int]
+    exact: bool  # no range anywhere in ``influence_region``: lower bounds equal upper ones
 
     def path(self, party: int) -> tuple[int, ...]:
         """The strongest chain from ``party``, through a loop only if there is no other."""
         return strongest_path(self.graph, party, self.entity) or strongest_path(
             self.full, party, self.entity
+        )
+
+    def control(self, party: int) -> _Control | None:
+        """Whether ``party`` controls the entity (rule 3), and how."""
+        return _control(
+            self.full, party, self.entity, among=self.influence_region, exact=self.exact
         )
 
 
@@ -608,6 +801,21 @@ def _graded(share: float, policy: Policy, *, in_control: bool = False) -> str | 
     if _reaches(share, policy.medium_share):
         return Severity.MEDIUM
     return Severity.LOW if share > 0 else None
+
+
+def _at_most_high(severity: str | None) -> str | None:
+    """Rule 2: a sanctioned holding that does not block is graded like rule 3, never above high."""
+    if severity is None:
+        return None
+    return SEVERITIES[min(SEVERITY_RANK[severity], SEVERITY_RANK[Severity.HIGH])]
+
+
+def _severity_note(severity: str, certain: str | None) -> str:
+    """The summary's note when the severity rests on an upper bound (rule 1), else ''."""
+    if severity == certain:
+        return ""
+    on_lower = f"{certain} on the lower bounds" if certain else "nothing on the lower bounds"
+    return f" {str(severity).capitalize()} only on the upper bound of a range ({on_lower})."
 
 
 def _closed_loop_factor(graph: OwnershipGraph, loop: ClosedLoop) -> Factor:
@@ -657,11 +865,12 @@ def _exposure(graph: OwnershipGraph, entity: int) -> tuple[_Exposure, list[Facto
     # lower bounds are the upper ones and need no second computation (the usual case).
     region = set(holdings)
     full_region = region if full is graph else ancestors(full, entity)
-    exact = all(full.has_exact_shares(node) for node in full_region)
+    influence_region = _influence_closure(full, entity) if full.has_influence_edges else full_region
+    exact = all(full.has_exact_shares(node) for node in influence_region)
     if full.has_problems:
         problems += [
             _inconsistent_data_factor(full, node)
-            for node in sorted(full_region)
+            for node in sorted(influence_region)
             if full.problems(node)
         ]
     exposure = _Exposure(
@@ -672,121 +881,172 @@ def _exposure(graph: OwnershipGraph, entity: int) -> tuple[_Exposure, list[Facto
         lower=dict(upper) if exact else look_through(graph, entity, bound="min"),
         full=full,
         full_region=full_region,
+        influence_region=influence_region,
+        exact=exact,
     )
     return exposure, problems
 
 
-def _self_listed_factor(exposure: _Exposure, code: str, category: str) -> Factor:
+def _self_listed_factors(
+    exposure: _Exposure, codes: Iterable[str], category: str
+) -> Iterator[Factor]:
     graph, entity = exposure.graph, exposure.entity
-    return Factor(
-        code=code,
-        severity=Severity.CRITICAL,
-        summary=f"{graph.name(entity)} is itself on the watchlist ({category}).",
-        party=entity,
-        effective_share=100.0,
-        effective_share_min=100.0,
-        path=(entity,),
+    for code in codes:
+        yield Factor(
+            code=code,
+            severity=Severity.CRITICAL,
+            summary=f"{graph.name(entity)} is itself on the watchlist ({category}).",
+            party=entity,
+            effective_share=100.0,
+            effective_share_min=100.0,
+            path=(entity,),
+        )
+
+
+def _control_summary(
+    exposure: _Exposure, party: int, control: _Control, category: str, share_text: str
+) -> str:
+    graph, entity = exposure.graph, exposure.entity
+    if not control.by_edge:
+        how = "with the entities it controls it holds more than 50% of its shares or votes directly"
+    elif control.via == party:
+        how = "it holds a control edge on it"
+    else:
+        how = f"{graph.name(control.via)}, which it controls, holds a control edge on it"
+    uncertain = "" if control.certain else " Control holds only on the upper bound of a range."
+    return (
+        f"{graph.name(party)} ({category}) controls {graph.name(entity)}: {how}; look-through "
+        f"{share_text} via {_chain(graph, control.path)}.{uncertain}"
     )
 
 
 def _influence_factors(
     exposure: _Exposure, category: str, policy: Policy, *, code: str, control_code: str | None
 ) -> Iterator[Factor]:
-    """Rule 3 for every ``category`` party above the entity (competitors; state-owned too)."""
+    """Rule 3 for every ``category`` party above the entity (competitors; state-owned too).
+
+    A party with control gets both factors, its look-through share possibly 0.00% (control
+    through ``control`` edges, votes or a closed loop); so does the entity itself when listed.
+    """
     graph, entity = exposure.graph, exposure.entity
     if graph.is_listed(entity, category):
-        yield _self_listed_factor(exposure, control_code or code, category)
-    for party in sorted(exposure.full_region - {entity}):
+        codes = (control_code, code) if control_code else (code,)
+        yield from _self_listed_factors(exposure, codes, category)
+    for party in sorted(exposure.influence_region - {entity}):
         if not graph.is_listed(party, category):
             continue
         share = exposure.upper.get(party, 0.0)
-        in_control = entity in blocked_entities(
-            exposure.full, {party}, strict=True, among=exposure.full_region
-        )
-        if share <= 0 and not in_control:
+        share_min = min(exposure.lower.get(party, 0.0), share)
+        control = exposure.control(party)
+        if share <= 0 and control is None:
             continue
-        path = exposure.path(party)
-        share_text = _share_text(share, exposure.lower.get(party, 0.0))
+        path = exposure.path(party) or control.path
+        share_text = _share_text(share, share_min)
         common = {
             "party": party,
             "effective_share": round(share, 4),
-            "effective_share_min": round(exposure.lower.get(party, 0.0), 4),
+            "effective_share_min": round(share_min, 4),
             "path": path,
         }
+        severity = _graded(share, policy, in_control=control is not None)
+        certain = _graded(share_min, policy, in_control=control is not None and control.certain)
         if share > 0:
-            yield Factor(
-                code=code,
-                severity=_graded(share, policy, in_control=in_control),
-                summary=(
-                    f"{graph.name(party)} holds {share_text} of {graph.name(entity)} "
-                    f"via {_chain(graph, path)} ({category})."
-                ),
-                **common,
+            holds = (
+                f"{graph.name(party)} holds {share_text} of {graph.name(entity)} "
+                f"via {_chain(graph, path)} ({category})."
             )
-        if in_control and control_code:
+        else:
+            holds = (
+                f"{graph.name(party)} ({category}) holds no look-through share of "
+                f"{graph.name(entity)} ({_percent(0)}) but controls it via {_chain(graph, path)}."
+            )
+        yield Factor(
+            code=code,
+            severity=severity,
+            summary=holds + _severity_note(severity, certain),
+            **common,
+        )
+        if control is not None and control_code:
             yield Factor(
                 code=control_code,
                 severity=Severity.CRITICAL,
-                summary=(
-                    f"{graph.name(party)} ({category}) controls {graph.name(entity)}: with the "
-                    f"entities it controls it holds more than {CONTROL_SHARE:.0f}% directly; "
-                    f"look-through {share_text} via {_chain(graph, path)}."
-                ),
+                summary=_control_summary(exposure, party, control, category, share_text),
                 **common,
             )
+
+
+def _listed_behind(
+    graph: OwnershipGraph, entity: int, blocked: set[int], listed: set[int]
+) -> list[int]:
+    """The listed entities whose holdings, directly or through blocked ones, blocked ``entity``."""
+    found: set[int] = set()
+    seen = {entity}
+    frontier = [entity]
+    while frontier:
+        for owner in graph.shareholders(frontier.pop()):
+            if owner in blocked and owner not in seen:
+                seen.add(owner)
+                if owner in listed:
+                    found.add(owner)
+                else:
+                    frontier.append(owner)
+    return sorted(found)
 
 
 def _sanctions_factor(exposure: _Exposure, policy: Policy) -> Factor | None:
     """Rule 2: critical when the entity is blocked, else graded by rule 3 and capped at high."""
-    graph, entity = exposure.graph, exposure.entity
+    graph, full, entity = exposure.graph, exposure.full, exposure.entity
     if graph.is_listed(entity, WatchlistCategory.SANCTIONED):
-        return _self_listed_factor(
-            exposure, FactorCode.SANCTIONED_OWNERSHIP, WatchlistCategory.SANCTIONED
+        (factor,) = _self_listed_factors(
+            exposure, (FactorCode.SANCTIONED_OWNERSHIP,), WatchlistCategory.SANCTIONED
         )
-    listed = {
-        party
-        for party in exposure.full_region
-        if graph.is_listed(party, WatchlistCategory.SANCTIONED)
-    }
+        return factor
+    region = exposure.full_region
+    listed = {party for party in region if graph.is_listed(party, WatchlistCategory.SANCTIONED)}
     if not listed:
         return None
+    blocked = blocked_entities(full, listed, among=region)
+    certain = (
+        blocked if exposure.exact else blocked_entities(full, listed, among=region, bound="min")
+    )
+    if entity in blocked:
+        return _blocked_factor(exposure, listed, blocked, certain)
+    return _sanctioned_holders_factor(exposure, policy, listed, blocked, certain)
+
+
+def _blocked_factor(
+    exposure: _Exposure, listed: set[int], blocked: dict[int, float], certain: dict[int, float]
+) -> Factor:
+    """Rule 2 for a blocked entity: critical, with the aggregate share that blocked it."""
+    graph, full, entity = exposure.graph, exposure.full, exposure.entity
     # A chain through two listed entities (X owns Y owns the vendor) must count once, so the
-    # combined share ignores holdings in listed entities.
-    separate = graph.without_shareholdings(into=listed)
-    upper = look_through(separate, entity)
-    lower = look_through(separate, entity, bound="min")
+    # largest listed holder is found without holdings in listed entities.
+    upper = look_through(graph.without_shareholdings(into=listed), entity)
     holders = {party: upper[party] for party in listed if upper.get(party, 0.0) > 0}
-    blocked = blocked_entities(exposure.full, listed, among=exposure.full_region)
-    if not holders and entity not in blocked:
-        return None
     party = min(holders or listed, key=lambda holder: (-holders.get(holder, 0.0), holder))
     path = exposure.path(party)
-    if entity in blocked:
-        share = blocked[entity]
-        share_min = sum(
+    share = min(100.0, blocked[entity])
+    share_min = min(
+        share,
+        sum(
             percent
-            for owner, percent in exposure.full.shareholders(entity, "min").items()
-            if owner in blocked
-        )
-        severity = Severity.CRITICAL
-        summary = (
-            f"{graph.name(entity)} is blocked under the OFAC 50% rule: sanctioned or blocked "
-            f"owners hold {_share_text(share, share_min)} of it directly; the largest sanctioned "
-            f"holder is {graph.name(party)} via {_chain(graph, path)}."
-        )
-    else:
-        share = sum(holders.values())
-        share_min = sum(lower.get(holder, 0.0) for holder in holders)
-        severity = SEVERITIES[
-            min(SEVERITY_RANK[_graded(share, policy)], SEVERITY_RANK[Severity.HIGH])
-        ]
-        summary = (
-            f"Sanctioned parties hold {_share_text(share, share_min)} of {graph.name(entity)}; "
-            f"the largest is {graph.name(party)} via {_chain(graph, path)} (sanctioned)."
+            for owner, percent in full.shareholders(entity, "min").items()
+            if owner in certain
+        ),
+    )
+    summary = (
+        f"{graph.name(entity)} is blocked under the OFAC 50% rule: sanctioned or blocked "
+        f"owners hold {_share_text(share, share_min)} of it directly; the largest sanctioned "
+        f"holder is {graph.name(party)} via {_chain(graph, path)}."
+    )
+    if entity not in certain:
+        summary += (
+            " The block holds only on the upper bound of a range: on the lower bounds sanctioned "
+            f"or blocked owners hold {_percent(share_min)} of it."
         )
     return Factor(
         code=FactorCode.SANCTIONED_OWNERSHIP,
-        severity=severity,
+        severity=Severity.CRITICAL,
         summary=summary,
         party=party,
         effective_share=round(share, 4),
@@ -795,35 +1055,107 @@ def _sanctions_factor(exposure: _Exposure, policy: Policy) -> Factor | None:
     )
 
 
-def _competitors_controlling(graph: OwnershipGraph, seat: int) -> Iterator[int]:
-    """Competitors that are ``seat`` or control it (rule 3's "more than 50%" fixed point)."""
-    region = ancestors(graph, seat)
+def _sanctioned_holders_factor(
+    exposure: _Exposure,
+    policy: Policy,
+    listed: set[int],
+    blocked: dict[int, float],
+    certain: dict[int, float],
+) -> Factor | None:
+    """Rule 2 for an entity that is not blocked: the look-through share of the sanctioned and
+    blocked parties, graded like rule 3 and never above high; its party is the largest holder."""
+    graph, entity = exposure.graph, exposure.entity
+    # Each chain counts once, at the first sanctioned or blocked entity it meets from below.
+    upper = look_through(graph.without_shareholdings(into=blocked), entity)
+    holders = {party: upper[party] for party in blocked if upper.get(party, 0.0) > 0}
+    if not holders:
+        return None
+    lower = (
+        upper
+        if exposure.exact
+        else look_through(graph.without_shareholdings(into=certain), entity, bound="min")
+    )
+    share = min(100.0, sum(holders.values()))
+    share_min = min(share, sum(lower.get(party, 0.0) for party in certain))
+    severity = _at_most_high(_graded(share, policy))
+    party = min(holders, key=lambda holder: (-holders[holder], holder))
+    path = exposure.path(party)
+    share_text = _share_text(share, share_min)
+    if set(holders) <= listed:
+        summary = (
+            f"Sanctioned parties hold {share_text} of {graph.name(entity)}; the largest is "
+            f"{graph.name(party)} via {_chain(graph, path)} (sanctioned)."
+        )
+    else:
+        behind = " and ".join(
+            f"{graph.name(lister)} (sanctioned)"
+            for lister in _listed_behind(exposure.full, party, set(blocked), listed)
+        )
+        why = (
+            " (sanctioned)"
+            if party in listed
+            else f", blocked under the OFAC 50% rule by {behind},"
+        )
+        summary = (
+            f"Sanctioned or blocked parties hold {share_text} of {graph.name(entity)}; the "
+            f"largest is {graph.name(party)}{why} via {_chain(graph, path)}."
+        )
+    return Factor(
+        code=FactorCode.SANCTIONED_OWNERSHIP,
+        severity=severity,
+        summary=summary + _severity_note(severity, _at_most_high(_graded(share_min, policy))),
+        party=party,
+        effective_share=round(share, 4),
+        effective_share_min=round(share_min, 4),
+        path=path,
+    )
+
+
+def _competitors_controlling(
+    graph: OwnershipGraph, seat: int
+) -> Iterator[tuple[int, tuple[int, ...], bool]]:
+    """Competitors that are ``seat`` or control it (rule 3), each with its chain down to
+    ``seat`` and whether control holds on the lower bounds of ranges too."""
+    region = _influence_closure(graph, seat)
+    exact = None
     for party in sorted(region):
-        if graph.is_listed(party, WatchlistCategory.COMPETITOR) and (
-            party == seat or seat in blocked_entities(graph, {party}, strict=True, among=region)
-        ):
-            yield party
+        if not graph.is_listed(party, WatchlistCategory.COMPETITOR):
+            continue
+        if party == seat:
+            yield party, (seat,), True
+            continue
+        if exact is None:
+            exact = all(graph.has_exact_shares(node) for node in region)
+        control = _control(graph, party, seat, among=region, exact=exact)
+        if control is not None:
+            yield party, strongest_path(graph, party, seat) or control.path, control.certain
 
 
 def _interlock_factors(exposure: _Exposure, policy: Policy) -> Iterator[Factor]:
-    """Rule 4: a key person of the entity who also sits on a competitor or on what it controls."""
+    """Rule 4: a key person of the entity who also sits on a competitor or on what it controls.
+
+    One factor per competitor: control that holds on lower bounds first, then the shortest path,
+    then the lower person id.
+    """
     graph, entity = exposure.full, exposure.entity
-    best: dict[int, tuple[int, int, tuple[int, ...], int]] = {}
+    best: dict[int, tuple[bool, int, int, tuple[int, ...], int]] = {}
     for person in sorted(graph.key_persons(entity) - {entity}):
         for seat in sorted(graph.seats(person) - {entity}):
-            for competitor in _competitors_controlling(graph, seat):
+            for competitor, chain, certain in _competitors_controlling(graph, seat):
                 if competitor == entity:
                     continue
-                path = (*strongest_path(graph, competitor, seat), person, entity)
-                candidate = (len(path), person, path, seat)
+                path = (*chain, person, entity)
+                candidate = (not certain, len(path), person, path, seat)
                 if competitor not in best or candidate < best[competitor]:
                     best[competitor] = candidate
-    for competitor, (_, person, path, seat) in sorted(best.items()):
+    for competitor, (uncertain, _, person, path, seat) in sorted(best.items()):
         where = (
             f"{graph.name(competitor)} (competitor)"
             if seat == competitor
             else f"{graph.name(seat)}, which {graph.name(competitor)} (competitor) controls"
         )
+        if uncertain:
+            where += " only on the upper bound of a range"
         yield Factor(
             code=FactorCode.KEY_PERSON_INTERLOCK,
             severity=policy.interlock_severity,
