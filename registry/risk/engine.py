@@ -7,6 +7,10 @@ on one date; :func:`assess_vendor` turns it into an :class:`Assessment`.
 
 Every computation starts from the vendor's entity and walks *up* to its owners, so its cost grows
 with the vendor's ancestor set (usually fewer than 50 entities), never with the registry.
+
+No input makes :func:`assess_vendor` raise or report a share outside 0–100%: impossible shares
+are bounded and a closed loop is set aside, each reported as a ``data_problem`` factor, and
+upper bounds are capped.
 """
 
 from __future__ import annotations
@@ -68,9 +72,10 @@ _BOUND_COLUMNS = {"max": 0, "min": 1}
 class Edge:
     """One ownership row valid on the assessed date.
 
-    ``share_min``/``share_max`` are percentages (0–100); an exact share has ``min == max``. Only
-    ``shareholding`` edges with a share carry weight in rules 1–3; board and officer seats feed
-    rule 4.
+    ``share_min``/``share_max`` are percentages (0–100); an exact share has ``min == max``, and
+    a missing bound reads as 0 (minimum) or 100 (maximum). ``shareholding`` edges with a share
+    carry weight in rules 1–3; ``voting_rights`` and ``control`` edges (no share) also count for
+    rule 3's control; board and officer seats feed rule 4.
     """
 
     id: int
@@ -1221,7 +1226,8 @@ def assess_vendor(
 
     Factors come sorted by severity (highest first), then code, then party id. A closed
     ownership loop above the entity becomes a ``data_problem`` factor and its holdings are
-    ignored for everything else.
+    ignored for look-through shares (not for blocking and control); so does each entity above
+    it whose shares are inconsistent, with what is wrong.
     """
     exposure, factors = _exposure(graph, entity_id)
     factors += _influence_factors(
