@@ -759,13 +759,12 @@ class _Exposure:
 
     graph: OwnershipGraph  # closed loops removed: for look-through shares and their paths
     entity: int
-    region: set[int]  # the entity and all its ancestors
     upper: dict[int, float]  # look-through %, upper bounds
     lower: dict[int, float]  # look-through %, lower bounds
     # The graph as given, loops included: the fixed points of rules 2 and 3 (blocking and
     # control) are well defined on any cycle, so a loop must not hide them.
     full: OwnershipGraph
-    full_region: set[int]
+    full_region: set[int]  # the entity and all its ancestors, loops included
     # ``full_region`` and whoever holds votes or a ``control`` edge above the entity (rule 3).
     influence_region: set[int]
     exact: bool  # no range anywhere in ``influence_region``: lower bounds equal upper ones
@@ -862,14 +861,17 @@ def _exposure(graph: OwnershipGraph, entity: int) -> tuple[_Exposure, list[Facto
         holdings = _upward_closure(graph, entity, "max")
         try:
             upper = _integrated(holdings, entity, graph, "max")
+            # Without a range share in the closure just walked (``ancestors``), the lower bounds
+            # are the upper ones and need no second computation (the usual case).
+            if all(graph.has_exact_shares(node) for node in holdings):
+                lower = dict(upper)
+            else:
+                lower = look_through(graph, entity, bound="min")
             break
         except ClosedLoop as loop:
             problems.append(_closed_loop_factor(graph, loop))
             graph = graph.without_shareholdings(within=loop.entities)
-    # The region is the closure just walked (``ancestors``). Without a range share in it, the
-    # lower bounds are the upper ones and need no second computation (the usual case).
-    region = set(holdings)
-    full_region = region if full is graph else ancestors(full, entity)
+    full_region = set(holdings) if full is graph else ancestors(full, entity)
     influence_region = _influence_closure(full, entity) if full.has_influence_edges else full_region
     exact = all(full.has_exact_shares(node) for node in influence_region)
     if full.has_problems:
@@ -881,9 +883,8 @@ def _exposure(graph: OwnershipGraph, entity: int) -> tuple[_Exposure, list[Facto
     exposure = _Exposure(
         graph=graph,
         entity=entity,
-        region=region,
         upper=upper,
-        lower=dict(upper) if exact else look_through(graph, entity, bound="min"),
+        lower=lower,
         full=full,
         full_region=full_region,
         influence_region=influence_region,
