@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from alerts.choices import OPEN_STATUSES, AlertKind, DeliveryStatus
-from alerts.models import Alert, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from alerts.models import Alert, EmailNotification, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from alerts.services import alert_acknowledge, alert_assign, alert_dismiss, alert_resolve
 from alerts.webhooks import delivery_resend, webhook_endpoint_save
 from registry.admin import (
@@ -375,3 +375,39 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, RegistryAdmin):
 
     def has_resend_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("alerts.change_webhookdelivery")
+
+
+@admin.register(EmailNotification)
+class EmailNotificationAdmin(ReadOnlyMixin, RegistryAdmin):
+    """The e-mail outbox: each message about an alert, recorded with the alert, and whether it
+    was sent (with the last error while it is retried)."""
+
+    list_display = (
+        "subject",
+        "recipient",
+        "status_badge",
+        "attempt_count",
+        "next_attempt_at",
+        "sent_at",
+        "created_at",
+    )
+    list_filter = ("status",)
+    list_select_related = ("alert",)
+    search_fields = ("recipient", "subject")
+    date_hierarchy = "created_at"
+    fields = (
+        "alert",
+        "recipient",
+        "subject",
+        "body",
+        "status_badge",
+        "attempt_count",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+        "created_at",
+    )
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, notification: EmailNotification) -> str:
+        return badge("delivery", notification.status, notification.get_status_display())

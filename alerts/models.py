@@ -146,3 +146,28 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt at {self.attempted_at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"
+
+
+class EmailNotification(models.Model):
+    """One e-mail about an alert to one recipient: recorded in the alert's transaction, before
+    any message is sent, so a worker that dies after the commit loses nothing."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="email_notifications")
+    recipient = models.EmailField()
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.recipient}"

@@ -3,16 +3,16 @@
 import logging
 from datetime import date
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alerts.choices import AlertStatus
+from alerts.choices import OPEN_STATUSES, AlertStatus
 from alerts.models import Alert
+from alerts.notifications import notification_queue
+from alerts.webhooks import deliveries_create
 from registry.models import Contract, OwnershipEvent, Vendor
 from registry.roles import RISK_ANALYST
 
@@ -29,25 +29,18 @@ def default_assignee(*, vendor: Vendor | None, contract: Contract | None):
 
 
 def _notify_assignee(alert: Alert) -> None:
+    """Queue the assignee's e-mail about ``alert`` in the current transaction (the outbox)."""
     if alert.assignee is None or not alert.assignee.email:
         return
-    send_mail(
-        subject=f"[Vendor Registry] {alert.get_severity_display()}: {alert.title}",
-        message=(
+    notification_queue(
+        alert=alert,
+        recipients=[alert.assignee.email],
+        subject=f"{alert.get_severity_display()}: {alert.title}",
+        body=(
             f"{alert.title}\n\n{alert.detail}\n\n"
             + (f"Due: {alert.due_date:%Y-%m-%d}\n" if alert.due_date else "")
         ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[alert.assignee.email],
-        fail_silently=True,
     )
-
-
-def _after_raise(alert: Alert) -> None:
-    from alerts.webhooks import deliveries_create
-
-    _notify_assignee(alert)
-    deliveries_create(alert=alert)
 
 
 def alert_raise(
@@ -64,7 +57,8 @@ def alert_raise(
     assignee: AbstractBaseUser | None = None,
 ) -> tuple[Alert, bool]:
     """Raise an alert once: a second call with the same ``dedup_key`` returns the first alert
-    and ``False``. The assignee is e-mailed and webhooks are queued after commit."""
+    and ``False``. The assignee's e-mail and the webhook deliveries are recorded with the alert
+    and sent after commit."""
     existing = Alert.objects.filter(dedup_key=dedup_key).first()
     if existing is not None:
         return existing, False
@@ -87,8 +81,29 @@ def alert_raise(
             alert.save()
     except IntegrityError:
         return Alert.objects.get(dedup_key=dedup_key), False
-    transaction.on_commit(lambda: _after_raise(alert))
+    # Rows before requests: its e-mail and webhook deliveries commit with the alert, and are
+    # sent after commit (or by the sweepers if that send is lost).
+    _notify_assignee(alert)
+    deliveries_create(alert=alert)
     return alert, True
+
+
+def alerts_superseded_resolve(*, alert: Alert) -> int:
+    """Resolve the vendor's older open or acknowledged alerts of ``alert``'s kind, with a note
+    naming ``alert``, so only the newest rise stays open. Returns how many were resolved."""
+    older = (
+        Alert.objects.filter(vendor=alert.vendor_id, kind=alert.kind, status__in=OPEN_STATUSES)
+        .exclude(pk=alert.pk)
+        .filter(created_at__lte=alert.created_at)
+    )
+    resolved = 0
+    for previous in older.select_for_update():
+        previous.status = AlertStatus.RESOLVED
+        previous.handled_at = timezone.now()
+        previous.resolution_note = f"Superseded by alert #{alert.pk}: {alert.title}"
+        previous.save(update_fields=["status", "handled_at", "resolution_note", "updated_at"])
+        resolved += 1
+    return resolved
 
 
 def _transition(
@@ -157,7 +172,7 @@ def alert_assign(
     if getattr(actor, "is_authenticated", False):
         alert._history_user = actor
     alert.save()
-    transaction.on_commit(lambda: _notify_assignee(alert))
+    _notify_assignee(alert)
     return alert
 
 

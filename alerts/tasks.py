@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from alerts import webhooks
+from alerts import notifications, webhooks
 from alerts.choices import DeliveryStatus
 
 
@@ -27,4 +27,29 @@ def sweep_webhook_deliveries() -> int:
     due = webhooks.deliveries_due(older_than=older_than)
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)
+    return len(due)
+
+
+@shared_task(bind=True, max_retries=settings.EMAIL_MAX_ATTEMPTS)
+def send_email_notification(self, notification_id: int) -> str:
+    """Make one attempt at an e-mail notification; while it stays pending, retry after the
+    backoff the service set."""
+    notification = notifications.notification_send(notification_id=notification_id)
+    if notification is None:
+        return "skipped"
+    if notification.status == DeliveryStatus.PENDING:
+        raise self.retry(
+            countdown=notifications.notification_retry_delay(notification.attempt_count)
+        )
+    return notification.status
+
+
+@shared_task
+def sweep_email_notifications() -> int:
+    """Safety net: send e-mail notifications whose next attempt is overdue (their task was
+    lost, e.g. a worker died right after the alert committed)."""
+    older_than = timezone.timedelta(seconds=settings.WEBHOOK_SWEEP_AFTER_SECONDS)
+    due = notifications.notifications_due(older_than=older_than)
+    for notification_id in due:
+        send_email_notification.delay(notification_id)
     return len(due)

@@ -41,6 +41,7 @@ from registry.models import (
     RiskAssessment,
     RiskFactor,
     RiskPolicy,
+    ScheduledRecheckDay,
     Vendor,
     WatchlistEntry,
 )
@@ -61,7 +62,11 @@ from registry.services import (
     watchlist_entry_delete,
     watchlist_entry_update,
 )
-from registry.services.policy import POLICY_SETTINGS, risk_policy_update
+from registry.services.policy import (
+    POLICY_SETTINGS,
+    policy_recheck_progress,
+    risk_policy_update,
+)
 from registry.services.risk import vendor_recheck_request
 
 admin.site.site_header = "Vendor Registry"
@@ -996,6 +1001,16 @@ class RiskPolicyForm(ServiceForm):
         return risk_policy_update(actor=self.actor, **self.values())
 
 
+@admin.register(ScheduledRecheckDay)
+class ScheduledRecheckDayAdmin(ReadOnlyMixin, RegistryAdmin):
+    """The days the daily recheck has covered; a day missed while beat was down is caught up
+    by the next run."""
+
+    list_display = ("day", "vendors", "finished_at")
+    date_hierarchy = "day"
+    fields = ("day", "vendors", "finished_at")
+
+
 @admin.register(RiskPolicy)
 class RiskPolicyAdmin(ServiceFormMixin, RegistryAdmin):
     """Versions of the policy the engine applies. A version is never changed: "add" (prefilled
@@ -1014,7 +1029,7 @@ class RiskPolicyAdmin(ServiceFormMixin, RegistryAdmin):
         "created_at",
     )
     list_select_related = ("created_by",)
-    readonly_fields = ("version", "created_by", "created_at")
+    readonly_fields = ("version", "created_by", "created_at", "recheck_progress")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RiskPolicy]:
         latest = RiskPolicy.objects.order_by("-version").values("version")[:1]
@@ -1049,6 +1064,10 @@ class RiskPolicyAdmin(ServiceFormMixin, RegistryAdmin):
     @admin.display(description="in force", boolean=True)
     def in_force(self, policy: RiskPolicy) -> bool:
         return policy.version == policy.latest_version
+
+    @admin.display(description="recheck of every vendor")
+    def recheck_progress(self, policy: RiskPolicy) -> str:
+        return str(policy_recheck_progress(policy))
 
     def has_change_permission(self, request: HttpRequest, obj: RiskPolicy | None = None) -> bool:
         return False if obj is not None else super().has_change_permission(request)

@@ -18,7 +18,13 @@ from django.test import Client
 from django.urls import reverse
 
 from alerts.choices import AlertKind, AlertStatus, DeliveryStatus
-from alerts.models import Alert, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from alerts.models import (
+    Alert,
+    EmailNotification,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from registry.choices import EventKind, EventStatus, Interest, RecheckReason, RiskLevel
 from registry.models import (
     Contract,
@@ -30,6 +36,7 @@ from registry.models import (
     RiskAssessment,
     RiskFactor,
     RiskPolicy,
+    ScheduledRecheckDay,
     Vendor,
     WatchlistEntry,
 )
@@ -191,6 +198,17 @@ def build_events(n: int) -> OwnershipEvent:
     return first
 
 
+def build_scheduled_days(n: int) -> ScheduledRecheckDay:
+    first = datetime.date(2025, 1, 1)
+    days = [
+        ScheduledRecheckDay.objects.create(
+            day=first + datetime.timedelta(days=next(_serial)), vendors=i
+        )
+        for i in range(n)
+    ]
+    return days[0]
+
+
 def build_rechecks(n: int) -> RecheckRequest:
     requests = [
         RecheckRequest.objects.create(
@@ -254,6 +272,16 @@ def build_deliveries(n: int) -> WebhookDelivery:
     return deliveries[0]
 
 
+def build_notifications(n: int) -> EmailNotification:
+    alert = _alert()
+    return [
+        EmailNotification.objects.create(
+            alert=alert, recipient=f"owner{i}@example.com", subject=f"Alert {i}", body="Review."
+        )
+        for i in range(n)
+    ][0]
+
+
 @dataclass(frozen=True)
 class Pages:
     """The query ceiling of each page of one model's admin (``None``: the page does not exist)."""
@@ -274,12 +302,14 @@ PAGES: dict[type[models.Model], Pages] = {
     Contract: Pages(build_contracts, changelist=6, add=2, change=6, history=5),
     OwnershipEvent: Pages(build_events, changelist=7, add=2, change=9),
     RecheckRequest: Pages(build_rechecks, changelist=7, change=7),
-    RiskPolicy: Pages(build_policies, changelist=5, add=3, change=4),
+    ScheduledRecheckDay: Pages(build_scheduled_days, changelist=7, change=3),
+    RiskPolicy: Pages(build_policies, changelist=5, add=3, change=5),
     RiskAssessment: Pages(build_assessments, changelist=7, change=6),
     RiskFactor: Pages(build_factors, changelist=4, change=8),
     Alert: Pages(build_alerts, changelist=7, change=4, history=5),
     WebhookEndpoint: Pages(build_endpoints, changelist=5, add=2, change=3, history=5),
     WebhookDelivery: Pages(build_deliveries, changelist=8, change=6),
+    EmailNotification: Pages(build_notifications, changelist=7, change=4),
 }
 
 
@@ -691,6 +721,7 @@ POLICY_V2 = {
     "medium_share": "10",
     "escalate_restricted": "on",
     "interlock_severity": RiskLevel.HIGH,
+    "undisclosed_severity": RiskLevel.LOW,
     "note": "Raise the thresholds after the board review.",
 }
 

@@ -235,6 +235,12 @@ SPECTACULAR_SETTINGS = {
         "DataAccessEnum": "registry.choices.DataAccess",
     },
 }
+# E-mail notifications are kept in an outbox like webhook deliveries, and swept the same way.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
+CELERY_BEAT_SCHEDULE["sweep-email-notifications"] = {
+    "task": "alerts.tasks.sweep_email_notifications",
+    "schedule": 60.0,
+}
 
 # --- Security headers ---------------------------------------------------------------------------
 # A Content-Security-Policy of 'self' only (csp.middleware.CSPMiddleware): the pages load their

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registry.api.fields import IdField, RegistryModelSerializer
@@ -18,6 +19,7 @@ from registry.models import (
     Ownership,
     OwnershipEvent,
     RiskFactor,
+    RiskPolicy,
     Vendor,
     WatchlistEntry,
 )
@@ -146,12 +148,41 @@ class PreviewedVendorSerializer(serializers.Serializer):
     vendor = serializers.IntegerField(source="vendor.pk", help_text="Vendor id.")
     current_level = serializers.ChoiceField(choices=RiskLevel.choices)
     projected_level = serializers.ChoiceField(choices=RiskLevel.choices)
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Why the vendor is affected, then its projected risk factors, in words.",
+    )
+
+
+class PreviewedEdgeChangeSerializer(serializers.Serializer):
+    owner = serializers.IntegerField()
+    owned = serializers.IntegerField()
+    interest = serializers.CharField()
+    from_share = serializers.CharField(
+        allow_null=True, help_text="What the owner held just before (null: nothing)."
+    )
+    to_share = serializers.CharField(help_text="What it holds from the change on (0% ended).")
+    start_date = serializers.DateField(allow_null=True, help_text="Null when an edge ends.")
+    end_date = serializers.DateField(allow_null=True)
+    dilution = serializers.BooleanField(
+        help_text="Another holder scaled down pro rata to make room for the new stake."
+    )
+
+
+class PreviewedAlertSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    vendor = serializers.IntegerField()
+    contract = serializers.IntegerField(allow_null=True)
+    due_date = serializers.DateField(allow_null=True)
 
 
 class OwnershipEventPreviewSerializer(serializers.Serializer):
-    """What logging the event would do to each affected vendor's level; nothing is written."""
+    """What logging the event would do: affected vendors with their projected level, the
+    edge changes and the alerts it would raise; nothing is written."""
 
     affected_vendors = PreviewedVendorSerializer(many=True)
+    edge_changes = PreviewedEdgeChangeSerializer(many=True)
+    alerts = PreviewedAlertSerializer(many=True)
 
 
 class RiskFactorSerializer(RegistryModelSerializer):
@@ -162,6 +193,13 @@ class RiskFactorSerializer(RegistryModelSerializer):
         allow_null=True,
         help_text="The party's look-through share in percent; null for a key-person interlock.",
     )
+    effective_share_min = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=4,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text="Its lower bound when a published range lies on the chain (else the same).",
+    )
     path = serializers.ListField(
         child=serializers.IntegerField(),
         help_text="Entity ids from the party to the vendor's entity along the strongest chain.",
@@ -169,7 +207,15 @@ class RiskFactorSerializer(RegistryModelSerializer):
 
     class Meta:
         model = RiskFactor
-        fields = ["code", "severity", "summary", "party", "effective_share", "path"]
+        fields = [
+            "code",
+            "severity",
+            "summary",
+            "party",
+            "effective_share",
+            "effective_share_min",
+            "path",
+        ]
 
 
 class VendorRiskSerializer(serializers.Serializer):
@@ -248,3 +294,40 @@ class HistoryRecordSerializer(serializers.Serializer):
         "by background tasks or commands.",
     )
     changes = HistoryChangeSerializer(many=True)
+
+
+class PolicyRecheckSerializer(serializers.Serializer):
+    """The background recheck of every vendor that the version's edit started."""
+
+    batches = serializers.IntegerField(help_text="Recheck tasks, one per batch of vendors.")
+    done = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    finished = serializers.BooleanField()
+
+
+class RiskPolicySerializer(RegistryModelSerializer):
+    """The risk policy in force. Saving it stores a new version and rechecks every vendor."""
+
+    updated_at = serializers.DateTimeField(source="created_at", read_only=True)
+    recheck = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RiskPolicy
+        fields = [
+            "version",
+            "critical_share",
+            "high_share",
+            "medium_share",
+            "escalate_restricted",
+            "interlock_severity",
+            "undisclosed_severity",
+            "note",
+            "updated_at",
+            "recheck",
+        ]
+        read_only_fields = ["version"]
+        extra_kwargs = {"note": {"write_only": True}}
+
+    @extend_schema_field(PolicyRecheckSerializer)
+    def get_recheck(self, policy: RiskPolicy) -> dict:
+        return PolicyRecheckSerializer(self.context["recheck_progress"](policy)).data

@@ -31,5 +31,12 @@ router.register("alerts", AlertViewSet, basename="alert")
 app_name = "api"
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
+    path(
+        "risk-policy/",
+        views.RiskPolicyViewSet.as_view(
+            {"get": "retrieve", "put": "update", "patch": "partial_update"}
+        ),
+        name="risk-policy",
+    ),
     *router.urls,
 ]

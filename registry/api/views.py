@@ -36,9 +36,18 @@ from registry.filtersets import (
     VendorFilterSet,
     WatchlistEntryFilterSet,
 )
-from registry.models import Contract, Entity, Ownership, OwnershipEvent, Vendor, WatchlistEntry
+from registry.models import (
+    Contract,
+    Entity,
+    Ownership,
+    OwnershipEvent,
+    RiskPolicy,
+    Vendor,
+    WatchlistEntry,
+)
+from registry.services.policy import policy_recheck_progress
 from registry.services.preview import ownership_event_preview
-from registry.services.risk import vendor_recheck_request, vendor_risk_as_of
+from registry.services.risk import policy_current, vendor_recheck_request, vendor_risk_as_of
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -362,8 +371,36 @@ class OwnershipEventViewSet(ListReadCreateMixin, ServiceViewSet):
     def preview(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        affected = ownership_event_preview(**serializer.validated_data, actor=request.user)
-        return Response(api.OwnershipEventPreviewSerializer({"affected_vendors": affected}).data)
+        preview = ownership_event_preview(**serializer.validated_data, actor=request.user)
+        return Response(api.OwnershipEventPreviewSerializer(preview).data)
+
+
+@extend_schema_view(
+    retrieve=documented(description="The risk policy in force (its latest version)."),
+    update=documented(
+        description="Store a new version of the policy (Risk analyst, superuser). Every vendor "
+        "is rechecked under it in the background, in batches; `recheck` shows how far that is."
+    ),
+    partial_update=documented(description="As the full update, for the fields given."),
+)
+class RiskPolicyViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, ServiceViewSet):
+    """The thresholds, escalation and severities the engine grades with."""
+
+    queryset = RiskPolicy.objects.all()
+    serializer_class = api.RiskPolicySerializer
+    pagination_class = None
+    filter_backends = []
+
+    def get_object(self) -> RiskPolicy:
+        return policy_current()
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "recheck_progress": policy_recheck_progress}
+
+    def perform_update(self, serializer: api.RiskPolicySerializer) -> None:
+        serializer.instance = services.risk_policy_update(
+            **serializer.validated_data, actor=self.request.user
+        )
 
 
 class TokenSerializer(serializers.Serializer):

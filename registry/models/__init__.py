@@ -1,5 +1,5 @@
 from registry.models.entities import Entity, EntityIdentifier
-from registry.models.events import OwnershipEvent, RecheckRequest
+from registry.models.events import OwnershipEvent, RecheckRequest, ScheduledRecheckDay
 from registry.models.ownership import Ownership
 from registry.models.risk import RiskAssessment, RiskFactor, RiskPolicy
 from registry.models.vendors import Contract, Vendor
@@ -15,6 +15,7 @@ __all__ = [
     "RiskAssessment",
     "RiskFactor",
     "RiskPolicy",
+    "ScheduledRecheckDay",
     "Vendor",
     "WatchlistEntry",
 ]

@@ -166,6 +166,14 @@ class RecheckRequest(models.Model):
         OwnershipEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="rechecks"
     )
     as_of = models.DateField(null=True, blank=True)
+    policy = models.ForeignKey(
+        "registry.RiskPolicy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rechecks",
+        help_text="The policy version whose edit asked for this recheck (one request a batch).",
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -183,3 +191,18 @@ class RecheckRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Recheck ({self.get_reason_display()}) #{self.pk}"
+
+
+class ScheduledRecheckDay(models.Model):
+    """A day the daily run has covered (docs/risk-rules.md, rule 7): the next run starts after
+    the latest one, so days missed while beat was down are caught up."""
+
+    day = models.DateField(unique=True)
+    vendors = models.PositiveIntegerField(default=0, help_text="Vendors rechecked for it.")
+    finished_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"Daily recheck of {self.day:%Y-%m-%d}"

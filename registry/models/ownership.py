@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from registry.choices import EntityKind, Interest
+from registry.risk.vocabulary import SHARELESS_INTERESTS
 from registry.validators import validate_percent, validate_plausible_date
 
 SHARE_FIELD = {
@@ -53,6 +54,15 @@ class Ownership(models.Model):
         related_name="ownerships",
         help_text="The ownership event that wrote this edge, if any.",
     )
+    ended_by_event = models.ForeignKey(
+        "registry.OwnershipEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ended_ownerships",
+        help_text="The ownership event that ended this edge, if any: the day it ends is "
+        "rechecked for that event.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -93,6 +103,11 @@ class Ownership(models.Model):
             models.CheckConstraint(
                 condition=Q(interest__in=Interest.values), name="ownership_interest_valid"
             ),
+            models.CheckConstraint(
+                condition=~Q(interest__in=[interest.value for interest in SHARELESS_INTERESTS])
+                | Q(share__isnull=True, share_min__isnull=True, share_max__isnull=True),
+                name="ownership_control_without_share",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -122,6 +137,11 @@ class Ownership(models.Model):
         if self.share is not None and has_range:
             errors.setdefault("share", []).append(
                 "Give either an exact share or a range (min/max), not both."
+            )
+        if self.interest in SHARELESS_INTERESTS and (self.share is not None or has_range):
+            errors.setdefault("share", []).append(
+                f"A {self.interest} edge carries no share: it records control without a known "
+                "share. Record a known share as a shareholding or as voting rights."
             )
         if self.interest == Interest.SHAREHOLDING and self.share is None and not has_range:
             errors.setdefault("share", []).append(

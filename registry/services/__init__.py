@@ -9,6 +9,7 @@ from registry.services.ownership import (
     ownership_set,
     ownership_update,
 )
+from registry.services.policy import risk_policy_update
 from registry.services.vendors import (
     contract_create,
     contract_delete,
@@ -37,6 +38,7 @@ __all__ = [
     "ownership_event_resend",
     "ownership_set",
     "ownership_update",
+    "risk_policy_update",
     "vendor_create",
     "vendor_delete",
     "vendor_update",

@@ -51,5 +51,10 @@ def recheck_request(
         as_of=as_of,
         requested_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    transaction.on_commit(lambda: _send("process_recheck", request.pk))
+    recheck_enqueue(request)
     return request
+
+
+def recheck_enqueue(request: RecheckRequest) -> None:
+    """Process the recheck ``request`` after the current transaction commits."""
+    transaction.on_commit(lambda: _send("process_recheck", request.pk))

@@ -194,6 +194,9 @@ def ownership_end(
         result = None
     else:
         ownership.end_date = end_date
+        if source_event is not None:
+            # The day it ends is rechecked for the event that ended it (rule 7).
+            ownership.ended_by_event = source_event
         validated_save(ownership, actor=actor)
         result = ownership
     if source_event is None:

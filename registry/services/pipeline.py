@@ -5,23 +5,35 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alerts.choices import AlertKind
+from alerts.notifications import notification_queue
 from alerts.services import alert_raise, risk_analysts
 from registry.choices import CONTROL_EVENT_KINDS, EntityKind, EventStatus, RecheckReason, RiskLevel
-from registry.models import Contract, Entity, Ownership, OwnershipEvent, RecheckRequest, Vendor
-from registry.risk.loader import affected_entities, entities_below
+from registry.models import (
+    Contract,
+    Entity,
+    Ownership,
+    OwnershipEvent,
+    RecheckRequest,
+    ScheduledRecheckDay,
+    Vendor,
+)
+from registry.risk import engine
+from registry.risk.loader import affected_entities, entities_below, load_subgraph
 from registry.services.dispatch import recheck_request
 from registry.services.risk import vendors_recheck
 
 logger = logging.getLogger(__name__)
 
 #: Recheck reasons that concern exactly the vendors of the listed entities.
-DIRECT_REASONS = (RecheckReason.MANUAL, RecheckReason.VENDOR_ADDED)
+DIRECT_REASONS = (RecheckReason.MANUAL, RecheckReason.VENDOR_ADDED, RecheckReason.POLICY_CHANGED)
+
+ONE_DAY = datetime.timedelta(days=1)
 
 
 def event_affected_vendor_ids(event: OwnershipEvent, *, today: datetime.date) -> list[int]:
@@ -36,18 +48,50 @@ def event_affected_vendor_ids(event: OwnershipEvent, *, today: datetime.date) ->
     return sorted(Vendor.objects.filter(entity_id__in=entity_ids).values_list("pk", flat=True))
 
 
-def _raise_change_of_control(event: OwnershipEvent) -> int:
-    """One review alert per CoC contract, active on the effective date, of a vendor whose
-    entity is the subject or lies below it."""
-    if event.kind not in CONTROL_EVENT_KINDS:
-        return 0
-    below = entities_below([event.subject_id], as_of=event.effective_date)
-    contracts = (
+def _controlled(graph: engine.OwnershipGraph, party: int, entities: set[int]) -> set[int]:
+    """Which of ``entities`` ``party`` is or controls in ``graph`` (rule 3's control)."""
+    controlled = engine.controlled_entities(graph, {party})
+    return {entity for entity in entities if entity in controlled}
+
+
+def change_of_control_contracts(
+    *, subject_id: int, kind: str, effective_date: datetime.date, after=None
+) -> list[Contract]:
+    """The contracts a change-of-control review is due for (docs/risk-rules.md, alerts): an
+    ``acquisition``, ``stake_change`` or ``divestiture`` of an entity that is, or controls, the
+    vendor's entity on the effective date — before the event (the day before) or after it —
+    for each contract with a CoC clause active on that date. ``after`` is the graph after the
+    event when it is not stored yet (a preview); else the stored graph is read."""
+    if kind not in CONTROL_EVENT_KINDS:
+        return []
+    before_day = effective_date - ONE_DAY
+    below = entities_below([subject_id], as_of=effective_date) | entities_below(
+        [subject_id], as_of=before_day
+    )
+    contracts = list(
         Contract.objects.filter(vendor__entity_id__in=below, change_of_control_clause=True)
-        .filter(start_date__lte=event.effective_date)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=event.effective_date))
+        .filter(start_date__lte=effective_date)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=effective_date))
         .select_related("vendor__entity", "vendor__business_owner", "owner")
         .order_by("pk")
+    )
+    entities = {contract.vendor.entity_id for contract in contracts}
+    if not entities:
+        return []
+    graphs = [load_subgraph(entities, as_of=before_day, also=[subject_id]).graph()]
+    graphs.append(
+        after
+        if after is not None
+        else load_subgraph(entities, as_of=effective_date, also=[subject_id]).graph()
+    )
+    controlled = set().union(*(_controlled(graph, subject_id, entities) for graph in graphs))
+    return [contract for contract in contracts if contract.vendor.entity_id in controlled]
+
+
+def _raise_change_of_control(event: OwnershipEvent) -> int:
+    """One review alert per CoC contract whose vendor the event's subject is or controls."""
+    contracts = change_of_control_contracts(
+        subject_id=event.subject_id, kind=event.kind, effective_date=event.effective_date
     )
     raised = 0
     for contract in contracts:
@@ -117,6 +161,13 @@ def recheck_affected_vendor_ids(request: RecheckRequest, *, as_of: datetime.date
     """The vendors a recheck request concerns."""
     if request.reason in DIRECT_REASONS:
         entity_ids = set(request.entity_ids)
+    elif request.reason == RecheckReason.WATCHLIST_CHANGED:
+        # Rule 6: a listed (or unlisted) entity is taken both as a subject — what it owns or
+        # controls, a person's holdings included — and, for a person, as a person (its seats).
+        _, people = _split_people(request.entity_ids)
+        entity_ids = affected_entities(
+            subject_ids=request.entity_ids, person_ids=people, as_of=as_of
+        )
     else:
         subjects, people = _split_people(request.entity_ids)
         entity_ids = affected_entities(subject_ids=subjects, person_ids=people, as_of=as_of)
@@ -129,30 +180,30 @@ def recheck_process(*, recheck_id: int) -> RecheckRequest | None:
         request = (
             RecheckRequest.objects.select_for_update(of=("self",))
             .filter(pk=recheck_id, processed_at__isnull=True)
-            .select_related("event")
+            .select_related("event", "policy")
             .first()
         )
         if request is None:
             return None
         as_of = request.as_of or timezone.localdate()
         vendor_ids = recheck_affected_vendor_ids(request, as_of=as_of)
-        vendors_recheck(vendor_ids, as_of=as_of, event=request.event, recheck=request)
+        vendors_recheck(
+            vendor_ids, as_of=as_of, event=request.event, recheck=request, policy=request.policy
+        )
         request.processed_at = timezone.now()
         request.attempts += 1
         request.save(update_fields=["processed_at", "attempts"])
     return request
 
 
-def _tell_risk_analysts(subject: str, message: str) -> None:
-    recipients = [user.email for user in risk_analysts() if user.email]
-    if recipients:
-        send_mail(
-            subject=f"[Vendor Registry] {subject}",
-            message=message,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=recipients,
-            fail_silently=True,
-        )
+def _tell_risk_analysts(alert, message: str) -> None:
+    """Queue an e-mail about ``alert`` to every active risk analyst, with the alert."""
+    notification_queue(
+        alert=alert,
+        recipients=[user.email for user in risk_analysts()],
+        subject=alert.title,
+        body=message,
+    )
 
 
 @transaction.atomic
@@ -175,7 +226,7 @@ def event_fail(*, event_id: int, error: str) -> None:
         event=event,
     )
     if created:
-        transaction.on_commit(lambda: _tell_risk_analysts(title, alert.detail))
+        _tell_risk_analysts(alert, alert.detail)
 
 
 @transaction.atomic
@@ -188,7 +239,7 @@ def recheck_fail(*, recheck_id: int, error: str) -> None:
     request.failed_at = timezone.now()
     request.save(update_fields=["last_error", "failed_at"])
     title = f"Processing failed: {request}"
-    _, created = alert_raise(
+    alert, created = alert_raise(
         dedup_key=f"pipeline_failure:recheck:{request.pk}",
         kind=AlertKind.PIPELINE_FAILURE,
         severity=RiskLevel.HIGH,
@@ -197,7 +248,7 @@ def recheck_fail(*, recheck_id: int, error: str) -> None:
         event=request.event,
     )
     if created:
-        transaction.on_commit(lambda: _tell_risk_analysts(title, error))
+        _tell_risk_analysts(alert, error)
 
 
 def note_attempt_error(
@@ -236,18 +287,37 @@ def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int
     return events, rechecks
 
 
+def _days_to_cover(today: datetime.date) -> list[datetime.date]:
+    """Every day after the last one the daily run covered, up to ``today`` (just ``today`` on
+    the first run), so days missed while beat was down are caught up."""
+    last = ScheduledRecheckDay.objects.order_by("-day").values_list("day", flat=True).first()
+    if last is None:
+        return [today]
+    return [last + ONE_DAY * n for n in range(1, (today - last).days + 1)]
+
+
 @transaction.atomic
 def scheduled_recheck(*, today: datetime.date | None = None) -> int:
-    """docs/risk-rules.md, rule 7: recheck every vendor whose graph gains an edge today or lost one
-    yesterday. Vendors touched by a scheduled event's edges are rechecked for that event, so
-    the alerts are attributed to it. Returns the number of vendors rechecked."""
+    """docs/risk-rules.md, rule 7: recheck, as of today, every vendor whose graph gained an
+    edge or lost one on each day not covered yet (the day after the last covered one up to
+    ``today``). Vendors touched by an event's edges — those it started, and those it ended —
+    are rechecked for that event, so the alerts are attributed to it; other edges go through
+    one generic recheck request. Returns the number of vendors rechecked for events."""
     today = today or timezone.localdate()
-    changed = Ownership.objects.filter(
-        Q(start_date=today) | Q(end_date=today - datetime.timedelta(days=1))
-    ).values_list("owner_id", "owned_id", "owner__kind", "source_event_id")
+    days = _days_to_cover(today)
+    if not days:
+        return 0
+    first, last = days[0], days[-1]
+    starting = Ownership.objects.filter(start_date__range=(first, last)).values_list(
+        "owner_id", "owned_id", "owner__kind", "source_event_id"
+    )
+    ending = Ownership.objects.filter(end_date__range=(first - ONE_DAY, last - ONE_DAY))
+    ending = ending.values_list(
+        "owner_id", "owned_id", "owner__kind", Coalesce("ended_by_event_id", "source_event_id")
+    )
     by_event: dict[int, set[int]] = {}
     loose: set[int] = set()
-    for owner_id, owned_id, owner_kind, event_id in changed:
+    for owner_id, owned_id, owner_kind, event_id in [*starting, *ending]:
         ids = {owned_id, owner_id} if owner_kind == EntityKind.PERSON else {owned_id}
         if event_id is not None:
             by_event.setdefault(event_id, set()).update(ids)
@@ -259,4 +329,7 @@ def scheduled_recheck(*, today: datetime.date | None = None) -> int:
         count += len(vendors_recheck(vendor_ids, as_of=today, event=event))
     if loose:
         recheck_request(reason=RecheckReason.SCHEDULED, entity_ids=sorted(loose), as_of=today)
+    ScheduledRecheckDay.objects.bulk_create(
+        [ScheduledRecheckDay(day=day, vendors=count) for day in days], ignore_conflicts=True
+    )
     return count

@@ -1,10 +1,15 @@
 """Edit the risk policy: each edit is a new version, so every assessment keeps the one it used."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 
-from registry.models import RiskPolicy
+from registry.choices import RecheckReason
+from registry.models import RecheckRequest, RiskPolicy, Vendor
+from registry.services.dispatch import recheck_enqueue
 
 #: The settings an edit may change; anything else is carried over from the latest version.
 POLICY_SETTINGS = (
@@ -13,8 +18,13 @@ POLICY_SETTINGS = (
     "medium_share",
     "escalate_restricted",
     "interlock_severity",
+    "undisclosed_severity",
     "note",
 )
+
+#: Vendors per background recheck task after a policy edit: each batch is one task, so the
+#: recheck spreads over every worker on the broker.
+POLICY_RECHECK_BATCH = 500
 
 
 @transaction.atomic
@@ -51,4 +61,58 @@ def risk_policy_update(*, actor: AbstractBaseUser | None = None, **fields: objec
                 ]
             }
         ) from exc
+    policy_recheck_start(policy=policy, actor=actor)
     return policy
+
+
+def policy_recheck_start(
+    *, policy: RiskPolicy, actor: AbstractBaseUser | None = None
+) -> list[RecheckRequest]:
+    """Recheck every vendor under ``policy`` in the background, so that stored and computed
+    risk never disagree: one recheck request (and task, sent after commit) per batch of
+    ``POLICY_RECHECK_BATCH`` vendors. Their ``risk_increased`` alerts name the version."""
+    entity_ids = list(Vendor.objects.order_by("entity_id").values_list("entity_id", flat=True))
+    requested_by = actor if getattr(actor, "is_authenticated", False) else None
+    requests = RecheckRequest.objects.bulk_create(
+        RecheckRequest(
+            reason=RecheckReason.POLICY_CHANGED,
+            entity_ids=entity_ids[start : start + POLICY_RECHECK_BATCH],
+            policy=policy,
+            requested_by=requested_by,
+        )
+        for start in range(0, len(entity_ids), POLICY_RECHECK_BATCH)
+    )
+    for request in requests:
+        recheck_enqueue(request)
+    return requests
+
+
+@dataclass(frozen=True)
+class PolicyRecheckProgress:
+    """How far the background recheck that a policy edit started has come."""
+
+    batches: int
+    done: int
+    failed: int
+
+    @property
+    def finished(self) -> bool:
+        return self.done + self.failed >= self.batches
+
+    def __str__(self) -> str:
+        if not self.batches:
+            return "No vendors to recheck."
+        text = f"{self.done} of {self.batches} batches rechecked"
+        if self.failed:
+            text += f", {self.failed} failed"
+        return text + ("." if self.finished else " (in progress).")
+
+
+def policy_recheck_progress(policy: RiskPolicy) -> PolicyRecheckProgress:
+    """The state of ``policy``'s background recheck, in one query."""
+    counts = RecheckRequest.objects.filter(policy=policy).aggregate(
+        batches=Count("pk"),
+        done=Count("pk", filter=Q(processed_at__isnull=False)),
+        failed=Count("pk", filter=Q(processed_at__isnull=True, failed_at__isnull=False)),
+    )
+    return PolicyRecheckProgress(**counts)

@@ -9,10 +9,12 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from alerts.choices import AlertKind
-from alerts.services import alert_raise
+from alerts.services import alert_raise, alerts_superseded_resolve
 from registry.choices import RISK_ORDER, RecheckReason, RiskLevel
 from registry.models import (
     OwnershipEvent,
@@ -28,6 +30,16 @@ from registry.services.dispatch import recheck_request
 
 #: Vendors rechecked per transaction in a large batch (bounded lock time and memory).
 BATCH_SIZE = 500
+
+#: The factors that say a watchlisted party has influence in a vendor, by the kind of
+#: influence (docs/risk-rules.md, ``new_influence`` alerts).
+INFLUENCE_KINDS = {
+    "competitor_ownership": "a look-through share",
+    "competitor_control": "control",
+    "sanctioned_ownership": "a look-through share",
+    "state_ownership": "a look-through share",
+    "key_person_interlock": "an interlock",
+}
 
 
 def policy_current() -> RiskPolicy:
@@ -81,11 +93,24 @@ def _risk_increased_key(
     event: OwnershipEvent | None,
     recheck: RecheckRequest | None,
 ) -> str:
+    # One alert per vendor, per level reached, per cause: a future-dated event that raises a
+    # vendor to high when logged and to critical on its effective date raises two.
+    level = assessment.level
     if event is not None:
-        return f"risk_increased:event:{event.pk}:vendor:{vendor.pk}"
+        return f"risk_increased:event:{event.pk}:vendor:{vendor.pk}:{level}"
+    if recheck is not None and recheck.policy_id is not None:
+        return f"risk_increased:policy:{recheck.policy_id}:vendor:{vendor.pk}:{level}"
     if recheck is not None:
-        return f"risk_increased:recheck:{recheck.pk}:vendor:{vendor.pk}"
+        return f"risk_increased:recheck:{recheck.pk}:vendor:{vendor.pk}:{level}"
     return f"risk_increased:assessment:{assessment.pk}"
+
+
+def _cause(event: OwnershipEvent | None, policy: RiskPolicy, recheck: RecheckRequest | None):
+    if event is not None:
+        return f" after {event}"
+    if recheck is not None and recheck.policy_id is not None:
+        return f" under risk policy version {policy.version}"
+    return ""
 
 
 def _raise_risk_increased(
@@ -93,23 +118,85 @@ def _raise_risk_increased(
     factors: Iterable[engine.Factor],
     event: OwnershipEvent | None,
     recheck: RecheckRequest | None,
+    policy: RiskPolicy,
 ) -> None:
     vendor, assessment = result.vendor, result.assessment
     # The factors just stored, in their stored order, without reading them back.
     reasons = "\n".join(f"- {factor.summary}" for factor in factors)
-    cause = f" after {event}" if event is not None else ""
-    alert_raise(
+    alert, created = alert_raise(
         dedup_key=_risk_increased_key(vendor, assessment, event, recheck),
         kind=AlertKind.RISK_INCREASED,
         severity=assessment.level,
         title=(
             f"{vendor.entity.name}: risk rose from {result.previous_level} "
-            f"to {assessment.level}{cause}"
+            f"to {assessment.level}{_cause(event, policy, recheck)}"
         ),
         detail=reasons,
         vendor=vendor,
         event=event,
     )
+    if created:
+        alerts_superseded_resolve(alert=alert)
+
+
+def _previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int, set[str]]]]:
+    """Each vendor's latest stored assessment (before this recheck) with the influence each
+    watchlisted party had in it: vendor -> (assessment id, party -> kinds). Two queries."""
+    latest = dict(
+        RiskAssessment.objects.filter(vendor_id__in=vendor_ids)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("vendor_id"),
+                order_by=(F("assessed_at").desc(), F("id").desc()),
+            )
+        )
+        .filter(rank=1)
+        .values_list("id", "vendor_id")
+    )
+    found: dict[int, tuple[int, dict[int, set[str]]]] = {
+        vendor: (assessment, {}) for assessment, vendor in latest.items()
+    }
+    factors = RiskFactor.objects.filter(
+        assessment_id__in=latest, party__isnull=False, code__in=INFLUENCE_KINDS
+    ).values_list("assessment_id", "party_id", "code")
+    for assessment, party, code in factors:
+        found[latest[assessment]][1].setdefault(party, set()).add(INFLUENCE_KINDS[code])
+    return found
+
+
+def _raise_new_influence(
+    vendor: Vendor,
+    outcome: engine.Assessment,
+    previous: tuple[int, dict[int, set[str]]] | None,
+    names: dict[int, str],
+    event: OwnershipEvent | None,
+) -> None:
+    """``new_influence``: one alert per watchlisted party that holds a share, control or an
+    interlock in ``vendor`` that its previous assessment did not have — whether or not the
+    level rose."""
+    since, before = previous if previous is not None else (0, {})
+    now: dict[int, list[engine.Factor]] = {}
+    for factor in outcome.factors:
+        if factor.party is not None and factor.code in INFLUENCE_KINDS:
+            now.setdefault(factor.party, []).append(factor)
+    for party, factors in sorted(now.items()):
+        gained = {INFLUENCE_KINDS[f.code] for f in factors} - before.get(party, set())
+        if not gained:
+            continue
+        severity = max((f.severity for f in factors), key=RISK_ORDER.get)
+        party_name = names.get(party) or f"entity #{party}"
+        alert_raise(
+            dedup_key=f"new_influence:vendor:{vendor.pk}:party:{party}:since:{since}",
+            kind=AlertKind.NEW_INFLUENCE,
+            severity=severity,
+            title=(
+                f"{vendor.entity.name}: {party_name} now has {' and '.join(sorted(gained))} in it"
+            ),
+            detail="\n".join(f"- {factor.summary}" for factor in factors),
+            vendor=vendor,
+            event=event,
+        )
 
 
 def _recheck_batch(
@@ -127,6 +214,7 @@ def _recheck_batch(
         .select_related("entity", "business_owner")
         .order_by("pk")
     )
+    influences_before = _previous_influences([vendor.pk for vendor in vendors])
     graph = load_subgraph([vendor.entity_id for vendor in vendors], as_of=as_of).graph()
     rules = engine_policy(policy)
     computed = [
@@ -189,9 +277,10 @@ def _recheck_batch(
         Vendor.objects.filter(pk__in=pks).update(
             risk_level=level, risk_score=score, risk_assessed_at=now
         )
-    for result, (_, outcome) in zip(results, computed, strict=True):
+    for result, (vendor, outcome) in zip(results, computed, strict=True):
         if result.rose:
-            _raise_risk_increased(result, outcome.factors, event, recheck)
+            _raise_risk_increased(result, outcome.factors, event, recheck, policy)
+        _raise_new_influence(vendor, outcome, influences_before.get(vendor.pk), graph.names, event)
     return results
 
 
@@ -201,13 +290,15 @@ def vendors_recheck(
     as_of: datetime.date | None = None,
     event: OwnershipEvent | None = None,
     recheck: RecheckRequest | None = None,
+    policy: RiskPolicy | None = None,
 ) -> list[RecheckResult]:
-    """Recheck the given vendors as of ``as_of`` (today by default), storing a new assessment
-    for each and raising ``risk_increased`` for each whose level rose. Must run inside a
-    transaction (the locks last until it commits)."""
+    """Recheck the given vendors as of ``as_of`` (today by default) under ``policy`` (the one
+    in force by default), storing a new assessment for each and raising ``risk_increased``
+    for each whose level rose. Must run inside a transaction (the locks last until it
+    commits)."""
     as_of = as_of or timezone.localdate()
     ids = sorted(set(vendor_ids))
-    policy = policy_current()
+    policy = policy or policy_current()
     results: list[RecheckResult] = []
     for start in range(0, len(ids), BATCH_SIZE):
         results += _recheck_batch(

@@ -60,6 +60,7 @@ def test_risk_reads_the_latest_assessment_and_its_factors(viewer_client, registr
                 "summary": "Meta Platforms holds 49.00% of Scale AI.",
                 "party": meta,
                 "effective_share": Decimal("49.0000"),
+                "effective_share_min": Decimal("49.0000"),
                 "path": [meta.pk, scale.pk],
             },
             {
@@ -85,6 +86,7 @@ def test_risk_reads_the_latest_assessment_and_its_factors(viewer_client, registr
             "summary": "Meta Platforms holds 49.00% of Scale AI.",
             "party": meta.pk,
             "effective_share": 49.0,
+            "effective_share_min": 49.0,
             "path": [meta.pk, scale.pk],
         },
         {
@@ -93,6 +95,7 @@ def test_risk_reads_the_latest_assessment_and_its_factors(viewer_client, registr
             "summary": "Scale AI's CEO sits on both boards.",
             "party": meta.pk,
             "effective_share": None,
+            "effective_share_min": None,
             "path": [meta.pk, registry["person"].pk, scale.pk],
         },
     ]
@@ -145,20 +148,41 @@ def test_preview_projects_levels_and_writes_nothing(buyer_client, registry):
     )
 
     assert response.status_code == 200
-    assert response.json() == {
-        "affected_vendors": [
-            {
-                "vendor": registry["remotasks_vendor"].pk,
-                "current_level": "low",
-                "projected_level": "critical",
-            },
-            {
-                "vendor": registry["scale_vendor"].pk,
-                "current_level": "low",
-                "projected_level": "critical",
-            },
-        ]
-    }
+    body = response.json()
+    levels = [
+        (row["vendor"], row["current_level"], row["projected_level"], row["reasons"][0])
+        for row in body["affected_vendors"]
+    ]
+    assert levels == [
+        (
+            registry["remotasks_vendor"].pk,
+            "low",
+            "critical",
+            "Owned or controlled by Scale AI, directly or indirectly.",
+        ),
+        (registry["scale_vendor"].pk, "low", "critical", "Scale AI is the event's subject."),
+    ]
+    assert (
+        "Meta Platforms holds 51.00% of Scale AI via Meta Platforms → Scale AI (competitor)."
+        in body["affected_vendors"][1]["reasons"]
+    )
+    assert body["edge_changes"] == [
+        {
+            "owner": registry["meta"].pk,
+            "owned": registry["scale"].pk,
+            "interest": "shareholding",
+            "from_share": "49%",
+            "to_share": "51%",
+            "start_date": "2025-09-01",
+            "end_date": None,
+            "dilution": False,
+        }
+    ]
+    assert [(a["kind"], a["vendor"], a["contract"], a["due_date"]) for a in body["alerts"]] == [
+        ("risk_increased", registry["remotasks_vendor"].pk, None, None),
+        ("risk_increased", registry["scale_vendor"].pk, None, None),
+        ("change_of_control", registry["scale_vendor"].pk, registry["contract"].pk, "2025-10-01"),
+    ]
     after = (
         OwnershipEvent.objects.count(),
         Ownership.objects.count(),

@@ -125,13 +125,55 @@ def test_preview_showed_what_the_acquisition_then_did(scenario):
                 "vendor": scenario["remotasks_vendor"],
                 "current_level": "low",
                 "projected_level": "high",
+                "reasons": [
+                    "Owned or controlled by Scale AI, directly or indirectly.",
+                    "Meta Platforms holds 49.00% of Remotasks via Meta Platforms → Scale AI → "
+                    "Remotasks (competitor).",
+                ],
             },
             {
                 "vendor": scenario["scale_vendor"],
                 "current_level": "low",
                 "projected_level": "critical",
+                "reasons": [
+                    "Scale AI is the event's subject.",
+                    "Meta Platforms holds 49.00% of Scale AI via Meta Platforms → Scale AI "
+                    "(competitor).",
+                ],
             },
-        ]
+        ],
+        "edge_changes": [
+            {
+                "owner": scenario["meta"],
+                "owned": scenario["scale"],
+                "interest": "shareholding",
+                "from_share": None,
+                "to_share": "49%",
+                "start_date": "2025-06-13",
+                "end_date": None,
+                "dilution": False,
+            }
+        ],
+        "alerts": [
+            {
+                "kind": "risk_increased",
+                "vendor": scenario["remotasks_vendor"],
+                "contract": None,
+                "due_date": None,
+            },
+            {
+                "kind": "risk_increased",
+                "vendor": scenario["scale_vendor"],
+                "contract": None,
+                "due_date": None,
+            },
+            {
+                "kind": "change_of_control",
+                "vendor": scenario["scale_vendor"],
+                "contract": scenario["contract"],
+                "due_date": "2025-07-13",
+            },
+        ],
     }
 
 

@@ -29,7 +29,10 @@ def _counts():
 
 
 def _levels(preview):
-    return [(p["vendor"].name, p["current_level"], p["projected_level"]) for p in preview]
+    return [
+        (p["vendor"].name, p["current_level"], p["projected_level"])
+        for p in preview.affected_vendors
+    ]
 
 
 def test_acquisition_preview_projects_levels_as_of_the_effective_date(registry):
@@ -165,4 +168,4 @@ def test_vendor_held_through_a_minimum_only_share_is_affected(
         share=Decimal(60),
         effective_date=DEAL_DATE,
     )
-    assert [p["vendor"].name for p in preview] == ["Remotasks", "Scale AI"]
+    assert [p["vendor"].name for p in preview.affected_vendors] == ["Remotasks", "Scale AI"]

@@ -49,7 +49,8 @@ def world(db, django_capture_on_commit_callbacks):
 
 def _projected_and_real(world, django_capture_on_commit_callbacks, **event):
     projected = {
-        row["vendor"].pk: row["projected_level"] for row in ownership_event_preview(**event)
+        row["vendor"].pk: row["projected_level"]
+        for row in ownership_event_preview(**event).affected_vendors
     }
     with django_capture_on_commit_callbacks(execute=True):
         services.ownership_event_log(**event)
@@ -60,6 +61,36 @@ def _projected_and_real(world, django_capture_on_commit_callbacks, **event):
 
 def _rival_share(assessment) -> float:
     return next(f.effective_share for f in assessment.factors if f.code == "competitor_ownership")
+
+
+def test_preview_lists_the_dilution_the_logged_event_records(
+    world, django_capture_on_commit_callbacks
+):
+    event = {
+        "kind": EventKind.ACQUISITION,
+        "subject": world["target"],
+        "counterparty": world["buyer"],
+        "share": Decimal(70),
+        "effective_date": DEAL,
+    }
+    preview = ownership_event_preview(**event)
+    with django_capture_on_commit_callbacks(execute=True):
+        logged = services.ownership_event_log(**event)
+
+    changes = [
+        (c["owner_name"], c["from_share"], c["to_share"], c["start_date"], c["dilution"])
+        for c in preview.edge_changes
+    ]
+    assert changes == [
+        ("Rival Corp", "40%", "12%", DEAL, True),
+        ("Neutral Fund", "60%", "18%", DEAL, True),
+        ("Buyer Holdings", None, "70%", DEAL, False),
+    ]
+    assert [(d["owner_name"], d["from"], d["to"], d["on"]) for d in logged.dilution] == [
+        (name, before, after, DEAL.isoformat())
+        for name, before, after, _, dilution in changes
+        if dilution
+    ]
 
 
 def test_acquisition_preview_dilutes_like_the_logged_event(

@@ -14,7 +14,7 @@ from registry.choices import EventKind, EventStatus, RiskLevel
 from registry.filtersets import OwnershipEventFilterSet
 from registry.models import OwnershipEvent
 from registry.services import ownership_event_log
-from registry.services.preview import ownership_event_preview
+from registry.services.preview import EventPreview, ownership_event_preview
 from registry.web.forms import OwnershipEventForm
 from registry.web.widgets import FIND_BUTTON
 
@@ -45,7 +45,7 @@ def _form_page(request: HttpRequest, form: OwnershipEventForm) -> HttpResponse:
 
 
 def _preview_page(
-    request: HttpRequest, form: OwnershipEventForm, impact: list[dict], *, reconfirm: bool
+    request: HttpRequest, form: OwnershipEventForm, preview: EventPreview, *, reconfirm: bool
 ) -> HttpResponse:
     rows = [
         {
@@ -53,13 +53,15 @@ def _preview_page(
             "change": (RANK[row["projected_level"]] > RANK[row["current_level"]])
             - (RANK[row["projected_level"]] < RANK[row["current_level"]]),
         }
-        for row in impact
+        for row in preview.affected_vendors
     ]
     context = {
         "form": form,
         "data": form.cleaned_data,
         "kind_label": EventKind(form.cleaned_data["kind"]).label,
         "impact": rows,
+        "edge_changes": preview.edge_changes,
+        "alerts": preview.alerts,
         "rising": sum(1 for row in rows if row["change"] > 0),
         "token": form_token_issue(request),
         "reconfirm": reconfirm,

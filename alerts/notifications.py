@@ -1,0 +1,111 @@
+"""E-mail about alerts, kept in an outbox: a notification is a row before it is a message.
+
+``notification_queue`` records one row per recipient in the caller's transaction (the alert's)
+and sends ``alerts.tasks.send_email_notification`` after commit; each run of that task is one
+attempt (``notification_send``), retried with backoff until it is sent or
+``EMAIL_MAX_ATTEMPTS`` is reached. A worker killed between the commit and the send leaves the
+row pending, and the sweeper (``notifications_due``) sends it again.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from alerts.choices import DeliveryStatus
+from alerts.models import Alert, EmailNotification
+
+logger = logging.getLogger(__name__)
+
+SUBJECT_PREFIX = "[Vendor Registry] "
+
+
+def _send_task(notification_id: int) -> None:
+    from alerts import tasks
+
+    try:
+        tasks.send_email_notification.delay(notification_id)
+    except Exception:  # broker unreachable: the sweeper sends due notifications later
+        logger.warning(
+            "Could not send e-mail notification %s; the sweeper will retry it.", notification_id
+        )
+
+
+def notification_queue(
+    *, alert: Alert, recipients: Iterable[str], subject: str, body: str
+) -> list[EmailNotification]:
+    """Record one e-mail per recipient (blank addresses and repeats skipped) in the current
+    transaction and send each after commit."""
+    now = timezone.now()
+    notifications = EmailNotification.objects.bulk_create(
+        EmailNotification(
+            alert=alert,
+            recipient=address,
+            subject=(SUBJECT_PREFIX + subject)[:255],
+            body=body,
+            next_attempt_at=now,
+        )
+        for address in dict.fromkeys(address for address in recipients if address)
+    )
+    for notification in notifications:
+        transaction.on_commit(lambda pk=notification.pk: _send_task(pk))
+    return notifications
+
+
+def notification_retry_delay(attempt_count: int) -> int:
+    """Seconds to wait after attempt number ``attempt_count``: 30 s, 2 min, 8 min … an hour."""
+    base = settings.WEBHOOK_RETRY_BASE_SECONDS
+    return min(base * 4 ** (attempt_count - 1), 3600)
+
+
+def notification_send(*, notification_id: int) -> EmailNotification | None:
+    """Make one attempt at sending a pending notification and record it. Returns it (now
+    ``delivered``, ``failed`` after its last attempt, or still ``pending``), or ``None`` when
+    there was nothing to do (unknown, already sent, or another worker took this attempt)."""
+    with transaction.atomic():
+        notification = (
+            EmailNotification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id, status=DeliveryStatus.PENDING)
+            .first()
+        )
+        if notification is None:
+            return None
+        notification.attempt_count += 1
+        try:
+            send_mail(
+                subject=notification.subject,
+                message=notification.body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[notification.recipient],
+            )
+        except Exception as exc:  # the mail server refused or was unreachable
+            notification.last_error = f"{exc.__class__.__name__}: {exc}"[:1000]
+            if notification.attempt_count >= settings.EMAIL_MAX_ATTEMPTS:
+                notification.status = DeliveryStatus.FAILED
+                notification.next_attempt_at = None
+            else:
+                notification.next_attempt_at = timezone.now() + timedelta(
+                    seconds=notification_retry_delay(notification.attempt_count)
+                )
+        else:
+            notification.status = DeliveryStatus.DELIVERED
+            notification.sent_at = timezone.now()
+            notification.next_attempt_at = None
+            notification.last_error = ""
+        notification.save()
+    return notification
+
+
+def notifications_due(*, older_than: timedelta) -> list[int]:
+    """Ids of pending notifications whose next attempt is overdue by ``older_than``: their
+    task was lost (the broker was down, or a worker died after the alert committed)."""
+    cutoff = timezone.now() - older_than
+    return list(
+        EmailNotification.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=cutoff
+        ).values_list("pk", flat=True)
+    )
