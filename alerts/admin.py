@@ -17,7 +17,7 @@ from alerts.choices import OPEN_STATUSES, AlertKind, DeliveryStatus
 from alerts.models import Alert, EmailNotification, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from alerts.services import alert_acknowledge, alert_assign, alert_dismiss, alert_resolve
 from alerts.webhooks import delivery_resend, webhook_endpoint_save
-from registry.admin import (
+from core.admin import (
     EMPTY,
     AuditedAdmin,
     ReadOnlyInline,

@@ -9,7 +9,7 @@ from django.conf import settings
 
 ALERTS = Path(settings.BASE_DIR) / "alerts"
 #: Modules of the registry (and everything under them) that alerts must not import.
-FORBIDDEN = ("registry.web",)
+FORBIDDEN = ("registry.admin", "registry.web")
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -1,0 +1,181 @@
+"""Entities with their identifiers, and the ownership edges around them (read-only)."""
+
+from django.contrib import admin
+from django.db import models
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from core.admin import EMPTY, AuditedAdmin, ReadOnlyMixin, admin_link, badge, changelist_link
+from registry.admin.ownership import EdgeInline
+from registry.choices import WatchlistCategory
+from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent, WatchlistEntry
+from registry.services import entity_create, entity_update
+
+
+class WatchlistFilter(admin.SimpleListFilter):
+    title = "watchlist"
+    parameter_name = "watchlist"
+
+    def lookups(self, request, model_admin):
+        return [("any", "On the watchlist"), *WatchlistCategory.choices]
+
+    def queryset(self, request, queryset):
+        entries = WatchlistEntry.objects.filter(entity=OuterRef("pk"))
+        if self.value() == "any":
+            return queryset.filter(Exists(entries))
+        if self.value() in WatchlistCategory.values:
+            return queryset.filter(Exists(entries.filter(category=self.value())))
+        return queryset
+
+
+class IdentifierInline(admin.TabularInline):
+    model = EntityIdentifier
+    fields = ("scheme", "value")
+    extra = 1
+
+
+class HoldingsInline(EdgeInline):
+    fk_name = "owner"
+    verbose_name = "holding"
+    verbose_name_plural = "holdings (what it owns or sits on)"
+    fields = ("owned", "interest", "share_display", "start_date", "end_date", "source_event")
+
+
+class OwnersInline(EdgeInline):
+    fk_name = "owned"
+    verbose_name = "owner"
+    verbose_name_plural = "owners (who owns or sits on it)"
+    fields = ("owner", "interest", "share_display", "start_date", "end_date", "source_event")
+
+
+def _adopt(target: models.Model, saved: models.Model) -> None:
+    """Make the admin's in-memory object the row a service saved (same id and values), so the
+    inlines saved next and the response refer to it."""
+    for field in saved._meta.concrete_fields:
+        setattr(target, field.attname, getattr(saved, field.attname))
+    target._state.adding = False
+    target._state.db = saved._state.db
+
+
+@admin.register(Entity)
+class EntityAdmin(AuditedAdmin):
+    """Entities with their identifiers (edited inline) and, read-only, the ownership edges around
+    them; edges change through the Ownership admin and events only.
+
+    Not a ``ServiceForm`` admin: the identifiers inline is edited on the same page, so the entity
+    and its identifiers are saved once all forms are valid, by ``entity_create``/``entity_update``.
+    Those services refuse nothing the forms have not already checked (field rules, an identifier
+    already in use).
+    """
+
+    list_display = ("name", "kind", "country", "lei", "watchlist", "vendor_link")
+    list_filter = ("kind", WatchlistFilter, "country")
+    list_select_related = ("vendor",)
+    search_fields = ("name", "=lei", "=identifiers__value")
+    search_help_text = "Name, LEI, identifier, or SCHEME:ID (e.g. GB-COH:01234567)."
+    show_full_result_count = False
+    inlines = (IdentifierInline, HoldingsInline, OwnersInline)
+    readonly_fields = ("watchlist", "vendor_link", "shortcuts", "created_at", "updated_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Entity]:
+        return super().get_queryset(request).prefetch_related("watchlist_entries")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Entity | None = None):
+        fieldsets = [(None, {"fields": ("name", "kind", "country", "lei")})]
+        if obj is not None:
+            fieldsets.append(("In the registry", {"fields": self.readonly_fields}))
+        return fieldsets
+
+    def get_inlines(self, request: HttpRequest, obj: Entity | None):
+        return (IdentifierInline,) if obj is None else self.inlines
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        scheme, colon, value = search_term.strip().partition(":")
+        if colon and scheme.strip() and value.strip():
+            identified = EntityIdentifier.objects.filter(
+                entity=OuterRef("pk"),
+                scheme__iexact=scheme.strip(),
+                value__iexact=value.strip(),
+            )
+            results |= queryset.filter(Exists(identified))
+        return results, may_have_duplicates
+
+    @admin.display(description="watchlist")
+    def watchlist(self, entity: Entity) -> str:
+        entries = entity.watchlist_entries.all()
+        if not entries:
+            return EMPTY
+        return format_html_join(
+            " ",
+            "{}",
+            ((badge("watch", e.category, e.get_category_display()),) for e in entries),
+        )
+
+    @admin.display(description="vendor")
+    def vendor_link(self, entity: Entity) -> str:
+        vendor = getattr(entity, "vendor", None)
+        return admin_link(vendor, f"Vendor (tier {vendor.tier})") if vendor else EMPTY
+
+    @admin.display(description="see also")
+    def shortcuts(self, entity: Entity) -> str:
+        return format_html(
+            "{} · {}",
+            changelist_link(OwnershipEvent, "Events about it", subject__id__exact=entity.pk),
+            changelist_link(Ownership, "All its holdings", owner__id__exact=entity.pk),
+        )
+
+    def save_model(self, request: HttpRequest, obj: Entity, form, change: bool) -> None:
+        fields = {name: form.cleaned_data[name] for name in ("name", "kind", "country", "lei")}
+        if change:
+            stored = Entity.objects.get(pk=obj.pk)
+            changes = {name: fields[name] for name in form.changed_data if name in fields}
+            saved = entity_update(entity=stored, actor=request.user, **changes)
+        else:
+            saved = entity_create(actor=request.user, **fields)
+        _adopt(obj, saved)
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
+        new, changed, deleted = [], [], []
+        if formset.model is EntityIdentifier:
+            deleted_forms = formset.deleted_forms
+            wanted = []
+            for inline_form in formset.initial_forms:
+                if inline_form in deleted_forms:
+                    deleted.append(inline_form.instance)
+                    continue
+                wanted.append(
+                    (inline_form.cleaned_data["scheme"], inline_form.cleaned_data["value"])
+                )
+                if inline_form.has_changed():
+                    changed.append((inline_form.instance, inline_form.changed_data))
+            for inline_form in formset.extra_forms:
+                if inline_form.has_changed() and inline_form not in deleted_forms:
+                    wanted.append(
+                        (inline_form.cleaned_data["scheme"], inline_form.cleaned_data["value"])
+                    )
+                    new.append(inline_form.instance)
+            if new or changed or deleted:
+                entity_update(entity=form.instance, identifiers=wanted, actor=request.user)
+        # The change message reads what each formset did.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = (
+            new,
+            changed,
+            deleted,
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Entity | None = None) -> bool:
+        # Entities carry the ownership history and are never deleted.
+        return False
+
+
+@admin.register(EntityIdentifier)
+class EntityIdentifierAdmin(ReadOnlyMixin, AuditedAdmin):
+    """Look an identifier up; identifiers are edited on their entity's page."""
+
+    list_display = ("__str__", "scheme", "value", "entity")
+    list_filter = ("scheme",)
+    list_select_related = ("entity",)
+    search_fields = ("=value", "scheme", "entity__name")
+    fields = ("entity", "scheme", "value")
