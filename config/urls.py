@@ -20,7 +20,7 @@ urlpatterns = [
     path("accounts/login/", signin_throttled(LoginView.as_view()), name="login"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
-    path("api/v1/", include("registry.api.urls")),
+    path("api/v1/", include("config.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
     path(
         "api/docs/",

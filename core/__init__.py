@@ -1,3 +1,3 @@
-"""Plumbing shared by the registry and alerts apps: page access, one-time form tokens and the
-list and form helpers of the pages, the audit trail's request note, sign-in throttling and the
+"""Plumbing both apps build on and neither owns: the admin and API bases, page access, form
+tokens and list helpers, the audit trail's diff and request note, sign-in throttling and the
 health check."""

@@ -9,7 +9,9 @@ from django.conf import settings
 
 ALERTS = Path(settings.BASE_DIR) / "alerts"
 #: Modules of the registry (and everything under them) that alerts must not import.
-FORBIDDEN = ("registry.admin", "registry.web")
+FORBIDDEN = ("registry.admin", "registry.api", "registry.web")
+#: All that alerts may import of the registry.
+ALLOWED = ("registry.models", "registry.services", "registry.choices", "registry.roles")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -24,8 +26,12 @@ def imported_modules(path: Path) -> set[str]:
     return modules
 
 
+def _within(module: str, names: tuple[str, ...]) -> bool:
+    return any(module == name or module.startswith(f"{name}.") for name in names)
+
+
 def forbidden(module: str) -> bool:
-    return any(module == name or module.startswith(f"{name}.") for name in FORBIDDEN)
+    return _within(module, FORBIDDEN)
 
 
 @pytest.mark.parametrize(
@@ -33,6 +39,15 @@ def forbidden(module: str) -> bool:
 )
 def test_alerts_does_not_import_the_registrys_doors(path):
     assert sorted(m for m in imported_modules(path) if forbidden(m)) == []
+
+
+@pytest.mark.parametrize(
+    "path", sorted(ALERTS.rglob("*.py")), ids=lambda p: str(p.relative_to(ALERTS.parent))
+)
+def test_alerts_uses_only_the_registrys_models_services_choices_and_roles(path):
+    registry = {m for m in imported_modules(path) if _within(m, ("registry",))}
+    # ``from registry import models`` names the package itself beside what it takes from it.
+    assert sorted(m for m in registry - {"registry"} if not _within(m, ALLOWED)) == []
 
 
 def test_the_check_sees_a_forbidden_import(tmp_path):

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from alerts.models import Alert
-from registry.api.fields import IdField, RegistryModelSerializer
+from core.api.fields import IdField, RegistryModelSerializer
 
 
 class AlertSerializer(RegistryModelSerializer):

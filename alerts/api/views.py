@@ -10,8 +10,8 @@ from alerts.api.serializers import AlertAssignSerializer, AlertNoteSerializer, A
 from alerts.filtersets import AlertFilterSet
 from alerts.models import Alert
 from alerts.selectors import alert_list
-from registry.api.schema import documented
-from registry.api.views import HistoryMixin, ServiceViewSet
+from core.api.schema import documented
+from core.api.views import HistoryMixin, ServiceViewSet
 
 LIFECYCLE = {"filterset_class": None, "pagination_class": None}
 

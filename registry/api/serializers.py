@@ -11,7 +11,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from registry.api.fields import IdField, RegistryModelSerializer
+from core.api.fields import IdField, RegistryModelSerializer
 from registry.choices import RiskLevel
 from registry.models import (
     Contract,
@@ -260,40 +260,6 @@ def risk_as_of_data(vendor: Vendor, assessment: engine.Assessment) -> dict[str, 
 class RecheckAcceptedSerializer(serializers.Serializer):
     vendor = serializers.IntegerField(help_text="Vendor id.")
     recheck_request = serializers.IntegerField(help_text="Id of the queued recheck request.")
-
-
-class HistoryValueField(serializers.JSONField):
-    """A field's value as the resource itself shows it (decimals as strings, dates ISO 8601)."""
-
-    def to_representation(self, value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return str(value)
-        return super().to_representation(value)
-
-
-class HistoryChangeSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    old = HistoryValueField(allow_null=True)
-    new = HistoryValueField(allow_null=True)
-
-
-class HistoryRecordSerializer(serializers.Serializer):
-    """One change of a record in the audit trail: who, when, and which fields changed."""
-
-    history_id = serializers.IntegerField()
-    history_date = serializers.DateTimeField()
-    history_type = serializers.ChoiceField(
-        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")]
-    )
-    history_user = serializers.CharField(
-        allow_null=True, help_text="Username of who made the change."
-    )
-    request = serializers.CharField(
-        allow_null=True,
-        help_text="The request the change came from (``METHOD /path``); null for changes made "
-        "by background tasks or commands.",
-    )
-    changes = HistoryChangeSerializer(many=True)
 
 
 class PolicyRecheckSerializer(serializers.Serializer):

@@ -1,33 +1,25 @@
-"""REST API v1 viewsets (docs/api.md).
+"""The registry's resources of the REST API v1 (docs/api.md).
 
 Reads go through the selectors; every write goes through the services, and a service's
-validation error becomes a 400 naming the field.
+validation error becomes a 400 naming the field (``core.api.views.ServiceViewSet``).
 """
 
-from collections import Counter
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models.deletion import ProtectedError, RestrictedError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, pagination, serializers, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
+from core.api.schema import documented
+from core.api.views import HistoryMixin, ServiceViewSet
 from registry import selectors, services
 from registry.api import serializers as api
-from registry.api.schema import ErrorDetailSerializer, RegistryAutoSchema, documented
 from registry.filtersets import (
     ContractFilterSet,
     EntityFilterSet,
@@ -48,75 +40,6 @@ from registry.models import (
 from registry.services.policy import policy_recheck_progress
 from registry.services.preview import ownership_event_preview
 from registry.services.risk import policy_current, vendor_recheck_request, vendor_risk_as_of
-
-
-class PageNumberPagination(pagination.PageNumberPagination):
-    """``?page=`` and ``?page_size=`` (up to 200); ``{"count", "next", "previous", "results"}``."""
-
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-def drf_errors(error: DjangoValidationError) -> dict[str, list[str]]:
-    """A Django validation error in the API's shape: ``{"field": ["message", …]}``, with
-    errors that belong to no field under ``non_field_errors``."""
-    if not hasattr(error, "error_dict"):
-        return {"non_field_errors": error.messages}
-    return {
-        ("non_field_errors" if field == "__all__" else field): messages
-        for field, messages in error.message_dict.items()
-    }
-
-
-def _blockers(error: ProtectedError | RestrictedError) -> str:
-    """``"ownerships (2), watchlist (1)"``: what still refers to the row being deleted."""
-    blocking = (
-        error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
-    )
-    counts = Counter(str(obj._meta.verbose_name_plural) for obj in blocking)
-    return ", ".join(f"{label} ({count})" for label, count in sorted(counts.items()))
-
-
-class ServiceViewSet(viewsets.GenericViewSet):
-    """Common ground of the API's viewsets: pagination, service errors as 400 and deletes
-    refused while other records still point at the row as 409."""
-
-    pagination_class = PageNumberPagination
-    schema = RegistryAutoSchema()
-    # Any id segment reaches the view, so that a malformed id is a JSON 404 like an unknown one.
-    lookup_value_regex = "[^/]+"
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, DjangoValidationError):
-            exc = ValidationError(drf_errors(exc))
-        elif isinstance(exc, ProtectedError | RestrictedError):
-            return Response(
-                {
-                    "detail": "This record cannot be deleted while other records refer to it: "
-                    f"{_blockers(exc)}."
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
-        return super().handle_exception(exc)
-
-
-class HistoryMixin:
-    """``GET {id}/history/``: the record's audit trail, also after it was deleted."""
-
-    @documented(
-        responses=api.HistoryRecordSerializer(many=True),
-        summary="Audit trail of the record: who changed which fields, when (newest first).",
-    )
-    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
-    def history(self, request: Request, pk: str | None = None) -> Response:
-        try:
-            key = int(pk)
-        except (TypeError, ValueError):
-            raise NotFound() from None
-        records = selectors.history_records(model=self.queryset.model, pk=key)
-        if not records:
-            raise NotFound()
-        return Response(api.HistoryRecordSerializer(records, many=True).data)
 
 
 class ListReadCreateMixin(
@@ -401,24 +324,3 @@ class RiskPolicyViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, Serv
         serializer.instance = services.risk_policy_update(
             **serializer.validated_data, actor=self.request.user
         )
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True)
-
-
-@extend_schema(
-    request=ObtainAuthToken.serializer_class,
-    responses={
-        200: TokenSerializer,
-        400: OpenApiResponse(description="Wrong credentials."),
-        429: OpenApiResponse(ErrorDetailSerializer, description="Too many tries; wait."),
-    },
-    summary="Exchange a username and password for an API token (throttled).",
-)
-class TokenView(ObtainAuthToken):
-    """``POST {username, password}`` → ``{"token": …}``; use it as ``Authorization: Token …``."""
-
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from registry.api.urls import router
+from config.api_router import router
 from tests.api.conftest import token_client
 from tests.factories import ContractFactory, EntityFactory
 

@@ -1,10 +1,11 @@
-"""Routes of the REST API v1, mounted at ``/api/v1/``."""
+"""Routes of the REST API v1, mounted at ``/api/v1/``: every app's resources on one router."""
 
 from django.urls import path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from alerts.api.views import AlertViewSet
+from core.api.views import TokenView
 from registry.api import views
 
 
@@ -30,7 +31,7 @@ router.register("alerts", AlertViewSet, basename="alert")
 
 app_name = "api"
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("auth/token/", TokenView.as_view(), name="token"),
     path(
         "risk-policy/",
         views.RiskPolicyViewSet.as_view(
