@@ -1,11 +1,13 @@
 """Reads of alerts shared by the API and the pages, each in a constant number of queries."""
 
-from django.db.models import Case, F, IntegerField, QuerySet, When
+import datetime
 
-from alerts.choices import OPEN_STATUSES, AlertStatus
+from django.db.models import Case, Count, F, IntegerField, QuerySet, When
+
+from alerts.choices import OPEN_STATUSES, AlertKind, AlertStatus
 from alerts.models import Alert
 from registry.choices import RiskLevel
-from registry.models import Vendor
+from registry.models import Contract, OwnershipEvent, Vendor
 
 #: Critical first: the rank of each severity in the inbox.
 URGENCY = Case(
@@ -41,4 +43,65 @@ def vendors_with_open_alerts(*, limit: int) -> list[Vendor]:
         .select_related("entity")
         .order_by("entity__name", "pk")
         .distinct()[:limit]
+    )
+
+
+def open_alerts_by_severity() -> list[dict]:
+    """``[{"severity", "label", "count"}]`` of alerts still needing attention, critical first."""
+    counts = dict(
+        Alert.objects.filter(status__in=OPEN_STATUSES)
+        .values_list("severity")
+        .annotate(n=Count("id"))
+        .values_list("severity", "n")
+    )
+    return [
+        {"severity": value, "label": label, "count": counts.get(value, 0)}
+        for value, label in reversed(RiskLevel.choices)
+    ]
+
+
+def change_of_control_deadlines(*, today: datetime.date, horizon_days: int) -> list[Alert]:
+    """Open change-of-control alerts due within ``horizon_days`` of ``today``, and overdue
+    ones, soonest first (at most 20)."""
+    horizon = today + datetime.timedelta(days=horizon_days)
+    return list(
+        Alert.objects.filter(
+            kind=AlertKind.CHANGE_OF_CONTROL,
+            status__in=OPEN_STATUSES,
+            due_date__isnull=False,
+            due_date__lte=horizon,
+        )
+        .select_related("vendor__entity", "contract")
+        .order_by("due_date", "id")[:20]
+    )
+
+
+def vendor_alerts(*, vendor: Vendor, limit: int = 50) -> list[Alert]:
+    """The vendor's alerts, open ones first, then the latest."""
+    open_first = Case(
+        When(status__in=OPEN_STATUSES, then=0), default=1, output_field=IntegerField()
+    )
+    return list(
+        Alert.objects.filter(vendor=vendor)
+        .select_related("contract", "assignee", "event")
+        .annotate(open_first=open_first)
+        .order_by("open_first", "-created_at", "-id")[:limit]
+    )
+
+
+def contract_alerts(*, contract: Contract) -> list[Alert]:
+    """Alerts about the contract, the latest first."""
+    return list(
+        Alert.objects.filter(contract=contract)
+        .select_related("assignee", "event")
+        .order_by("-created_at", "-id")
+    )
+
+
+def event_alerts(*, event: OwnershipEvent) -> list[Alert]:
+    """Alerts the event's processing raised, the latest first."""
+    return list(
+        Alert.objects.filter(event=event)
+        .select_related("vendor__entity", "contract")
+        .order_by("-created_at", "-id")
     )

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from registry.choices import DataAccess
 from registry.filtersets import VendorFilterSet
 from registry.models import Entity
-from registry.web_selectors import influencing_party_filter
+from registry.selectors import influencing_party_filter
 
 
 class VendorListFilterSet(VendorFilterSet):

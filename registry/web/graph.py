@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from registry.choices import WatchlistCategory
-from registry.web_selectors import GraphNode, OwnershipGraphView
+from registry.selectors import GraphNode, OwnershipGraphView
 
 NODE_W = 196
 NODE_H = 56

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from registry.models import Entity
-from registry.web_selectors import entity_search
+from registry.selectors import entity_by_id, entity_search
 
 QUERY_SUFFIX = "_q"
 FIND_BUTTON = "_find"
@@ -39,7 +39,7 @@ class EntityPickerWidget(forms.Widget):
         if value not in (None, ""):
             pk = value.pk if isinstance(value, Entity) else value
             if str(pk).isdigit():
-                selected = Entity.objects.filter(pk=int(pk)).first()
+                selected = entity_by_id(int(pk))
         matches = entity_search(query=self.query, kind=self.kind) if self.query else []
         options = [selected] if selected else []
         options += [entity for entity in matches if selected is None or entity.pk != selected.pk]

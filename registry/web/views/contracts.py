@@ -7,22 +7,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from alerts import selectors as alert_selectors
 from core.web.access import form_token_issue, permission_required
 from core.web.forms import service_errors_add
 from core.web.pages import form_save_once
-from registry.models import Contract, Vendor
+from registry import selectors
 from registry.services import contract_create, contract_update
 from registry.web.forms import ContractForm
 
 
 @login_required
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contract = get_object_or_404(Contract.objects.select_related("vendor__entity", "owner"), pk=pk)
+    contract = get_object_or_404(selectors.contract_page(), pk=pk)
     context = {
         "contract": contract,
-        "alerts": list(
-            contract.alerts.select_related("assignee", "event").order_by("-created_at", "-id")
-        ),
+        "alerts": alert_selectors.contract_alerts(contract=contract),
         "today": timezone.localdate(),
     }
     return render(request, "web/contracts/detail.html", context)
@@ -30,7 +29,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("registry.add_contract")
 def contract_new(request: HttpRequest, vendor_pk: int) -> HttpResponse:
-    vendor = get_object_or_404(Vendor.objects.select_related("entity"), pk=vendor_pk)
+    vendor = get_object_or_404(selectors.vendor_list(), pk=vendor_pk)
     if request.method == "POST":
         form = ContractForm(request.POST)
         token = request.POST.get("token", "")
@@ -62,7 +61,7 @@ def contract_new(request: HttpRequest, vendor_pk: int) -> HttpResponse:
 
 @permission_required("registry.change_contract")
 def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    contract = get_object_or_404(Contract.objects.select_related("vendor__entity"), pk=pk)
+    contract = get_object_or_404(selectors.contract_page(), pk=pk)
     if request.method == "POST":
         form = ContractForm(request.POST)
         if form.is_valid():

@@ -2,7 +2,6 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,22 +10,21 @@ from django.utils import timezone
 from core.web.access import form_token_issue, permission_required
 from core.web.forms import service_errors_add
 from core.web.pages import form_save_once, paginate, query_without
+from registry import selectors
 from registry.choices import EntityKind
 from registry.filtersets import EntityFilterSet
-from registry.models import Entity, Ownership, OwnershipEvent
 from registry.services import entity_create, entity_update
 from registry.web.forms import EntityForm
-from registry.web_selectors import entity_search
 
 
 @login_required
 def entity_list(request: HttpRequest) -> HttpResponse:
-    queryset = Entity.objects.select_related("vendor").prefetch_related("watchlist_entries")
+    queryset = selectors.entity_page_list()
     filterset = EntityFilterSet(request.GET, queryset=queryset)
     entities = filterset.qs if filterset.is_valid() else queryset.none()
     context = {
         "filterset": filterset,
-        "page": paginate(request, entities.order_by("name", "id")),
+        "page": paginate(request, entities),
         "page_query": query_without(request, "page"),
         "kinds": EntityKind.choices,
     }
@@ -36,27 +34,14 @@ def entity_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    entity = get_object_or_404(
-        Entity.objects.select_related("vendor").prefetch_related(
-            "identifiers", "watchlist_entries"
-        ),
-        pk=pk,
-    )
-    today = timezone.localdate()
-    edges = Ownership.objects.select_related("owner", "owned", "source_event")
+    entity = get_object_or_404(selectors.entity_page(), pk=pk)
     context = {
         "entity": entity,
         "vendor": getattr(entity, "vendor", None),
-        "owners": list(edges.filter(owned=entity).order_by("-start_date", "owner__name")[:200]),
-        "holdings": list(edges.filter(owner=entity).order_by("-start_date", "owned__name")[:200]),
-        "events": list(
-            OwnershipEvent.objects.filter(
-                Q(subject=entity) | Q(counterparty=entity) | Q(person=entity)
-            )
-            .select_related("subject", "counterparty", "person")
-            .order_by("-effective_date", "-id")[:20]
-        ),
-        "today": today,
+        "owners": selectors.entity_owners(entity=entity),
+        "holdings": selectors.entity_holdings(entity=entity),
+        "events": selectors.entity_events(entity=entity),
+        "today": timezone.localdate(),
     }
     return render(request, "web/entities/detail.html", context)
 
@@ -99,7 +84,7 @@ def entity_new(request: HttpRequest) -> HttpResponse:
 
 @permission_required("registry.change_entity")
 def entity_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    entity = get_object_or_404(Entity.objects.prefetch_related("identifiers"), pk=pk)
+    entity = get_object_or_404(selectors.entity_list(), pk=pk)
     if request.method == "POST":
         form = EntityForm(request.POST)
         if form.is_valid():
@@ -131,7 +116,7 @@ def entity_picker(request: HttpRequest) -> HttpResponse:
     if kind not in (None, *EntityKind.values):
         kind = None
     query = query.strip()[:100]
-    matches = entity_search(query=query, kind=kind)
+    matches = selectors.entity_search(query=query, kind=kind)
     return render(
         request,
         "web/widgets/entity_options.html",

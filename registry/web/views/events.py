@@ -7,9 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from alerts import selectors as alert_selectors
 from core.web.access import form_token_issue, form_token_known, permission_required
 from core.web.forms import service_errors_add
 from core.web.pages import form_save_once, paginate, query_without
+from registry import selectors
 from registry.choices import EventKind, EventStatus, RiskLevel
 from registry.filtersets import OwnershipEventFilterSet
 from registry.models import OwnershipEvent
@@ -25,14 +27,12 @@ WAITING = (EventStatus.PENDING, EventStatus.PROCESSING)
 
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
-    queryset = OwnershipEvent.objects.select_related(
-        "subject", "counterparty", "person", "logged_by"
-    )
+    queryset = selectors.event_page_list()
     filterset = OwnershipEventFilterSet(request.GET, queryset=queryset)
     events = filterset.qs if filterset.is_valid() else queryset.none()
     context = {
         "filterset": filterset,
-        "page": paginate(request, events.order_by("-created_at", "-id")),
+        "page": paginate(request, events),
         "page_query": query_without(request, "page"),
         "statuses": EventStatus.choices,
         "kinds": EventKind.choices,
@@ -112,22 +112,13 @@ def _event_context(event: OwnershipEvent) -> dict:
     return {
         "event": event,
         "waiting": not done,
-        "affected": list(event.affected_vendors.select_related("entity").order_by("entity__name"))
-        if done
-        else [],
-        "alerts": list(
-            event.alerts.select_related("vendor__entity", "contract").order_by("-created_at", "-id")
-        )
-        if done
-        else [],
+        "affected": selectors.event_affected_vendors(event=event) if done else [],
+        "alerts": alert_selectors.event_alerts(event=event) if done else [],
     }
 
 
 def _event(pk: int) -> OwnershipEvent:
-    return get_object_or_404(
-        OwnershipEvent.objects.select_related("subject", "counterparty", "person", "logged_by"),
-        pk=pk,
-    )
+    return get_object_or_404(selectors.event_page(), pk=pk)
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.urls import reverse
 from core.web.access import form_token_issue, permission_required
 from core.web.forms import service_errors_add
 from core.web.pages import form_save_once
-from registry.models import Ownership
+from registry import selectors
 from registry.services import ownership_set, ownership_update
 from registry.web.forms import OwnershipForm
 from registry.web.widgets import FIND_BUTTON
@@ -58,7 +58,7 @@ def ownership_new(request: HttpRequest) -> HttpResponse:
 
 @permission_required("registry.change_ownership")
 def ownership_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    edge = get_object_or_404(Ownership.objects.select_related("owner", "owned"), pk=pk)
+    edge = get_object_or_404(selectors.ownership_page(), pk=pk)
     if request.method == "POST":
         form = OwnershipForm(request.POST, editing=True)
         if form.is_valid():

@@ -6,16 +6,16 @@ from collections.abc import Iterator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, When
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from alerts import selectors as alert_selectors
 from core.web.access import form_token_issue, permission_required
 from core.web.forms import service_errors_add
 from core.web.pages import form_save_once, paginate, query_without
-from registry import selectors, web_selectors
+from registry import selectors
 from registry.choices import (
     DataAccess,
     RiskLevel,
@@ -23,29 +23,12 @@ from registry.choices import (
     VendorStatus,
     WatchlistCategory,
 )
-from registry.models import Entity, OwnershipEvent, Vendor
 from registry.services import vendor_create, vendor_update
 from registry.web.filters import VendorListFilterSet
 from registry.web.forms import VendorForm
 from registry.web.graph import ownership_graph_svg, score_timeline_svg
 from registry.web.widgets import FIND_BUTTON
 
-RISK_RANK = Case(
-    *(When(risk_level=level, then=rank) for rank, level in enumerate(RiskLevel.values)),
-    output_field=IntegerField(),
-)
-#: ``?sort=`` keys of the vendor list; a leading ``-`` reverses.
-SORTS = {
-    "name": ("entity__name", "id"),
-    "risk": ("risk_rank", "risk_score", "entity__name"),
-    "score": ("risk_score", "entity__name"),
-    "tier": ("tier", "entity__name"),
-    "status": ("status", "entity__name"),
-    "category": ("category", "entity__name"),
-    "data_access": ("data_access", "entity__name"),
-    "assessed": ("risk_assessed_at", "entity__name"),
-}
-DEFAULT_SORT = "-risk"
 CSV_COLUMNS = (
     "id",
     "name",
@@ -62,21 +45,13 @@ CSV_COLUMNS = (
 )
 
 
-def _sorted(queryset, sort: str):
-    key = sort.lstrip("-")
-    if key not in SORTS:
-        key, sort = DEFAULT_SORT.lstrip("-"), DEFAULT_SORT
-    fields = SORTS[key]
-    if sort.startswith("-"):
-        fields = tuple(f"-{field}" for field in fields)
-    return queryset.annotate(risk_rank=RISK_RANK).order_by(*fields, "id"), sort
-
-
 def _filtered_vendors(request: HttpRequest):
-    queryset = Vendor.objects.select_related("entity", "business_owner")
+    queryset = selectors.vendor_page_list()
     filterset = VendorListFilterSet(request.GET, queryset=queryset)
     vendors = filterset.qs if filterset.is_valid() else queryset.none()
-    vendors, sort = _sorted(vendors, request.GET.get("sort", DEFAULT_SORT))
+    vendors, sort = selectors.vendors_sorted(
+        vendors, sort=request.GET.get("sort", selectors.DEFAULT_SORT)
+    )
     return filterset, vendors, sort
 
 
@@ -162,16 +137,10 @@ def vendor_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    vendor = get_object_or_404(
-        Vendor.objects.select_related("entity", "business_owner").prefetch_related(
-            "entity__identifiers", "entity__watchlist_entries"
-        ),
-        pk=pk,
-    )
+    vendor = get_object_or_404(selectors.vendor_page(), pk=pk)
     assessment = selectors.vendor_latest_assessment(vendor=vendor)
     factors = list(assessment.factors.all()) if assessment else []
-    path_ids = {entity_id for factor in factors for entity_id in factor.path}
-    names = Entity.objects.in_bulk(path_ids) if path_ids else {}
+    names = selectors.entities_by_id(entity_id for factor in factors for entity_id in factor.path)
     explained = [
         {
             "factor": factor,
@@ -179,8 +148,8 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for factor in factors
     ]
-    assessments = web_selectors.vendor_assessments(vendor=vendor)
-    graph = web_selectors.vendor_ownership_graph(vendor=vendor)
+    assessments = selectors.vendor_assessments(vendor=vendor)
+    graph = selectors.vendor_ownership_graph(vendor=vendor)
     svg = ownership_graph_svg(
         graph,
         title=f"Ownership graph of {vendor.entity.name}",
@@ -198,7 +167,7 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "vendor": vendor,
         "entity": vendor.entity,
-        "contracts": list(vendor.contracts.select_related("owner").order_by("-start_date", "id")),
+        "contracts": selectors.vendor_contracts(vendor=vendor),
         "assessment": assessment,
         "factors": explained,
         "graph": graph,
@@ -211,13 +180,9 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "assessments": assessments,
         "timeline_svg": score_timeline_svg(assessments) if assessments else "",
-        "alerts": web_selectors.vendor_alerts(vendor=vendor),
-        "audit": web_selectors.vendor_audit_history(vendor=vendor),
-        "events": list(
-            OwnershipEvent.objects.filter(affected_vendors=vendor)
-            .select_related("subject", "counterparty", "person")
-            .order_by("-created_at")[:10]
-        ),
+        "alerts": alert_selectors.vendor_alerts(vendor=vendor),
+        "audit": selectors.vendor_audit_history(vendor=vendor),
+        "events": selectors.vendor_events(vendor=vendor),
         "today": timezone.localdate(),
     }
     return render(request, "web/vendors/detail.html", context)
@@ -268,7 +233,7 @@ def vendor_new(request: HttpRequest) -> HttpResponse:
 
 @permission_required("registry.change_vendor")
 def vendor_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    vendor = get_object_or_404(Vendor.objects.select_related("entity"), pk=pk)
+    vendor = get_object_or_404(selectors.vendor_list(), pk=pk)
     if request.method == "POST":
         form = VendorForm(request.POST, editing=True)
         if form.is_valid():
@@ -302,7 +267,7 @@ def vendor_recheck(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask for a fresh assessment (POST only); the page shows it once it is stored."""
     from registry.services.risk import vendor_recheck_request
 
-    vendor = get_object_or_404(Vendor, pk=pk)
+    vendor = get_object_or_404(selectors.vendor_list(), pk=pk)
     if request.method != "POST":
         return redirect("web:vendor-detail", pk=vendor.pk)
     vendor_recheck_request(vendor=vendor, actor=request.user)

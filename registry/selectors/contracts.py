@@ -1,0 +1,15 @@
+"""Reads of contracts."""
+
+from django.db.models import QuerySet
+
+from registry.models import Contract
+
+
+def contract_list() -> QuerySet[Contract]:
+    """Contracts of all vendors."""
+    return Contract.objects.all()
+
+
+def contract_page() -> QuerySet[Contract]:
+    """Contracts with their vendor's name and their owner, for the contract's page and form."""
+    return Contract.objects.select_related("vendor__entity", "owner")

@@ -1,0 +1,94 @@
+"""Reads of entities: the API list, the entity pages and the pickers."""
+
+from django.db.models import Case, IntegerField, Q, QuerySet, When
+from django.db.models.functions import Lower
+
+from registry.models import Entity, Ownership, OwnershipEvent
+
+#: The most matches an entity picker returns.
+PICKER_LIMIT = 20
+
+
+def entity_list() -> QuerySet[Entity]:
+    """Entities with their identifiers, for lists and detail reads."""
+    return Entity.objects.prefetch_related("identifiers")
+
+
+def entity_page_list() -> QuerySet[Entity]:
+    """Entities by name, with whether each is a vendor and its watchlist entries."""
+    return (
+        Entity.objects.select_related("vendor")
+        .prefetch_related("watchlist_entries")
+        .order_by("name", "id")
+    )
+
+
+def entity_page() -> QuerySet[Entity]:
+    """Entities with what their page shows: vendor, identifiers and watchlist entries."""
+    return Entity.objects.select_related("vendor").prefetch_related(
+        "identifiers", "watchlist_entries"
+    )
+
+
+def entity_by_id(pk: int) -> Entity | None:
+    """The entity ``pk``, or ``None`` if there is none (also for an id too large to exist)."""
+    return Entity.objects.filter(pk=pk).first()
+
+
+def entities_by_id(ids) -> dict[int, Entity]:
+    """The entities of ``ids`` by id (one query, none for no ids)."""
+    ids = set(ids)
+    return Entity.objects.in_bulk(ids) if ids else {}
+
+
+def _edges() -> QuerySet[Ownership]:
+    return Ownership.objects.select_related("owner", "owned", "source_event")
+
+
+def entity_owners(*, entity: Entity, limit: int = 200) -> list[Ownership]:
+    """Edges into ``entity`` (who owns or sits on it), current and past, latest first."""
+    return list(_edges().filter(owned=entity).order_by("-start_date", "owner__name")[:limit])
+
+
+def entity_holdings(*, entity: Entity, limit: int = 200) -> list[Ownership]:
+    """Edges out of ``entity`` (what it owns or sits on), current and past, latest first."""
+    return list(_edges().filter(owner=entity).order_by("-start_date", "owned__name")[:limit])
+
+
+def entity_events(*, entity: Entity, limit: int = 20) -> list[OwnershipEvent]:
+    """Events in which ``entity`` is the subject, the counterparty or the person, latest
+    effective first."""
+    return list(
+        OwnershipEvent.objects.filter(Q(subject=entity) | Q(counterparty=entity) | Q(person=entity))
+        .select_related("subject", "counterparty", "person")
+        .order_by("-effective_date", "-id")[:limit]
+    )
+
+
+def entity_search(
+    *, query: str, kind: str | None = None, limit: int = PICKER_LIMIT
+) -> list[Entity]:
+    """Entities matching ``query`` — an id, an LEI, an identifier ``SCHEME:ID`` or part of the
+    name — names that start with it first, at most ``limit``. One query."""
+    # A NUL character cannot be sent to PostgreSQL and matches no name anyway.
+    query = query.replace("\x00", "").strip()
+    if not query:
+        return []
+    entities = Entity.objects.all()
+    if kind:
+        entities = entities.filter(kind=kind)
+    match = Q(name__icontains=query)
+    if query.isdigit():
+        match |= Q(pk=int(query))
+    if len(query) == 20:
+        match |= Q(lei=query.upper())
+    scheme, colon, value = query.partition(":")
+    if colon and scheme and value:
+        match |= Q(identifiers__scheme__iexact=scheme.strip(), identifiers__value=value.strip())
+    starts = Case(When(name__istartswith=query, then=0), default=1, output_field=IntegerField())
+    return list(
+        entities.filter(match)
+        .annotate(starts=starts)
+        .order_by("starts", Lower("name"), "id")
+        .distinct()[:limit]
+    )

@@ -1,0 +1,15 @@
+"""Reads of ownership edges."""
+
+from django.db.models import QuerySet
+
+from registry.models import Ownership
+
+
+def ownership_list() -> QuerySet[Ownership]:
+    """Ownership edges, current and past."""
+    return Ownership.objects.all()
+
+
+def ownership_page() -> QuerySet[Ownership]:
+    """Edges with their owner and owned entity, for the edge's form."""
+    return Ownership.objects.select_related("owner", "owned")

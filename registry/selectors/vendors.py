@@ -1,0 +1,142 @@
+"""Reads of vendors: the API and web lists, the vendor page (risk, contracts, events, audit)."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, When
+
+from registry.choices import RiskLevel
+from registry.models import Contract, OwnershipEvent, RiskAssessment, RiskFactor, Vendor
+
+RISK_RANK = Case(
+    *(When(risk_level=level, then=rank) for rank, level in enumerate(RiskLevel.values)),
+    output_field=IntegerField(),
+)
+#: ``?sort=`` keys of the vendor list; a leading ``-`` reverses.
+SORTS = {
+    "name": ("entity__name", "id"),
+    "risk": ("risk_rank", "risk_score", "entity__name"),
+    "score": ("risk_score", "entity__name"),
+    "tier": ("tier", "entity__name"),
+    "status": ("status", "entity__name"),
+    "category": ("category", "entity__name"),
+    "data_access": ("data_access", "entity__name"),
+    "assessed": ("risk_assessed_at", "entity__name"),
+}
+DEFAULT_SORT = "-risk"
+
+
+def vendor_list() -> QuerySet[Vendor]:
+    """Vendors with the entity whose name they carry."""
+    return Vendor.objects.select_related("entity")
+
+
+def vendor_page_list() -> QuerySet[Vendor]:
+    """Vendors with their entity and business owner, for the vendor list and its CSV."""
+    return Vendor.objects.select_related("entity", "business_owner")
+
+
+def vendors_sorted(vendors: QuerySet[Vendor], *, sort: str) -> tuple[QuerySet[Vendor], str]:
+    """``vendors`` in the order ``sort`` names (a key of ``SORTS``, ``-`` first to reverse),
+    and the sort applied: an unknown one gives ``DEFAULT_SORT``."""
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        key, sort = DEFAULT_SORT.lstrip("-"), DEFAULT_SORT
+    fields = SORTS[key]
+    if sort.startswith("-"):
+        fields = tuple(f"-{field}" for field in fields)
+    return vendors.annotate(risk_rank=RISK_RANK).order_by(*fields, "id"), sort
+
+
+def vendor_page() -> QuerySet[Vendor]:
+    """Vendors with what their page's details show: entity, identifiers, watchlist entries
+    and business owner."""
+    return vendor_page_list().prefetch_related("entity__identifiers", "entity__watchlist_entries")
+
+
+def vendor_latest_assessment(*, vendor: Vendor) -> RiskAssessment | None:
+    """The vendor's latest assessment with its factors and their parties (two queries)."""
+    return (
+        RiskAssessment.objects.filter(vendor=vendor)
+        .order_by("-assessed_at", "-id")
+        .prefetch_related(Prefetch("factors", RiskFactor.objects.select_related("party")))
+        .first()
+    )
+
+
+def vendor_assessments(*, vendor: Vendor, limit: int = 30) -> list[RiskAssessment]:
+    """The vendor's latest assessments, oldest first (for a timeline)."""
+    return list(reversed(vendor.assessments.order_by("-assessed_at", "-id")[:limit]))
+
+
+def vendor_contracts(*, vendor: Vendor) -> list[Contract]:
+    """The vendor's contracts with their owner, the latest started first."""
+    return list(vendor.contracts.select_related("owner").order_by("-start_date", "id"))
+
+
+def vendor_events(*, vendor: Vendor, limit: int = 10) -> list[OwnershipEvent]:
+    """The latest events whose processing affected the vendor."""
+    return list(
+        OwnershipEvent.objects.filter(affected_vendors=vendor)
+        .select_related("subject", "counterparty", "person")
+        .order_by("-created_at")[:limit]
+    )
+
+
+@dataclass
+class AuditEntry:
+    when: datetime.datetime
+    who: str
+    what: str
+    action: str
+    changes: list[str]
+
+
+def _history_entries(records: list, what) -> list[AuditEntry]:
+    """Turn history records (newest first, any number of objects) into readable entries."""
+    entries = []
+    previous_of: dict[int, object] = {}
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        prev = previous_of.get(record.id)
+        changes = []
+        if prev is not None and record.history_type == "~":
+            delta = record.diff_against(prev)
+            changes = [
+                f"{record.instance._meta.get_field(change.field).verbose_name}: "
+                f"{change.old if change.old not in (None, '') else '—'} → "
+                f"{change.new if change.new not in (None, '') else '—'}"
+                for change in delta.changes
+            ]
+        previous_of[record.id] = record
+        entries.append(
+            AuditEntry(
+                when=record.history_date,
+                who=record.history_user.get_username() if record.history_user else "system",
+                what=what(record),
+                action={"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
+                changes=changes,
+            )
+        )
+    return entries
+
+
+def vendor_audit_history(*, vendor: Vendor, limit: int = 40) -> list[AuditEntry]:
+    """Who changed the vendor, its entity and its contracts, and what, newest first."""
+    # The latest records of each (one more than shown, so the oldest shown has its diff).
+    vendor_records = list(
+        vendor.history.select_related("history_user").order_by("-history_date")[: limit + 1]
+    )
+    entity_records = list(
+        vendor.entity.history.select_related("history_user").order_by("-history_date")[: limit + 1]
+    )
+    contract_records = list(
+        Contract.history.filter(vendor_id=vendor.pk)
+        .select_related("history_user")
+        .order_by("-history_date")[: limit + 1]
+    )
+    entries = (
+        _history_entries(vendor_records, lambda r: "Vendor")
+        + _history_entries(entity_records, lambda r: "Entity")
+        + _history_entries(contract_records, lambda r: f"Contract {r.reference}")
+    )
+    return sorted(entries, key=lambda e: e.when, reverse=True)[:limit]
