@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, When
 
+from core.history import record_changes, reported_fields
 from registry.choices import RiskLevel
 from registry.models import Contract, OwnershipEvent, RiskAssessment, RiskFactor, Vendor
 
@@ -92,20 +93,22 @@ class AuditEntry:
     changes: list[str]
 
 
-def _history_entries(records: list, what) -> list[AuditEntry]:
-    """Turn history records (newest first, any number of objects) into readable entries."""
+def _shown(value: object) -> object:
+    return "—" if value in (None, "") else value
+
+
+def _audit_entries(records: list, what) -> list[AuditEntry]:
+    """Readable entries for history records of any number of rows of one model; a change
+    lists the fields it changed (the diff of ``core.history``)."""
     entries = []
     previous_of: dict[int, object] = {}
     for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
         prev = previous_of.get(record.id)
         changes = []
         if prev is not None and record.history_type == "~":
-            delta = record.diff_against(prev)
             changes = [
-                f"{record.instance._meta.get_field(change.field).verbose_name}: "
-                f"{change.old if change.old not in (None, '') else '—'} → "
-                f"{change.new if change.new not in (None, '') else '—'}"
-                for change in delta.changes
+                f"{change.field.verbose_name}: {_shown(change.old)} → {_shown(change.new)}"
+                for change in record_changes(record, prev, reported_fields(type(record)))
             ]
         previous_of[record.id] = record
         entries.append(
@@ -135,8 +138,8 @@ def vendor_audit_history(*, vendor: Vendor, limit: int = 40) -> list[AuditEntry]
         .order_by("-history_date")[: limit + 1]
     )
     entries = (
-        _history_entries(vendor_records, lambda r: "Vendor")
-        + _history_entries(entity_records, lambda r: "Entity")
-        + _history_entries(contract_records, lambda r: f"Contract {r.reference}")
+        _audit_entries(vendor_records, lambda r: "Vendor")
+        + _audit_entries(entity_records, lambda r: "Entity")
+        + _audit_entries(contract_records, lambda r: f"Contract {r.reference}")
     )
     return sorted(entries, key=lambda e: e.when, reverse=True)[:limit]
