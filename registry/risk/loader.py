@@ -197,3 +197,11 @@ def affected_entities(
     below = entities_below(subject_ids, as_of=as_of)
     seats = {edge.owned for edge in _seats_of(sorted(set(person_ids)), as_of)}
     return below | seats | seats_of_key_people_on(below, as_of=as_of)
+
+
+def edges_above(entity_ids: Iterable[int], *, as_of: datetime.date) -> list[Edge]:
+    """Every edge valid on ``as_of`` into ``entity_ids``, into their owners, and so on upward:
+    the walk of :func:`load_subgraph`, for readers that draw the graph (the vendor page)."""
+    subgraph = Subgraph(as_of=as_of)
+    _walk_up(subgraph, set(entity_ids), set())
+    return list(subgraph.edges.values())

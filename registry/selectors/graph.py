@@ -1,12 +1,19 @@
-"""The vendor page's ownership graph: everything above a vendor's entity on one date."""
+"""The vendor page's ownership graph: everything above a vendor's entity on one date.
+
+The walk upward is the risk loader's (``registry.risk.loader.edges_above``), so the page draws
+the same edges the engine reads; this module only lays them out in layers and adds what the
+page shows besides (names, labels, watchlist marks, interlocking seats).
+"""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 
 from registry.choices import KEY_PERSON_INTERESTS, EntityKind
 from registry.models import Entity, Ownership, Vendor, WatchlistEntry
+from registry.risk.loader import edges_above
 
 #: Bounds of the drawn ownership graph: layers above the vendor and entities drawn.
 GRAPH_MAX_DEPTH = 8
@@ -53,23 +60,40 @@ def _edge_label(edge: Ownership) -> str:
     return f"{short} {edge.share_display}" if edge.share_display != "—" else short
 
 
+def _edges_into(root: Entity, as_of: datetime.date) -> dict[int, list[Ownership]]:
+    """The loader's edges above ``root``, as rows with their owners, grouped by the entity
+    they lead into (each group by owner name)."""
+    edge_ids = [edge.id for edge in edges_above([root.pk], as_of=as_of)]
+    into: dict[int, list[Ownership]] = defaultdict(list)
+    if edge_ids:
+        rows = (
+            Ownership.objects.filter(pk__in=edge_ids)
+            .select_related("owner")
+            .order_by("owned_id", "owner__name", "id")
+        )
+        for row in rows:
+            into[row.owned_id].append(row)
+    return into
+
+
 def vendor_ownership_graph(
     *, vendor: Vendor, as_of: datetime.date | None = None
 ) -> OwnershipGraphView:
     """Every path upward from the vendor's entity to its owners as of ``as_of`` (today by
-    default), plus the seats that people on the way hold in watchlisted entities (key-person
-    interlocks). One query per layer (at most ``GRAPH_MAX_DEPTH``) and three more."""
+    default), drawn up to ``GRAPH_MAX_DEPTH`` layers and ``GRAPH_MAX_NODES`` entities, plus
+    the seats that people on the way hold in watchlisted entities (key-person interlocks).
+    One query per layer of the loader's walk and three more."""
     as_of = as_of or timezone.localdate()
     root = vendor.entity
+    into = _edges_into(root, as_of)
     nodes = {root.pk: GraphNode(entity=root, layer=0, is_vendor=True)}
     edges: list[GraphEdge] = []
     frontier = {root.pk}
     truncated = False
-    active = Ownership.objects.active_on(as_of).select_related("owner")
     for depth in range(1, GRAPH_MAX_DEPTH + 1):
         if not frontier:
             break
-        found = list(active.filter(owned_id__in=frontier).order_by("owned_id", "owner__name"))
+        found = [edge for owned_id in sorted(frontier) for edge in into[owned_id]]
         frontier = set()
         for edge in found:
             if edge.owner_id not in nodes:
@@ -92,7 +116,8 @@ def vendor_ownership_graph(
     people = [pk for pk, node in nodes.items() if node.entity.kind == EntityKind.PERSON]
     listed = WatchlistEntry.objects.values_list("entity_id", flat=True)
     seats = (
-        active.filter(owner_id__in=people, interest__in=KEY_PERSON_INTERESTS, owned_id__in=listed)
+        Ownership.objects.active_on(as_of)
+        .filter(owner_id__in=people, interest__in=KEY_PERSON_INTERESTS, owned_id__in=listed)
         .exclude(owned_id__in=list(nodes))
         .select_related("owned")
         .order_by("owned__name")

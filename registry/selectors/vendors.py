@@ -66,8 +66,14 @@ def vendor_latest_assessment(*, vendor: Vendor) -> RiskAssessment | None:
 
 
 def vendor_assessments(*, vendor: Vendor, limit: int = 30) -> list[RiskAssessment]:
-    """The vendor's latest assessments, oldest first (for a timeline)."""
+    """The vendor's latest assessments, oldest first (for a timeline): the last is the
+    latest."""
     return list(reversed(vendor.assessments.order_by("-assessed_at", "-id")[:limit]))
+
+
+def assessment_factors(*, assessment: RiskAssessment) -> list[RiskFactor]:
+    """The factors of an assessment with their parties, in the engine's order."""
+    return list(assessment.factors.select_related("party"))
 
 
 def vendor_contracts(*, vendor: Vendor) -> list[Contract]:

@@ -138,8 +138,10 @@ def vendor_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     vendor = get_object_or_404(selectors.vendor_page(), pk=pk)
-    assessment = selectors.vendor_latest_assessment(vendor=vendor)
-    factors = list(assessment.factors.all()) if assessment else []
+    # The timeline's last assessment is the latest: one read serves both.
+    assessments = selectors.vendor_assessments(vendor=vendor)
+    assessment = assessments[-1] if assessments else None
+    factors = selectors.assessment_factors(assessment=assessment) if assessment else []
     names = selectors.entities_by_id(entity_id for factor in factors for entity_id in factor.path)
     explained = [
         {
@@ -148,7 +150,6 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for factor in factors
     ]
-    assessments = selectors.vendor_assessments(vendor=vendor)
     graph = selectors.vendor_ownership_graph(vendor=vendor)
     svg = ownership_graph_svg(
         graph,
