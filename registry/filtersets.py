@@ -28,6 +28,7 @@ from registry.models import (
     Vendor,
     WatchlistEntry,
 )
+from registry.selectors import identifier_match
 
 #: ``SCHEME:ID``, e.g. ``GB-COH:00445790``; the id may itself contain colons.
 IDENTIFIER_PATTERN = r"^[^:\s]+:\S.*$"
@@ -77,10 +78,8 @@ class EntityFilterSet(django_filters.FilterSet):
         fields = ["search", "lei", "identifier", "kind", "country"]
 
     def filter_identifier(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        scheme, _, identifier = value.partition(":")
-        return queryset.filter(
-            identifiers__scheme__iexact=scheme.strip(), identifiers__value=identifier.strip()
-        ).distinct()
+        # The validator has made sure the value is SCHEME:ID, so there is a match to apply.
+        return queryset.filter(identifier_match(value))
 
 
 class WatchlistEntryFilterSet(django_filters.FilterSet):

@@ -10,6 +10,7 @@ from core.admin import EMPTY, AuditedAdmin, ReadOnlyMixin, admin_link, badge, ch
 from registry.admin.ownership import EdgeInline
 from registry.choices import WatchlistCategory
 from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent, WatchlistEntry
+from registry.selectors import identifier_match
 from registry.services import entity_create, entity_update
 
 
@@ -92,14 +93,9 @@ class EntityAdmin(AuditedAdmin):
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        scheme, colon, value = search_term.strip().partition(":")
-        if colon and scheme.strip() and value.strip():
-            identified = EntityIdentifier.objects.filter(
-                entity=OuterRef("pk"),
-                scheme__iexact=scheme.strip(),
-                value__iexact=value.strip(),
-            )
-            results |= queryset.filter(Exists(identified))
+        identified = identifier_match(search_term.strip())
+        if identified is not None:
+            results |= queryset.filter(identified)
         return results, may_have_duplicates
 
     @admin.display(description="watchlist")

@@ -24,6 +24,7 @@ from registry.selectors.entities import (
     entity_page,
     entity_page_list,
     entity_search,
+    identifier_match,
 )
 from registry.selectors.events import (
     event_affected_vendors,
@@ -72,6 +73,7 @@ __all__ = [
     "event_page",
     "event_page_list",
     "exposure_by_influencing_party",
+    "identifier_match",
     "influencing_party_filter",
     "oldest_pending_work",
     "ownership_event_list",

@@ -1,12 +1,26 @@
 """Reads of entities: the API list, the entity pages and the pickers."""
 
-from django.db.models import Case, IntegerField, Q, QuerySet, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, When
 from django.db.models.functions import Lower
 
-from registry.models import Entity, Ownership, OwnershipEvent
+from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent
 
 #: The most matches an entity picker returns.
 PICKER_LIMIT = 20
+
+
+def identifier_match(text: str) -> Q | None:
+    """Entities holding the identifier ``SCHEME:ID`` (the scheme in any case, the id exactly),
+    as a filter of ``Entity``, or ``None`` if ``text`` is not of that form. The API's
+    ``?identifier=`` filter, the admin's search and the pickers all match through this."""
+    scheme, colon, value = text.partition(":")
+    scheme, value = scheme.strip(), value.strip()
+    if not (colon and scheme and value):
+        return None
+    held = EntityIdentifier.objects.filter(
+        entity=OuterRef("pk"), scheme__iexact=scheme, value=value
+    )
+    return Q(Exists(held))
 
 
 def entity_list() -> QuerySet[Entity]:
@@ -82,13 +96,12 @@ def entity_search(
         match |= Q(pk=int(query))
     if len(query) == 20:
         match |= Q(lei=query.upper())
-    scheme, colon, value = query.partition(":")
-    if colon and scheme and value:
-        match |= Q(identifiers__scheme__iexact=scheme.strip(), identifiers__value=value.strip())
+    identified = identifier_match(query)
+    if identified is not None:
+        match |= identified
     starts = Case(When(name__istartswith=query, then=0), default=1, output_field=IntegerField())
     return list(
         entities.filter(match)
         .annotate(starts=starts)
-        .order_by("starts", Lower("name"), "id")
-        .distinct()[:limit]
+        .order_by("starts", Lower("name"), "id")[:limit]
     )
