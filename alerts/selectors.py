@@ -83,7 +83,6 @@ def vendor_alerts(*, vendor: Vendor, limit: int = 50) -> list[Alert]:
     )
     return list(
         Alert.objects.filter(vendor=vendor)
-        .select_related("contract", "assignee", "event")
         .annotate(open_first=open_first)
         .order_by("open_first", "-created_at", "-id")[:limit]
     )
@@ -91,17 +90,9 @@ def vendor_alerts(*, vendor: Vendor, limit: int = 50) -> list[Alert]:
 
 def contract_alerts(*, contract: Contract) -> list[Alert]:
     """Alerts about the contract, the latest first."""
-    return list(
-        Alert.objects.filter(contract=contract)
-        .select_related("assignee", "event")
-        .order_by("-created_at", "-id")
-    )
+    return list(Alert.objects.filter(contract=contract).order_by("-created_at", "-id"))
 
 
 def event_alerts(*, event: OwnershipEvent) -> list[Alert]:
     """Alerts the event's processing raised, the latest first."""
-    return list(
-        Alert.objects.filter(event=event)
-        .select_related("vendor__entity", "contract")
-        .order_by("-created_at", "-id")
-    )
+    return list(Alert.objects.filter(event=event).order_by("-created_at", "-id"))

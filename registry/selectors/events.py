@@ -28,9 +28,9 @@ def event_affected_vendors(*, event: OwnershipEvent) -> list[Vendor]:
 
 
 def recent_events(*, limit: int = 6) -> list[OwnershipEvent]:
-    """The latest logged ownership events with their parties."""
+    """The latest logged ownership events with their subject and counterparty."""
     return list(
-        OwnershipEvent.objects.select_related("subject", "counterparty", "person").order_by(
+        OwnershipEvent.objects.select_related("subject", "counterparty").order_by(
             "-created_at", "-id"
         )[:limit]
     )

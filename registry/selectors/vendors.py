@@ -85,7 +85,7 @@ def vendor_events(*, vendor: Vendor, limit: int = 10) -> list[OwnershipEvent]:
     """The latest events whose processing affected the vendor."""
     return list(
         OwnershipEvent.objects.filter(affected_vendors=vendor)
-        .select_related("subject", "counterparty", "person")
+        .select_related("subject", "counterparty")
         .order_by("-created_at")[:limit]
     )
 
