@@ -1,8 +1,8 @@
 """Settings shared by every environment, read from the environment (12-factor).
 
 Grouped by concern: the project, the database, sign-in, static files and e-mail, Redis and the
-cache, Celery (with its one beat schedule), the pipeline, webhooks, the REST API, security
-headers and logging.
+cache, Celery (with its one beat schedule), the pipeline, webhooks and e-mail of alerts, the
+REST API, security headers and logging.
 """
 
 from pathlib import Path
@@ -172,10 +172,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
-    # Safety nets for work whose task was lost: events and rechecks, webhook deliveries.
+    # Safety nets for work whose task was lost: events and rechecks, webhook deliveries, e-mail.
     "sweep-pending-work": {"task": "registry.tasks.sweep_pending", "schedule": 30.0},
     "sweep-webhook-deliveries": {
         "task": "alerts.tasks.sweep_webhook_deliveries",
+        "schedule": 60.0,
+    },
+    "sweep-email-notifications": {
+        "task": "alerts.tasks.sweep_email_notifications",
         "schedule": 60.0,
     },
     "daily-edge-recheck": {
@@ -189,7 +193,7 @@ CELERY_BEAT_SCHEDULE = {
 PIPELINE_SWEEP_AFTER_SECONDS = env.int("PIPELINE_SWEEP_AFTER_SECONDS", default=60)
 PIPELINE_MAX_RETRIES = env.int("PIPELINE_MAX_RETRIES", default=5)
 
-# --- Webhook delivery (alerts.webhooks) ---------------------------------------------------------
+# --- Webhook delivery and e-mail of alerts (alerts.webhooks, alerts.notifications) -------------
 # Only tests may deliver to loopback/private addresses.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
 WEBHOOK_TIMEOUT_SECONDS = 5
@@ -198,6 +202,8 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
 WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
 # Pending deliveries overdue by this long lost their task and are re-sent by the sweeper.
 WEBHOOK_SWEEP_AFTER_SECONDS = env.int("WEBHOOK_SWEEP_AFTER_SECONDS", default=120)
+# E-mail notifications are kept in an outbox like webhook deliveries, and swept the same way.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -234,12 +240,6 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "registry.choices.RiskLevel",
         "DataAccessEnum": "registry.choices.DataAccess",
     },
-}
-# E-mail notifications are kept in an outbox like webhook deliveries, and swept the same way.
-EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=6)
-CELERY_BEAT_SCHEDULE["sweep-email-notifications"] = {
-    "task": "alerts.tasks.sweep_email_notifications",
-    "schedule": 60.0,
 }
 
 # --- Security headers ---------------------------------------------------------------------------
