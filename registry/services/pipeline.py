@@ -112,6 +112,7 @@ def _raise_change_of_control(event: OwnershipEvent) -> int:
             vendor=contract.vendor,
             contract=contract,
             event=event,
+            import_run=event.import_run,
             due_date=due,
         )
         raised += created
