@@ -1,0 +1,30 @@
+"""Celery tasks of import runs: each takes the run's id and calls a service."""
+
+import logging
+
+from celery import shared_task
+
+from imports import services
+from imports.models import ImportRun
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def run_import(run_id: int) -> None:
+    """Run a queued import (an upload); bad input fails the run, never the task."""
+    run = ImportRun.objects.filter(pk=run_id).first()
+    if run is not None:
+        services.import_run_execute(run=run)
+
+
+@shared_task(bind=True, max_retries=5)
+def recheck_import_run(self, run_id: int) -> None:
+    """Recheck the vendors a finished run affects, once, and process its events."""
+    try:
+        services.import_run_recheck(run_id=run_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            logger.exception("Recheck of import run %s failed", run_id)
+            return
+        raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 300)) from exc
