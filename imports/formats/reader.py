@@ -122,7 +122,8 @@ class _Buffer:
                 if not self.eof and len(self.text) - self.pos < MAX_VALUE_CHARS:
                     self.more()
                     continue
-                raise ReadError(self.where(exc.pos), f"invalid JSON: {exc.msg}.") from None
+                where = self.where(exc.pos)
+                raise ReadError(where, f"invalid JSON at {where}: {exc.msg}.") from None
             except RecursionError:
                 raise ReadError(self.where(), "the JSON is nested too deeply.") from None
             # A number at the end of what was read so far may go on in the next chunk.
@@ -142,8 +143,8 @@ def json_values(reader: HashingReader) -> Iterator[Value]:
         raise ReadError("line 1", "the file is empty.")
     if first != "[":
         while buffer.skip_whitespace():
-            line = buffer.line_of(buffer.pos)
-            yield Value(f"line {line}", buffer.value())
+            label = f"line {buffer.line_of(buffer.pos)}"
+            yield Value(label, _value_at(buffer, label))
         return
     buffer.pos += 1
     index = 0
@@ -154,8 +155,8 @@ def json_values(reader: HashingReader) -> Iterator[Value]:
             break
         if char == "":
             raise ReadError(buffer.where(), "invalid JSON: the array is not closed.")
-        line = buffer.line_of(buffer.pos)
-        yield Value(f"element {index} (line {line})", buffer.value())
+        label = f"element {index} (line {buffer.line_of(buffer.pos)})"
+        yield Value(label, _value_at(buffer, label))
         index += 1
         char = buffer.skip_whitespace()
         if char == ",":
@@ -167,3 +168,11 @@ def json_values(reader: HashingReader) -> Iterator[Value]:
         raise ReadError(buffer.where(), "invalid JSON: expected “,” or “]” after an element.")
     if buffer.skip_whitespace():
         raise ReadError(buffer.where(), "invalid JSON: more data after the array.")
+
+
+def _value_at(buffer: _Buffer, label: str) -> object:
+    """The value starting at ``label``; an error names that statement and the exact spot."""
+    try:
+        return buffer.value()
+    except ReadError as exc:
+        raise ReadError(label, exc.message) from None

@@ -1,6 +1,6 @@
 """Routes of the REST API v1, mounted at ``/api/v1/``."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView, DefaultRouter
 
@@ -39,4 +39,5 @@ urlpatterns = [
         name="risk-policy",
     ),
     *router.urls,
+    path("", include("imports.api.urls")),
 ]

@@ -29,6 +29,7 @@ class Entity(models.Model):
     )
     owners_undisclosed = models.BooleanField(
         default=False,
+        editable=False,
         help_text="Published data says its owners are undisclosed (an unspecified or anonymous "
         "owner in an import).",
     )
@@ -38,10 +39,14 @@ class Entity(models.Model):
         null=True,
         blank=True,
         related_name="entities",
+        editable=False,
         help_text="The import run that created this entity, if any.",
     )
     import_record = models.CharField(
-        max_length=255, blank=True, help_text="Its record or statement id in that import."
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="Its record or statement id in that import.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

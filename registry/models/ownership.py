@@ -68,10 +68,14 @@ class Ownership(models.Model):
         null=True,
         blank=True,
         related_name="ownerships",
+        editable=False,
         help_text="The import run that wrote this edge, if any.",
     )
     import_record = models.CharField(
-        max_length=255, blank=True, help_text="Its record or statement id in that import."
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="Its record or statement id in that import.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.test import TestCase
 
 from imports.models import ImportRun
 from imports.services import import_run_create, import_run_execute
@@ -11,15 +12,27 @@ DATA = Path(__file__).parent / "data"
 
 
 def run_file(path: Path | str, *, source_name: str = "Test register", dry_run: bool = False):
-    """Import ``path`` (a name in tests/imports/data, or a path) as the command does."""
+    """Import ``path`` (a name in tests/imports/data, or a path) as the command does, with
+    the work sent after commit (the run's recheck) done before it returns."""
     path = Path(path)
     if not path.is_absolute():
         path = DATA / path
-    run = import_run_create(
-        source_name=source_name, file_name=path.name, format="bods", dry_run=dry_run, enqueue=False
-    )
-    import_run_execute(run=run, path=path)
+    with committed():
+        run = import_run_create(
+            source_name=source_name,
+            file_name=path.name,
+            format="bods",
+            dry_run=dry_run,
+            enqueue=False,
+        )
+        import_run_execute(run=run, path=path)
     return ImportRun.objects.get(pk=run.pk)
+
+
+def committed():
+    """Run what is sent on commit (tasks run in-process) when the block ends, as a real
+    commit would; the test's own transaction never commits."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
 
 
 @pytest.fixture
