@@ -44,6 +44,7 @@ _ENTITY_KINDS = {
     "arrangement": EntityKind.OTHER,
     "state": EntityKind.GOVERNMENT,
     "statebody": EntityKind.GOVERNMENT,
+    "fund": EntityKind.FUND,
 }
 _UNKNOWN_ENTITY_TYPES = {"anonymousentity", "unknownentity"}
 _UNKNOWN_PERSON_TYPES = {"anonymousperson", "unknownperson"}
@@ -224,7 +225,10 @@ def _read_04(data: dict, where: str) -> Party | Relationship | None:
     closed = data.get("recordStatus") == "closed"
     if kind == "entity":
         entity_type = details.get("entityType")
-        entity_type = entity_type.get("type") if isinstance(entity_type, dict) else entity_type
+        if isinstance(entity_type, dict):
+            # The details say "fund" in the registry's own exports (BODS has no fund type).
+            fund = _key(entity_type.get("details")) == "fund"
+            entity_type = "fund" if fund else entity_type.get("type")
         return _entity(details, record, where, date, [], entity_type, field_prefix="recordDetails.")
     if kind == "person":
         return _person(details, record, where, date, [], field_prefix="recordDetails.")

@@ -33,10 +33,11 @@ if _CONTROL is not None:
     _INTEREST_TYPES[_CONTROL] = "controlViaCompanyRulesOrArticles"
 
 _ENTITY_TYPES = {
-    EntityKind.COMPANY: "registeredEntity",
-    EntityKind.FUND: "legalEntity",
-    EntityKind.GOVERNMENT: "stateBody",
-    EntityKind.OTHER: "arrangement",
+    EntityKind.COMPANY: {"type": "registeredEntity"},
+    # BODS has no fund type: a legal entity, with the registry's word for it in the details.
+    EntityKind.FUND: {"type": "legalEntity", "details": "fund"},
+    EntityKind.GOVERNMENT: {"type": "stateBody"},
+    EntityKind.OTHER: {"type": "arrangement"},
 }
 
 
@@ -89,7 +90,7 @@ def _entity_statement(entity: Entity, today: datetime.date) -> dict:
     else:
         details = {
             "isComponent": False,
-            "entityType": {"type": _ENTITY_TYPES.get(entity.kind, "registeredEntity")},
+            "entityType": dict(_ENTITY_TYPES.get(entity.kind, {"type": "registeredEntity"})),
             "name": entity.name,
         }
         if entity.country:
