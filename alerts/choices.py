@@ -7,6 +7,7 @@ class AlertKind(models.TextChoices):
     RISK_INCREASED = "risk_increased", "Risk increased"
     CHANGE_OF_CONTROL = "change_of_control", "Change of control"
     PIPELINE_FAILURE = "pipeline_failure", "Pipeline failure"
+    NEW_INFLUENCE = "new_influence", "New influence"
 
 
 class AlertStatus(models.TextChoices):

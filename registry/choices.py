@@ -1,6 +1,23 @@
-"""Choice sets of the registry's vocabulary (docs/risk-rules.md, "Vocabulary")."""
+"""Choice sets of the registry's vocabulary (docs/risk-rules.md, "Vocabulary").
+
+The sets the risk engine also speaks (interests, watchlist categories, severities, factor codes,
+data access) are built from the plain enums of ``registry.risk.vocabulary``, so the database,
+the forms and the engine cannot drift apart; the others are defined here.
+"""
 
 from django.db import models
+
+from registry.risk import vocabulary
+
+
+def _choices(terms: type[vocabulary.Term]) -> type[models.TextChoices]:
+    """Django ``TextChoices`` with the same members, codes and labels as ``terms``."""
+    return models.TextChoices(
+        terms.__name__,
+        [(term.name, (term.value, term.label)) for term in terms],
+        module=__name__,
+        qualname=terms.__name__,
+    )
 
 
 class EntityKind(models.TextChoices):
@@ -11,23 +28,14 @@ class EntityKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Interest(models.TextChoices):
-    SHAREHOLDING = "shareholding", "Shareholding"
-    VOTING_RIGHTS = "voting_rights", "Voting rights"
-    BOARD_MEMBER = "board_member", "Board member"
-    SENIOR_MANAGING_OFFICIAL = "senior_managing_official", "Senior managing official"
-    OTHER_INFLUENCE = "other_influence", "Other influence"
+Interest = _choices(vocabulary.Interest)
 
 
 #: Interests held by a person sitting on an entity (rule 4, key-person interlock).
-KEY_PERSON_INTERESTS = (Interest.BOARD_MEMBER, Interest.SENIOR_MANAGING_OFFICIAL)
+KEY_PERSON_INTERESTS = tuple(Interest(interest) for interest in vocabulary.KEY_PERSON_INTERESTS)
 
 
-class WatchlistCategory(models.TextChoices):
-    COMPETITOR = "competitor", "Competitor"
-    SANCTIONED = "sanctioned", "Sanctioned"
-    STATE_OWNED = "state_owned", "State-owned"
-    OTHER = "other", "Other"
+WatchlistCategory = _choices(vocabulary.WatchlistCategory)
 
 
 class VendorCategory(models.TextChoices):
@@ -53,19 +61,13 @@ class VendorStatus(models.TextChoices):
     OFFBOARDED = "offboarded", "Offboarded"
 
 
-class DataAccess(models.TextChoices):
-    NONE = "none", "None"
-    INTERNAL = "internal", "Internal"
-    CONFIDENTIAL = "confidential", "Confidential"
-    RESTRICTED = "restricted", "Restricted"
+DataAccess = _choices(vocabulary.DataAccess)
 
 
-class RiskLevel(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+RiskLevel = _choices(vocabulary.Severity)
 
+
+FactorCode = _choices(vocabulary.FactorCode)
 
 RISK_ORDER = {level: rank for rank, level in enumerate(RiskLevel.values)}
 

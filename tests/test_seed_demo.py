@@ -174,6 +174,7 @@ class TestSeedDemo(TestCase):
         assert set(Alert.objects.values_list("kind", flat=True)) == {
             "risk_increased",
             "change_of_control",
+            "new_influence",
         }
         assert OwnershipEvent.objects.exclude(dilution=[]).count() == 2
 

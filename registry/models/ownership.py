@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from registry.choices import EntityKind, Interest
+from registry.risk.vocabulary import SHARELESS_INTERESTS
 from registry.validators import validate_percent, validate_plausible_date
 
 SHARE_FIELD = {
@@ -117,6 +118,11 @@ class Ownership(models.Model):
             models.CheckConstraint(
                 condition=Q(interest__in=Interest.values), name="ownership_interest_valid"
             ),
+            models.CheckConstraint(
+                condition=~Q(interest__in=[interest.value for interest in SHARELESS_INTERESTS])
+                | Q(share__isnull=True, share_min__isnull=True, share_max__isnull=True),
+                name="ownership_control_without_share",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -159,6 +165,11 @@ class Ownership(models.Model):
         if self.share is not None and has_range:
             errors.setdefault("share", []).append(
                 "Give either an exact share or a range (min/max), not both."
+            )
+        if self.interest in SHARELESS_INTERESTS and (self.share is not None or has_range):
+            errors.setdefault("share", []).append(
+                f"A {self.interest} edge carries no share: it records control without a known "
+                "share. Record a known share as a shareholding or as voting rights."
             )
         if self.interest == Interest.SHAREHOLDING and self.share is None and not has_range:
             errors.setdefault("share", []).append(

@@ -6,7 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from registry.choices import RiskLevel
+from registry.choices import FactorCode, RiskLevel
+from registry.risk.vocabulary import POLICY_DEFAULTS
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -18,31 +19,33 @@ class RiskPolicy(models.Model):
     critical_share = models.DecimalField(
         max_digits=7,
         decimal_places=4,
-        default=50,
+        default=POLICY_DEFAULTS.critical_share,
         validators=PERCENT,
         help_text="Look-through share (%) of a watchlisted party from which influence is critical.",
     )
     high_share = models.DecimalField(
         max_digits=7,
         decimal_places=4,
-        default=25,
+        default=POLICY_DEFAULTS.high_share,
         validators=PERCENT,
         help_text="… from which it is high.",
     )
     medium_share = models.DecimalField(
         max_digits=7,
         decimal_places=4,
-        default=10,
+        default=POLICY_DEFAULTS.medium_share,
         validators=PERCENT,
         help_text="… from which it is medium (any share above zero is low).",
     )
     escalate_restricted = models.BooleanField(
-        default=True,
+        default=POLICY_DEFAULTS.escalate_restricted,
         help_text="Raise a vendor with restricted data access to critical when its highest "
         "competitor or sanctions factor is high.",
     )
     interlock_severity = models.CharField(
-        max_length=16, choices=RiskLevel.choices, default=RiskLevel.HIGH
+        max_length=16,
+        choices=RiskLevel.choices,
+        default=RiskLevel(POLICY_DEFAULTS.interlock_severity),
     )
     undisclosed_severity = models.CharField(
         max_length=16,
@@ -125,13 +128,7 @@ class RiskAssessment(models.Model):
 class RiskFactor(models.Model):
     """One explained reason for an assessment's level."""
 
-    class Code(models.TextChoices):
-        COMPETITOR_OWNERSHIP = "competitor_ownership", "Competitor ownership"
-        COMPETITOR_CONTROL = "competitor_control", "Competitor control"
-        SANCTIONED_OWNERSHIP = "sanctioned_ownership", "Sanctioned ownership"
-        KEY_PERSON_INTERLOCK = "key_person_interlock", "Key-person interlock"
-        STATE_OWNERSHIP = "state_ownership", "State ownership"
-        DATA_PROBLEM = "data_problem", "Data problem"
+    Code = FactorCode
 
     assessment = models.ForeignKey(RiskAssessment, on_delete=models.CASCADE, related_name="factors")
     code = models.CharField(max_length=32, choices=Code.choices)

@@ -7,6 +7,10 @@ on one date; :func:`assess_vendor` turns it into an :class:`Assessment`.
 
 Every computation starts from the vendor's entity and walks *up* to its owners, so its cost grows
 with the vendor's ancestor set (usually fewer than 50 entities), never with the registry.
+
+No input makes :func:`assess_vendor` raise or report a share outside 0–100%: impossible shares
+are bounded and a closed loop is set aside, each reported as a ``data_problem`` factor, and
+upper bounds are capped.
 """
 
 from __future__ import annotations
@@ -19,25 +23,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SEVERITIES = ("low", "medium", "high", "critical")
+from registry.risk.vocabulary import (
+    KEY_PERSON_INTERESTS,
+    POLICY_DEFAULTS,
+    DataAccess,
+    FactorCode,
+    Interest,
+    Severity,
+    WatchlistCategory,
+)
+
+SEVERITIES = tuple(Severity)
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
-
-SHAREHOLDING = "shareholding"
-KEY_PERSON_INTERESTS = frozenset({"board_member", "senior_managing_official"})
-COMPETITOR = "competitor"
-SANCTIONED = "sanctioned"
-STATE_OWNED = "state_owned"
-
-COMPETITOR_OWNERSHIP = "competitor_ownership"
-COMPETITOR_CONTROL = "competitor_control"
-SANCTIONED_OWNERSHIP = "sanctioned_ownership"
-KEY_PERSON_INTERLOCK = "key_person_interlock"
-STATE_OWNERSHIP = "state_ownership"
-DATA_PROBLEM = "data_problem"
 
 #: Factors whose "high" is raised to critical for a vendor with restricted data access (rule 5).
 ESCALATING_CODES = frozenset(
-    {COMPETITOR_OWNERSHIP, COMPETITOR_CONTROL, KEY_PERSON_INTERLOCK, SANCTIONED_OWNERSHIP}
+    {
+        FactorCode.COMPETITOR_OWNERSHIP,
+        FactorCode.COMPETITOR_CONTROL,
+        FactorCode.KEY_PERSON_INTERLOCK,
+        FactorCode.SANCTIONED_OWNERSHIP,
+    }
 )
 
 #: Rule 2 (OFAC) blocks at 50% or more; rule 3 control needs more than 50%.
@@ -55,9 +61,9 @@ CLOSED_LOOP_RADIUS = 1.0 - 1e-9
 PATH_PRODUCT_DECIMALS = 12
 
 #: Score band floors (rule 5): low < 25 ≤ medium < 50 ≤ high < 75 ≤ critical.
-SCORE_BAND_FLOOR = {"low": 0, "medium": 25, "high": 50, "critical": 75}
+SCORE_BAND_FLOOR = {Severity.LOW: 0, Severity.MEDIUM: 25, Severity.HIGH: 50, Severity.CRITICAL: 75}
 SCORE_BAND_WIDTH = 24
-SEVERITY_POINTS = {"low": 2, "medium": 4, "high": 6, "critical": 8}
+SEVERITY_POINTS = {Severity.LOW: 2, Severity.MEDIUM: 4, Severity.HIGH: 6, Severity.CRITICAL: 8}
 
 _BOUND_COLUMNS = {"max": 0, "min": 1}
 
@@ -66,9 +72,10 @@ _BOUND_COLUMNS = {"max": 0, "min": 1}
 class Edge:
     """One ownership row valid on the assessed date.
 
-    ``share_min``/``share_max`` are percentages (0–100); an exact share has ``min == max``. Only
-    ``shareholding`` edges with a share carry weight in rules 1–3; board and officer seats feed
-    rule 4.
+    ``share_min``/``share_max`` are percentages (0–100); an exact share has ``min == max``, and
+    a missing bound reads as 0 (minimum) or 100 (maximum). ``shareholding`` edges with a share
+    carry weight in rules 1–3; ``voting_rights`` and ``control`` edges (no share) also count for
+    rule 3's control; board and officer seats feed rule 4.
     """
 
     id: int
@@ -84,11 +91,11 @@ class Policy:
     """The admin-edited thresholds the engine grades with (mirrors ``RiskPolicy``)."""
 
     version: int = 1
-    critical_share: float = 50.0
-    high_share: float = 25.0
-    medium_share: float = 10.0
-    escalate_restricted: bool = True
-    interlock_severity: str = "high"
+    critical_share: float = POLICY_DEFAULTS.critical_share
+    high_share: float = POLICY_DEFAULTS.high_share
+    medium_share: float = POLICY_DEFAULTS.medium_share
+    escalate_restricted: bool = POLICY_DEFAULTS.escalate_restricted
+    interlock_severity: str = POLICY_DEFAULTS.interlock_severity
 
 
 DEFAULT_POLICY = Policy()
@@ -134,7 +141,14 @@ class OwnershipGraph:
     ``watchlist`` maps an entity id to its categories (``competitor``, ``sanctioned``,
     ``state_owned``, ``other``); ``kinds`` maps an entity id to its kind (``person``,
     ``company`` …).
-    Several shareholdings between the same pair (e.g. two share classes) add up.
+    Several shareholdings between the same pair (e.g. two share classes) add up, and so do
+    voting rights; a ``control`` edge (no share) records control as such. A range with
+    only a minimum reads as minimum–100%, one with only a maximum as 0–maximum. Then each upper
+    bound is tightened to what the other holders leave (rule 1): max(i→j) ≤ 100 − Σ min(k→j)
+    over the other holders k of j, never below i's own minimum. Shares outside 0–100, a minimum
+    above its maximum and lower bounds that add up to more than 100% are kept as
+    :meth:`problems` of the owned entity, for the assessment to report. Voting rights are
+    bounded and tightened the same way, among themselves.
     """
 
     def __init__(
@@ -144,34 +158,122 @@ class OwnershipGraph:
         names: Mapping[int, str] | None = None,
         kinds: Mapping[int, str] | None = None,
     ):
-        self._holders: dict[int, dict[int, tuple[float, float]]] = {}
-        self._holdings: dict[int, dict[int, tuple[float, float]]] = {}
-        self._seats: dict[int, set[int]] = {}
-        self._key_persons: dict[int, set[int]] = {}
-        # Derived graphs (see ``without_shareholdings``) share the dicts above and only hide edges.
-        self._hidden_pairs: frozenset[tuple[int, int]] = frozenset()
-        self._hidden_into: frozenset[int] = frozenset()
-        # Sorting by id makes float sums of duplicate pairs reproducible.
-        for edge in sorted(edges, key=lambda edge: edge.id):
-            self._add(edge)
         self.watchlist = {entity: frozenset(found) for entity, found in watchlist.items()}
         self.names = dict(names or {})
         self.kinds = dict(kinds or {})
+        self._seats: dict[int, set[int]] = {}
+        self._key_persons: dict[int, set[int]] = {}
+        self._problems: dict[int, list[str]] = {}
+        self._controls: dict[int, set[int]] = {}
+        self._controllers: dict[int, set[int]] = {}
+        # Derived graphs (see ``without_shareholdings``) share the dicts below and only hide edges.
+        self._hidden_pairs: frozenset[tuple[int, int]] = frozenset()
+        self._hidden_into: frozenset[int] = frozenset()
+        given: dict[str, dict[int, dict[int, tuple[float, float]]]] = {
+            Interest.SHAREHOLDING: {},
+            Interest.VOTING_RIGHTS: {},
+        }
+        # Sorting by id makes float sums of duplicate pairs reproducible.
+        for edge in sorted(edges, key=lambda edge: edge.id):
+            self._add(edge, given)
+        self._holders, self._holdings = self._tightened(
+            given[Interest.SHAREHOLDING], "shareholdings"
+        )
+        self._voters, self._votes = self._tightened(given[Interest.VOTING_RIGHTS], "voting rights")
 
-    def _add(self, edge: Edge) -> None:
+    def _add(self, edge: Edge, given: dict[str, dict[int, dict[int, tuple[float, float]]]]) -> None:
         if edge.interest in KEY_PERSON_INTERESTS and edge.owner != edge.owned:
             self._seats.setdefault(edge.owner, set()).add(edge.owned)
             self._key_persons.setdefault(edge.owned, set()).add(edge.owner)
-        if edge.interest != SHAREHOLDING:
+        if edge.interest == Interest.CONTROL and edge.owner != edge.owned:
+            self._controls.setdefault(edge.owner, set()).add(edge.owned)
+            self._controllers.setdefault(edge.owned, set()).add(edge.owner)
+        pairs = given.get(edge.interest)
+        if pairs is None:
             return
-        upper = edge.share_max if edge.share_max is not None else edge.share_min
-        lower = edge.share_min if edge.share_min is not None else edge.share_max
-        if upper is None or upper <= 0:
+        bounds = self._bounds(edge)
+        if bounds is None:
             return
-        before_upper, before_lower = self._holders.get(edge.owned, {}).get(edge.owner, (0.0, 0.0))
-        shares = (before_upper + float(upper), before_lower + float(lower))
-        self._holders.setdefault(edge.owned, {})[edge.owner] = shares
-        self._holdings.setdefault(edge.owner, {})[edge.owned] = shares
+        before_upper, before_lower = pairs.get(edge.owned, {}).get(edge.owner, (0.0, 0.0))
+        upper, lower = bounds
+        pairs.setdefault(edge.owned, {})[edge.owner] = (before_upper + upper, before_lower + lower)
+
+    def _bounds(self, edge: Edge) -> tuple[float, float] | None:
+        """(upper, lower) percent of a shareholding edge, or ``None`` when it holds nothing."""
+        low, high = edge.share_min, edge.share_max
+        if low is not None and low == high and 0 <= low <= 100:  # exact, the usual case
+            return (float(low), float(low)) if low > 0 else None
+        low, high = (
+            float(bound) if bound is not None and math.isfinite(bound) else None
+            for bound in (low, high)
+        )
+        if low is None and high is None:
+            if edge.share_min is not None or edge.share_max is not None:
+                self._edge_problem(edge, "is not a number, so it was left out")
+            elif edge.interest == Interest.SHAREHOLDING:
+                self._edge_problem(edge, "has no share, so it was left out")
+            return None
+        low = 0.0 if low is None else low
+        high = 100.0 if high is None else high
+        if not (0.0 <= low <= 100.0 and 0.0 <= high <= 100.0):
+            self._edge_problem(edge, "lies outside 0–100%, so it was cut to that range")
+            low, high = min(max(low, 0.0), 100.0), min(max(high, 0.0), 100.0)
+        if low > high:
+            self._edge_problem(edge, "has its minimum above its maximum, so they were swapped")
+            low, high = high, low
+        return (high, low) if high > 0 else None
+
+    def _edge_problem(self, edge: Edge, text: str) -> None:
+        self._problem(
+            edge.owned,
+            f"the {edge.interest.replace('_', ' ')} of {self.name(edge.owner)} in "
+            f"{self.name(edge.owned)} {text}",
+        )
+
+    def _tightened(
+        self, holders: dict[int, dict[int, tuple[float, float]]], what: str
+    ) -> tuple[
+        dict[int, dict[int, tuple[float, float]]], dict[int, dict[int, tuple[float, float]]]
+    ]:
+        """``holders`` with every upper bound tightened to what the others leave (in place),
+        and the same pairs by owner."""
+        holdings: dict[int, dict[int, tuple[float, float]]] = {}
+        for owned, owners in holders.items():
+            certain = 0.0
+            for _, lower in owners.values():
+                certain += lower
+            if certain > 100.0 + SHARE_TOLERANCE:
+                self._problem(
+                    owned,
+                    f"the {what} in {self.name(owned)} add up to {_percent(certain)} on their "
+                    "lower bounds, more than 100%",
+                )
+            nothing = []
+            for owner, (upper, lower) in owners.items():
+                left = 100.0 - (certain - lower)  # what the other holders leave, at most 100
+                if upper > left or lower > 100.0:
+                    lower = min(lower, 100.0)
+                    upper = min(max(left, lower), 100.0)
+                    if upper <= SHARE_TOLERANCE:  # the others hold it all
+                        nothing.append(owner)
+                        continue
+                    owners[owner] = (upper, lower)
+                holdings.setdefault(owner, {})[owned] = owners[owner]
+            for owner in nothing:
+                del owners[owner]
+        return {owned: owners for owned, owners in holders.items() if owners}, holdings
+
+    def _problem(self, entity: int, text: str) -> None:
+        self._problems.setdefault(entity, []).append(text)
+
+    def problems(self, entity: int) -> tuple[str, ...]:
+        """What is inconsistent in the shares held in ``entity`` (empty when nothing is)."""
+        return tuple(self._problems.get(entity, ()))
+
+    @property
+    def has_problems(self) -> bool:
+        """Whether any entity's shares are inconsistent (see :meth:`problems`)."""
+        return bool(self._problems)
 
     def _counts(self, owner: int, owned: int) -> bool:
         return owned not in self._hidden_into and (owner, owned) not in self._hidden_pairs
@@ -199,9 +301,42 @@ class OwnershipGraph:
         }
 
     def has_exact_shares(self, owned: int) -> bool:
-        """Whether every shareholding in ``owned`` is exact (no published range), so that
-        its lower and upper bounds agree."""
-        return all(upper == lower for upper, lower in self._holders.get(owned, {}).values())
+        """Whether every shareholding and voting right in ``owned`` is exact (no published
+        range, or one the other holders leave no room in), so that its bounds agree."""
+        for holders in (self._holders, self._voters):
+            for upper, lower in holders.get(owned, {}).values():
+                if upper != lower:
+                    return False
+        return True
+
+    @property
+    def has_influence_edges(self) -> bool:
+        """Whether any voting rights or ``control`` edges are in the graph (rule 3 control)."""
+        return bool(self._voters or self._controls)
+
+    def control_weights(self, owner: int, bound: str = "max") -> dict[int, float]:
+        """Rule 3's weight of ``owner`` in each entity it holds: owned id -> the larger of its
+        shareholding and its voting rights there, in percent."""
+        weights = self.shareholdings(owner, bound)
+        votes = self._votes.get(owner)
+        if votes:
+            column = _bound_column(bound)
+            for owned, bounds in votes.items():
+                if bounds[column] > weights.get(owned, 0.0):
+                    weights[owned] = bounds[column]
+        return weights
+
+    def controlled(self, owner: int) -> frozenset[int]:
+        """Entities on which ``owner`` holds a ``control`` edge."""
+        return frozenset(self._controls.get(owner, ()))
+
+    def influencers(self, owned: int) -> set[int]:
+        """Everyone holding shares, votes or a ``control`` edge in ``owned``."""
+        return (
+            set(self.shareholders(owned))
+            | set(self._voters.get(owned, ()))
+            | self._controllers.get(owned, set())
+        )
 
     def seats(self, person: int) -> frozenset[int]:
         """Entities on which ``person`` is a board member or senior managing official."""
@@ -321,15 +456,28 @@ def _solve_group(
     group: list[int],
     holdings: Mapping[int, Mapping[int, float]],
     target: int,
+    graph: OwnershipGraph,
+    bound: str,
     held: dict[int, float],
+    returns: dict[int, float],
 ) -> None:
-    """Fill ``held`` (fraction of ``target``) for one component: x = W (e_target + x), locally."""
+    """Fill ``held`` (fraction of ``target``) for one component: x = W (e_target + x), locally.
+
+    For a cross-holding group, ``returns`` gets each member's [(I−W)⁻¹]ᵢᵢ, the weight of the
+    chains that leave it and come back: every closed chain through a member stays inside its
+    group, so the group's own matrix gives it. A group whose lower bounds have spectral radius
+    ≥ 1 owns itself (:class:`ClosedLoop`); one that diverges only on its upper bounds holds, as
+    an upper bound, everything it reaches (``held`` becomes infinite and the share is capped).
+    """
     if len(group) == 1 and group[0] not in holdings[group[0]]:
         owner = group[0]
         held[owner] = sum(
             fraction * ((owned == target) + held[owned])
             for owned, fraction in holdings[owner].items()
         )
+        return
+    if len(group) == 2 and all(member not in holdings[member] for member in group):
+        _solve_pair(group, holdings, target, graph, bound, held, returns)
         return
     position = {entity: k for k, entity in enumerate(group)}
     inside = np.zeros((len(group), len(group)))
@@ -341,36 +489,108 @@ def _solve_group(
                 inside[position[owner], position[owned]] += fraction
             else:
                 known[position[owner]] += fraction * held[owned]
-    if np.max(np.abs(np.linalg.eigvals(inside))) >= CLOSED_LOOP_RADIUS:
+    exact = bound == "min" or all(graph.has_exact_shares(member) for member in group)
+    certain = inside if exact else _group_matrix(graph, group, position, "min")
+    radius = _spectral_radius(certain)
+    if radius >= CLOSED_LOOP_RADIUS:
         raise ClosedLoop(group)
-    solution = np.linalg.solve(np.eye(len(group)) - inside, known)
-    held.update(zip(group, solution.tolist(), strict=True))
+    if not exact:
+        radius = _spectral_radius(inside)
+    if radius >= CLOSED_LOOP_RADIUS or not np.all(np.isfinite(known)):
+        held.update(dict.fromkeys(group, math.inf))
+        return
+    inverse = np.linalg.inv(np.eye(len(group)) - inside)
+    held.update(zip(group, (inverse @ known).tolist(), strict=True))
+    returns.update(zip(group, np.diag(inverse).tolist(), strict=True))
+
+
+def _solve_pair(
+    group: list[int],
+    holdings: Mapping[int, Mapping[int, float]],
+    target: int,
+    graph: OwnershipGraph,
+    bound: str,
+    held: dict[int, float],
+    returns: dict[int, float],
+) -> None:
+    """:func:`_solve_group` for two entities holding each other (the usual cross-holding), in
+    closed form: W = [[0, b], [c, 0]] has spectral radius √(bc) and (I−W)⁻¹ = [[1, b], [c, 1]]
+    / (1 − bc)."""
+    first, second = group
+    b, c = holdings[first][second], holdings[second][first]
+    known = []
+    for owner, other in ((first, second), (second, first)):
+        outside = 0.0
+        for owned, fraction in holdings[owner].items():
+            outside += fraction * (owned == target) + (
+                0.0 if owned == other else fraction * held[owned]
+            )
+        known.append(outside)
+    certain = b * c
+    if bound == "max" and not (graph.has_exact_shares(first) and graph.has_exact_shares(second)):
+        lower = {member: graph.shareholdings(member, "min") for member in group}
+        certain = lower[first].get(second, 0.0) * lower[second].get(first, 0.0) / 10_000.0
+    if certain >= CLOSED_LOOP_RADIUS**2:
+        raise ClosedLoop(group)
+    if b * c >= CLOSED_LOOP_RADIUS**2 or not all(math.isfinite(value) for value in known):
+        held.update(dict.fromkeys(group, math.inf))
+        return
+    determinant = 1.0 - b * c
+    held[first] = (known[0] + b * known[1]) / determinant
+    held[second] = (c * known[0] + known[1]) / determinant
+    returns[first] = returns[second] = 1.0 / determinant
+
+
+def _group_matrix(
+    graph: OwnershipGraph, group: list[int], position: Mapping[int, int], bound: str
+) -> np.ndarray:
+    matrix = np.zeros((len(group), len(group)))
+    for owner in group:
+        for owned, percent in graph.shareholdings(owner, bound).items():
+            if owned in position:
+                matrix[position[owner], position[owned]] += percent / 100.0
+    return matrix
+
+
+def _spectral_radius(matrix: np.ndarray) -> float:
+    return float(np.max(np.abs(np.linalg.eigvals(matrix))))
 
 
 def look_through(graph: OwnershipGraph, target: int, *, bound: str = "max") -> dict[int, float]:
-    """Each party's integrated share of ``target`` in percent: entry (party, target) of (I−W)⁻¹W.
+    """Each party's integrated share of ``target`` in percent (rule 1).
+
+    That is [(I−W)⁻¹W]ᵢⱼ / [(I−W)⁻¹]ᵢᵢ: the chains from party i to ``target`` j that do not pass
+    through i again. For a party that no cycle returns to, the divisor is 1 and this is plain
+    (I−W)⁻¹W; for a member of a cross-holding it removes the chains through itself, so no share
+    exceeds 100%. ``bound`` picks the upper (``max``) or lower (``min``) end of range shares;
+    an upper bound is capped at 100%.
 
     Only ``target``'s ancestors are visited. Acyclic parts are a memoised walk; each
-    cross-holding group is a small dense solve. ``bound`` picks the upper (``max``) or lower
-    (``min``) end of range shares. Parties with no share are left out, and so is ``target`` itself
-    (a cross-holding gives it an indirect stake in itself).
+    cross-holding group is a small dense solve. Parties with no share are left out, and so is
+    ``target`` itself (a cross-holding gives it an indirect stake in itself).
 
-    Raises :class:`ClosedLoop` when a group of ``target``'s ancestors owns itself entirely.
+    Raises :class:`ClosedLoop` when a group of ``target``'s ancestors owns itself entirely on
+    the lower bounds of its shares.
 
     Speed, checked by hand: on a random 100 000-entity registry (trees plus scattered
     cross-holdings), a target with about 50 ancestors takes about 0.4 ms, and a whole
     ``assess_vendor`` about 2 ms.
     """
-    return _integrated(_upward_closure(graph, target, bound), target)
+    return _integrated(_upward_closure(graph, target, bound), target, graph, bound)
 
 
-def _integrated(holdings: Mapping[int, Mapping[int, float]], target: int) -> dict[int, float]:
+def _integrated(
+    holdings: Mapping[int, Mapping[int, float]], target: int, graph: OwnershipGraph, bound: str
+) -> dict[int, float]:
     """:func:`look_through` on ``target``'s upward closure, already gathered."""
     held: dict[int, float] = {}
+    returns: dict[int, float] = {}
     for group in _strong_components(holdings):
-        _solve_group(group, holdings, target, held)
+        _solve_group(group, holdings, target, graph, bound, held, returns)
+    for member, returning in returns.items():
+        held[member] /= returning  # only the chains that do not come back through the member
     return {
-        party: 100.0 * fraction
+        party: 100.0 * fraction if fraction <= 1.0 else 100.0
         for party, fraction in held.items()
         if party != target and fraction > 0
     }
@@ -417,21 +637,25 @@ def blocked_entities(
     threshold: float = CONTROL_SHARE,
     strict: bool = False,
     among: set[int] | None = None,
+    bound: str = "max",
 ) -> dict[int, float]:
     """Entities held ``threshold``% or more by ``sources`` and entities already held that way.
 
-    The least fixed point of rule 2: shares are summed directly, never multiplied along a chain,
-    and each entity is expanded once, so cycles terminate. Returns entity -> the aggregate direct
+    The least fixed point of rule 2: start from ``sources`` and add every entity they and the
+    entities already added hold ``threshold``% or more of, until nothing changes. Shares are
+    summed directly, never multiplied along a chain, and each entity is expanded once, so cycles
+    terminate (and a cycle blocks nothing by itself). Returns entity -> the aggregate direct
     share its blocked holders have in it; ``sources`` themselves are included with 100.0.
-    ``strict=True`` asks for more than ``threshold`` (control, rule 3). ``among`` restricts the
-    search, e.g. to a vendor's ancestors, which are all that decide whether the vendor is blocked.
+    ``strict=True`` asks for more than ``threshold``. ``among`` restricts the search, e.g. to a
+    vendor's ancestors, which are all that decide whether the vendor is blocked. ``bound``
+    picks the upper or lower end of range shares.
     """
     blocked = {source: 100.0 for source in sources}
     held: dict[int, float] = {}
     pending = sorted(sources)
     while pending:
         holder = pending.pop()
-        for owned, percent in graph.shareholdings(holder).items():
+        for owned, percent in graph.shareholdings(holder, bound).items():
             if owned in sources or (among is not None and owned not in among):
                 continue
             held[owned] = held.get(owned, 0.0) + percent
@@ -439,6 +663,91 @@ def blocked_entities(
                 blocked[owned] = 0.0
                 pending.append(owned)
     return {entity: held.get(entity, share) for entity, share in blocked.items()}
+
+
+@dataclass(frozen=True)
+class _Step:
+    """How an entity came under a party's control: through ``via`` (the party or an entity it
+    already controls), by ``via``'s ``control`` edge or else by the weights held together."""
+
+    via: int | None
+    by_edge: bool
+
+
+def _control_steps(
+    graph: OwnershipGraph, sources: set[int], *, among: set[int] | None, bound: str
+) -> tuple[dict[int, _Step], dict[int, float]]:
+    """Rule 3's control fixed point, with how each entity was reached and the weights held."""
+    steps = {source: _Step(None, False) for source in sources}
+    held: dict[int, float] = {}
+    pending = sorted(sources)
+    while pending:
+        holder = pending.pop()
+        for owned in sorted(graph.controlled(holder)):
+            if owned not in steps and (among is None or owned in among):
+                steps[owned] = _Step(holder, True)
+                pending.append(owned)
+        for owned, percent in graph.control_weights(holder, bound).items():
+            if owned in sources or (among is not None and owned not in among):
+                continue
+            held[owned] = held.get(owned, 0.0) + percent
+            if owned not in steps and _reaches(held[owned], CONTROL_SHARE, strict=True):
+                steps[owned] = _Step(holder, False)
+                pending.append(owned)
+    return steps, held
+
+
+def controlled_entities(
+    graph: OwnershipGraph, sources: set[int], *, among: set[int] | None = None, bound: str = "max"
+) -> dict[int, float]:
+    """Entities ``sources`` control (rule 3), each with the weight its controllers hold in it.
+
+    The same least fixed point as :func:`blocked_entities`, with more than 50% instead of 50%
+    or more, and with an owner's weight in an entity the larger of its shareholding and its
+    voting rights there; a ``control`` edge held by a source or by an entity already controlled
+    is control in itself. ``sources`` are included with 100.0.
+    """
+    steps, held = _control_steps(graph, sources, among=among, bound=bound)
+    return {entity: 100.0 if entity in sources else held.get(entity, 0.0) for entity in steps}
+
+
+def _influence_closure(graph: OwnershipGraph, target: int) -> set[int]:
+    """``target`` and everyone above it through shares, votes or ``control`` edges."""
+    if not graph.has_influence_edges:
+        return ancestors(graph, target)
+    found = {target}
+    frontier = [target]
+    while frontier:
+        for owner in graph.influencers(frontier.pop()):
+            if owner not in found:
+                found.add(owner)
+                frontier.append(owner)
+    return found
+
+
+@dataclass(frozen=True)
+class _Control:
+    """A party's control of an entity (rule 3), as an assessment explains it."""
+
+    path: tuple[int, ...]  # the party, the entities it controls on the way, the entity
+    via: int  # the party or controlled entity whose weight or edge decided it
+    by_edge: bool
+    certain: bool  # holds on the lower bounds of ranges too
+
+
+def _control(
+    graph: OwnershipGraph, party: int, entity: int, *, among: set[int], exact: bool
+) -> _Control | None:
+    """Whether ``party`` controls ``entity``; ``exact`` says no range lies in ``among``."""
+    steps, _ = _control_steps(graph, {party}, among=among, bound="max")
+    if entity not in steps or entity == party:
+        return None
+    chain = [entity]
+    while chain[-1] != party:
+        chain.append(steps[chain[-1]].via)
+    certain = exact or entity in _control_steps(graph, {party}, among=among, bound="min")[0]
+    step = steps[entity]
+    return _Control(tuple(reversed(chain)), step.via, step.by_edge, certain)
 
 
 # --- Assessment -----------------------------------------------------------------------------------
@@ -450,18 +759,26 @@ class _Exposure:
 
     graph: OwnershipGraph  # closed loops removed: for look-through shares and their paths
     entity: int
-    region: set[int]  # the entity and all its ancestors
     upper: dict[int, float]  # look-through %, upper bounds
     lower: dict[int, float]  # look-through %, lower bounds
     # The graph as given, loops included: the fixed points of rules 2 and 3 (blocking and
     # control) are well defined on any cycle, so a loop must not hide them.
     full: OwnershipGraph
-    full_region: set[int]
+    full_region: set[int]  # the entity and all its ancestors, loops included
+    # ``full_region`` and whoever holds votes or a ``control`` edge above the entity (rule 3).
+    influence_region: set[int]
+    exact: bool  # no range anywhere in ``influence_region``: lower bounds equal upper ones
 
     def path(self, party: int) -> tuple[int, ...]:
         """The strongest chain from ``party``, through a loop only if there is no other."""
         return strongest_path(self.graph, party, self.entity) or strongest_path(
             self.full, party, self.entity
+        )
+
+    def control(self, party: int) -> _Control | None:
+        """Whether ``party`` controls the entity (rule 3), and how."""
+        return _control(
+            self.full, party, self.entity, among=self.influence_region, exact=self.exact
         )
 
 
@@ -482,22 +799,38 @@ def _chain(graph: OwnershipGraph, path: tuple[int, ...]) -> str:
 def _graded(share: float, policy: Policy, *, in_control: bool = False) -> str | None:
     """Rule 3's grading: control or ≥ critical → critical, ≥ high, ≥ medium, > 0 → low."""
     if in_control or _reaches(share, policy.critical_share):
-        return "critical"
+        return Severity.CRITICAL
     if _reaches(share, policy.high_share):
-        return "high"
+        return Severity.HIGH
     if _reaches(share, policy.medium_share):
-        return "medium"
-    return "low" if share > 0 else None
+        return Severity.MEDIUM
+    return Severity.LOW if share > 0 else None
+
+
+def _at_most_high(severity: str | None) -> str | None:
+    """Rule 2: a sanctioned holding that does not block is graded like rule 3, never above high."""
+    if severity is None:
+        return None
+    return SEVERITIES[min(SEVERITY_RANK[severity], SEVERITY_RANK[Severity.HIGH])]
+
+
+def _severity_note(severity: str, certain: str | None) -> str:
+    """The summary's note when the severity rests on an upper bound (rule 1), else ''."""
+    if severity == certain:
+        return ""
+    on_lower = f"{certain} on the lower bounds" if certain else "nothing on the lower bounds"
+    return f" {str(severity).capitalize()} only on the upper bound of a range ({on_lower})."
 
 
 def _closed_loop_factor(graph: OwnershipGraph, loop: ClosedLoop) -> Factor:
     names = ", ".join(graph.name(entity) for entity in loop.entities)
     return Factor(
-        code=DATA_PROBLEM,
-        severity="medium",
+        code=FactorCode.DATA_PROBLEM,
+        severity=Severity.MEDIUM,
         summary=(
-            f"Closed ownership loop among {names}: they hold each other entirely with no outside "
-            "holder, so look-through shares are undefined and these holdings were ignored."
+            f"Closed ownership loop among {names}: on the lower bounds of their shares they hold "
+            "each other entirely with no outside holder, so look-through shares are undefined "
+            "and these holdings were ignored."
         ),
         party=None,
         effective_share=None,
@@ -506,137 +839,220 @@ def _closed_loop_factor(graph: OwnershipGraph, loop: ClosedLoop) -> Factor:
     )
 
 
+def _inconsistent_data_factor(graph: OwnershipGraph, entity: int) -> Factor:
+    found = "; ".join(graph.problems(entity))
+    return Factor(
+        code=FactorCode.DATA_PROBLEM,
+        severity=Severity.MEDIUM,
+        summary=f"Inconsistent ownership data for {graph.name(entity)}: {found}.",
+        party=None,
+        effective_share=None,
+        effective_share_min=None,
+        path=(entity,),
+    )
+
+
 def _exposure(graph: OwnershipGraph, entity: int) -> tuple[_Exposure, list[Factor]]:
-    """Look-through shares in ``entity``, after setting aside (and reporting) closed loops."""
+    """Look-through shares in ``entity``, after setting aside (and reporting) closed loops and
+    reporting inconsistent shares above it."""
     full = graph
     problems: list[Factor] = []
     while True:
         holdings = _upward_closure(graph, entity, "max")
         try:
-            upper = _integrated(holdings, entity)
+            upper = _integrated(holdings, entity, graph, "max")
+            # Without a range share in the closure just walked (``ancestors``), the lower bounds
+            # are the upper ones and need no second computation (the usual case).
+            if all(graph.has_exact_shares(node) for node in holdings):
+                lower = dict(upper)
+            else:
+                lower = look_through(graph, entity, bound="min")
             break
         except ClosedLoop as loop:
             problems.append(_closed_loop_factor(graph, loop))
             graph = graph.without_shareholdings(within=loop.entities)
-    # The region is the closure just walked (``ancestors``). Without a range share in it, the
-    # lower bounds are the upper ones and need no second computation (the usual case).
-    region = set(holdings)
-    exact = all(graph.has_exact_shares(node) for node in region)
+    full_region = set(holdings) if full is graph else ancestors(full, entity)
+    influence_region = _influence_closure(full, entity) if full.has_influence_edges else full_region
+    exact = all(full.has_exact_shares(node) for node in influence_region)
+    if full.has_problems:
+        problems += [
+            _inconsistent_data_factor(full, node)
+            for node in sorted(influence_region)
+            if full.problems(node)
+        ]
     exposure = _Exposure(
         graph=graph,
         entity=entity,
-        region=region,
         upper=upper,
-        lower=dict(upper) if exact else look_through(graph, entity, bound="min"),
+        lower=lower,
         full=full,
-        full_region=region if full is graph else ancestors(full, entity),
+        full_region=full_region,
+        influence_region=influence_region,
+        exact=exact,
     )
     return exposure, problems
 
 
-def _self_listed_factor(exposure: _Exposure, code: str, category: str) -> Factor:
+def _self_listed_factors(
+    exposure: _Exposure, codes: Iterable[str], category: str
+) -> Iterator[Factor]:
     graph, entity = exposure.graph, exposure.entity
-    return Factor(
-        code=code,
-        severity="critical",
-        summary=f"{graph.name(entity)} is itself on the watchlist ({category}).",
-        party=entity,
-        effective_share=100.0,
-        effective_share_min=100.0,
-        path=(entity,),
+    for code in codes:
+        yield Factor(
+            code=code,
+            severity=Severity.CRITICAL,
+            summary=f"{graph.name(entity)} is itself on the watchlist ({category}).",
+            party=entity,
+            effective_share=100.0,
+            effective_share_min=100.0,
+            path=(entity,),
+        )
+
+
+def _control_summary(
+    exposure: _Exposure, party: int, control: _Control, category: str, share_text: str
+) -> str:
+    graph, entity = exposure.graph, exposure.entity
+    if not control.by_edge:
+        how = "with the entities it controls it holds more than 50% of its shares or votes directly"
+    elif control.via == party:
+        how = "it holds a control edge on it"
+    else:
+        how = f"{graph.name(control.via)}, which it controls, holds a control edge on it"
+    uncertain = "" if control.certain else " Control holds only on the upper bound of a range."
+    return (
+        f"{graph.name(party)} ({category}) controls {graph.name(entity)}: {how}; look-through "
+        f"{share_text} via {_chain(graph, control.path)}.{uncertain}"
     )
 
 
 def _influence_factors(
     exposure: _Exposure, category: str, policy: Policy, *, code: str, control_code: str | None
 ) -> Iterator[Factor]:
-    """Rule 3 for every ``category`` party above the entity (competitors; state-owned too)."""
+    """Rule 3 for every ``category`` party above the entity (competitors; state-owned too).
+
+    A party with control gets both factors, its look-through share possibly 0.00% (control
+    through ``control`` edges, votes or a closed loop); so does the entity itself when listed.
+    """
     graph, entity = exposure.graph, exposure.entity
     if graph.is_listed(entity, category):
-        yield _self_listed_factor(exposure, control_code or code, category)
-    for party in sorted(exposure.full_region - {entity}):
+        codes = (control_code, code) if control_code else (code,)
+        yield from _self_listed_factors(exposure, codes, category)
+    for party in sorted(exposure.influence_region - {entity}):
         if not graph.is_listed(party, category):
             continue
         share = exposure.upper.get(party, 0.0)
-        in_control = entity in blocked_entities(
-            exposure.full, {party}, strict=True, among=exposure.full_region
-        )
-        if share <= 0 and not in_control:
+        share_min = min(exposure.lower.get(party, 0.0), share)
+        control = exposure.control(party)
+        if share <= 0 and control is None:
             continue
-        path = exposure.path(party)
-        share_text = _share_text(share, exposure.lower.get(party, 0.0))
+        path = exposure.path(party) or control.path
+        share_text = _share_text(share, share_min)
         common = {
             "party": party,
             "effective_share": round(share, 4),
-            "effective_share_min": round(exposure.lower.get(party, 0.0), 4),
+            "effective_share_min": round(share_min, 4),
             "path": path,
         }
+        severity = _graded(share, policy, in_control=control is not None)
+        certain = _graded(share_min, policy, in_control=control is not None and control.certain)
         if share > 0:
-            yield Factor(
-                code=code,
-                severity=_graded(share, policy, in_control=in_control),
-                summary=(
-                    f"{graph.name(party)} holds {share_text} of {graph.name(entity)} "
-                    f"via {_chain(graph, path)} ({category})."
-                ),
-                **common,
+            holds = (
+                f"{graph.name(party)} holds {share_text} of {graph.name(entity)} "
+                f"via {_chain(graph, path)} ({category})."
             )
-        if in_control and control_code:
+        else:
+            holds = (
+                f"{graph.name(party)} ({category}) holds no look-through share of "
+                f"{graph.name(entity)} ({_percent(0)}) but controls it via {_chain(graph, path)}."
+            )
+        yield Factor(
+            code=code,
+            severity=severity,
+            summary=holds + _severity_note(severity, certain),
+            **common,
+        )
+        if control is not None and control_code:
             yield Factor(
                 code=control_code,
-                severity="critical",
-                summary=(
-                    f"{graph.name(party)} ({category}) controls {graph.name(entity)}: with the "
-                    f"entities it controls it holds more than {CONTROL_SHARE:.0f}% directly; "
-                    f"look-through {share_text} via {_chain(graph, path)}."
-                ),
+                severity=Severity.CRITICAL,
+                summary=_control_summary(exposure, party, control, category, share_text),
                 **common,
             )
+
+
+def _listed_behind(
+    graph: OwnershipGraph, entity: int, blocked: set[int], listed: set[int]
+) -> list[int]:
+    """The listed entities whose holdings, directly or through blocked ones, blocked ``entity``."""
+    found: set[int] = set()
+    seen = {entity}
+    frontier = [entity]
+    while frontier:
+        for owner in graph.shareholders(frontier.pop()):
+            if owner in blocked and owner not in seen:
+                seen.add(owner)
+                if owner in listed:
+                    found.add(owner)
+                else:
+                    frontier.append(owner)
+    return sorted(found)
 
 
 def _sanctions_factor(exposure: _Exposure, policy: Policy) -> Factor | None:
     """Rule 2: critical when the entity is blocked, else graded by rule 3 and capped at high."""
-    graph, entity = exposure.graph, exposure.entity
-    if graph.is_listed(entity, SANCTIONED):
-        return _self_listed_factor(exposure, SANCTIONED_OWNERSHIP, SANCTIONED)
-    listed = {party for party in exposure.full_region if graph.is_listed(party, SANCTIONED)}
+    graph, full, entity = exposure.graph, exposure.full, exposure.entity
+    if graph.is_listed(entity, WatchlistCategory.SANCTIONED):
+        (factor,) = _self_listed_factors(
+            exposure, (FactorCode.SANCTIONED_OWNERSHIP,), WatchlistCategory.SANCTIONED
+        )
+        return factor
+    region = exposure.full_region
+    listed = {party for party in region if graph.is_listed(party, WatchlistCategory.SANCTIONED)}
     if not listed:
         return None
+    blocked = blocked_entities(full, listed, among=region)
+    certain = (
+        blocked if exposure.exact else blocked_entities(full, listed, among=region, bound="min")
+    )
+    if entity in blocked:
+        return _blocked_factor(exposure, listed, blocked, certain)
+    return _sanctioned_holders_factor(exposure, policy, listed, blocked, certain)
+
+
+def _blocked_factor(
+    exposure: _Exposure, listed: set[int], blocked: dict[int, float], certain: dict[int, float]
+) -> Factor:
+    """Rule 2 for a blocked entity: critical, with the aggregate share that blocked it."""
+    graph, full, entity = exposure.graph, exposure.full, exposure.entity
     # A chain through two listed entities (X owns Y owns the vendor) must count once, so the
-    # combined share ignores holdings in listed entities.
-    separate = graph.without_shareholdings(into=listed)
-    upper = look_through(separate, entity)
-    lower = look_through(separate, entity, bound="min")
+    # largest listed holder is found without holdings in listed entities.
+    upper = look_through(graph.without_shareholdings(into=listed), entity)
     holders = {party: upper[party] for party in listed if upper.get(party, 0.0) > 0}
-    blocked = blocked_entities(exposure.full, listed, among=exposure.full_region)
-    if not holders and entity not in blocked:
-        return None
     party = min(holders or listed, key=lambda holder: (-holders.get(holder, 0.0), holder))
     path = exposure.path(party)
-    if entity in blocked:
-        share = blocked[entity]
-        share_min = sum(
+    share = min(100.0, blocked[entity])
+    share_min = min(
+        share,
+        sum(
             percent
-            for owner, percent in exposure.full.shareholders(entity, "min").items()
-            if owner in blocked
-        )
-        severity = "critical"
-        summary = (
-            f"{graph.name(entity)} is blocked under the OFAC 50% rule: sanctioned or blocked "
-            f"owners hold {_share_text(share, share_min)} of it directly; the largest sanctioned "
-            f"holder is {graph.name(party)} via {_chain(graph, path)}."
-        )
-    else:
-        share = sum(holders.values())
-        share_min = sum(lower.get(holder, 0.0) for holder in holders)
-        severity = SEVERITIES[min(SEVERITY_RANK[_graded(share, policy)], SEVERITY_RANK["high"])]
-        summary = (
-            f"Sanctioned parties hold {_share_text(share, share_min)} of {graph.name(entity)}; "
-            f"the largest is {graph.name(party)} via {_chain(graph, path)} (sanctioned)."
+            for owner, percent in full.shareholders(entity, "min").items()
+            if owner in certain
+        ),
+    )
+    summary = (
+        f"{graph.name(entity)} is blocked under the OFAC 50% rule: sanctioned or blocked "
+        f"owners hold {_share_text(share, share_min)} of it directly; the largest sanctioned "
+        f"holder is {graph.name(party)} via {_chain(graph, path)}."
+    )
+    if entity not in certain:
+        summary += (
+            " The block holds only on the upper bound of a range: on the lower bounds sanctioned "
+            f"or blocked owners hold {_percent(share_min)} of it."
         )
     return Factor(
-        code=SANCTIONED_OWNERSHIP,
-        severity=severity,
+        code=FactorCode.SANCTIONED_OWNERSHIP,
+        severity=Severity.CRITICAL,
         summary=summary,
         party=party,
         effective_share=round(share, 4),
@@ -645,37 +1061,109 @@ def _sanctions_factor(exposure: _Exposure, policy: Policy) -> Factor | None:
     )
 
 
-def _competitors_controlling(graph: OwnershipGraph, seat: int) -> Iterator[int]:
-    """Competitors that are ``seat`` or control it (rule 3's "more than 50%" fixed point)."""
-    region = ancestors(graph, seat)
+def _sanctioned_holders_factor(
+    exposure: _Exposure,
+    policy: Policy,
+    listed: set[int],
+    blocked: dict[int, float],
+    certain: dict[int, float],
+) -> Factor | None:
+    """Rule 2 for an entity that is not blocked: the look-through share of the sanctioned and
+    blocked parties, graded like rule 3 and never above high; its party is the largest holder."""
+    graph, entity = exposure.graph, exposure.entity
+    # Each chain counts once, at the first sanctioned or blocked entity it meets from below.
+    upper = look_through(graph.without_shareholdings(into=blocked), entity)
+    holders = {party: upper[party] for party in blocked if upper.get(party, 0.0) > 0}
+    if not holders:
+        return None
+    lower = (
+        upper
+        if exposure.exact
+        else look_through(graph.without_shareholdings(into=certain), entity, bound="min")
+    )
+    share = min(100.0, sum(holders.values()))
+    share_min = min(share, sum(lower.get(party, 0.0) for party in certain))
+    severity = _at_most_high(_graded(share, policy))
+    party = min(holders, key=lambda holder: (-holders[holder], holder))
+    path = exposure.path(party)
+    share_text = _share_text(share, share_min)
+    if set(holders) <= listed:
+        summary = (
+            f"Sanctioned parties hold {share_text} of {graph.name(entity)}; the largest is "
+            f"{graph.name(party)} via {_chain(graph, path)} (sanctioned)."
+        )
+    else:
+        behind = " and ".join(
+            f"{graph.name(lister)} (sanctioned)"
+            for lister in _listed_behind(exposure.full, party, set(blocked), listed)
+        )
+        why = (
+            " (sanctioned)"
+            if party in listed
+            else f", blocked under the OFAC 50% rule by {behind},"
+        )
+        summary = (
+            f"Sanctioned or blocked parties hold {share_text} of {graph.name(entity)}; the "
+            f"largest is {graph.name(party)}{why} via {_chain(graph, path)}."
+        )
+    return Factor(
+        code=FactorCode.SANCTIONED_OWNERSHIP,
+        severity=severity,
+        summary=summary + _severity_note(severity, _at_most_high(_graded(share_min, policy))),
+        party=party,
+        effective_share=round(share, 4),
+        effective_share_min=round(share_min, 4),
+        path=path,
+    )
+
+
+def _competitors_controlling(
+    graph: OwnershipGraph, seat: int
+) -> Iterator[tuple[int, tuple[int, ...], bool]]:
+    """Competitors that are ``seat`` or control it (rule 3), each with its chain down to
+    ``seat`` and whether control holds on the lower bounds of ranges too."""
+    region = _influence_closure(graph, seat)
+    exact = None
     for party in sorted(region):
-        if graph.is_listed(party, COMPETITOR) and (
-            party == seat or seat in blocked_entities(graph, {party}, strict=True, among=region)
-        ):
-            yield party
+        if not graph.is_listed(party, WatchlistCategory.COMPETITOR):
+            continue
+        if party == seat:
+            yield party, (seat,), True
+            continue
+        if exact is None:
+            exact = all(graph.has_exact_shares(node) for node in region)
+        control = _control(graph, party, seat, among=region, exact=exact)
+        if control is not None:
+            yield party, strongest_path(graph, party, seat) or control.path, control.certain
 
 
 def _interlock_factors(exposure: _Exposure, policy: Policy) -> Iterator[Factor]:
-    """Rule 4: a key person of the entity who also sits on a competitor or on what it controls."""
+    """Rule 4: a key person of the entity who also sits on a competitor or on what it controls.
+
+    One factor per competitor: control that holds on lower bounds first, then the shortest path,
+    then the lower person id.
+    """
     graph, entity = exposure.full, exposure.entity
-    best: dict[int, tuple[int, int, tuple[int, ...], int]] = {}
+    best: dict[int, tuple[bool, int, int, tuple[int, ...], int]] = {}
     for person in sorted(graph.key_persons(entity) - {entity}):
         for seat in sorted(graph.seats(person) - {entity}):
-            for competitor in _competitors_controlling(graph, seat):
+            for competitor, chain, certain in _competitors_controlling(graph, seat):
                 if competitor == entity:
                     continue
-                path = (*strongest_path(graph, competitor, seat), person, entity)
-                candidate = (len(path), person, path, seat)
+                path = (*chain, person, entity)
+                candidate = (not certain, len(path), person, path, seat)
                 if competitor not in best or candidate < best[competitor]:
                     best[competitor] = candidate
-    for competitor, (_, person, path, seat) in sorted(best.items()):
+    for competitor, (uncertain, _, person, path, seat) in sorted(best.items()):
         where = (
             f"{graph.name(competitor)} (competitor)"
             if seat == competitor
             else f"{graph.name(seat)}, which {graph.name(competitor)} (competitor) controls"
         )
+        if uncertain:
+            where += " only on the upper bound of a range"
         yield Factor(
-            code=KEY_PERSON_INTERLOCK,
+            code=FactorCode.KEY_PERSON_INTERLOCK,
             severity=policy.interlock_severity,
             summary=(
                 f"{graph.name(person)} is a key person of {graph.name(entity)} and of {where}, "
@@ -700,14 +1188,16 @@ def risk_level(factors: Iterable[Factor], *, data_access: str, policy: Policy) -
     competitor (ownership, control, interlock) or sanctions factor is ``high`` becomes critical.
     """
     factors = list(factors)
-    level = max((factor.severity for factor in factors), key=SEVERITY_RANK.get, default="low")
+    level = max(
+        (factor.severity for factor in factors), key=SEVERITY_RANK.get, default=Severity.LOW
+    )
     escalating = [factor.severity for factor in factors if factor.code in ESCALATING_CODES]
     if (
         policy.escalate_restricted
-        and data_access == "restricted"
-        and max(escalating, key=SEVERITY_RANK.get, default=None) == "high"
+        and data_access == DataAccess.RESTRICTED
+        and max(escalating, key=SEVERITY_RANK.get, default=None) == Severity.HIGH
     ):
-        return "critical"
+        return Severity.CRITICAL
     return level
 
 
@@ -727,7 +1217,7 @@ def risk_score(level: str, factors: Iterable[Factor]) -> int:
         for factor in factors
     )
     bonus = min(SCORE_BAND_WIDTH, math.floor(points + 0.5))
-    return SCORE_BAND_FLOOR[level] + max(bonus, 1 if level == "low" else 0)
+    return SCORE_BAND_FLOOR[level] + max(bonus, 1 if level == Severity.LOW else 0)
 
 
 def assess_vendor(
@@ -737,14 +1227,23 @@ def assess_vendor(
 
     Factors come sorted by severity (highest first), then code, then party id. A closed
     ownership loop above the entity becomes a ``data_problem`` factor and its holdings are
-    ignored for everything else.
+    ignored for look-through shares (not for blocking and control); so does each entity above
+    it whose shares are inconsistent, with what is wrong.
     """
     exposure, factors = _exposure(graph, entity_id)
     factors += _influence_factors(
-        exposure, COMPETITOR, policy, code=COMPETITOR_OWNERSHIP, control_code=COMPETITOR_CONTROL
+        exposure,
+        WatchlistCategory.COMPETITOR,
+        policy,
+        code=FactorCode.COMPETITOR_OWNERSHIP,
+        control_code=FactorCode.COMPETITOR_CONTROL,
     )
     factors += _influence_factors(
-        exposure, STATE_OWNED, policy, code=STATE_OWNERSHIP, control_code=None
+        exposure,
+        WatchlistCategory.STATE_OWNED,
+        policy,
+        code=FactorCode.STATE_OWNERSHIP,
+        control_code=None,
     )
     factors += _interlock_factors(exposure, policy)
     sanctions = _sanctions_factor(exposure, policy)

@@ -125,7 +125,8 @@ def load_subgraph(
     people: Iterable[int] = (),
     watchlist: dict[int, set[str]] | None = None,
 ) -> Subgraph:
-    """The graph above ``entity_ids`` (vendors' entities) on ``as_of``, plus the seats held
+    """The graph above ``entity_ids`` (vendors' entities) on ``as_of`` through edges of every
+    interest (shares, votes and ``control`` edges all weigh in rule 3), plus the seats held
     elsewhere by the people who sit on them and what lies above those seats. ``also`` adds
     entities whose ancestry is needed too, and ``people`` people whose seats are (e.g. an
     event's counterparty and appointee in a preview)."""
@@ -157,18 +158,21 @@ def load_subgraph(
 
 
 def entities_below(entity_ids: Iterable[int], *, as_of: datetime.date) -> set[int]:
-    """``entity_ids`` and every entity they own, directly or indirectly, on ``as_of``."""
+    """``entity_ids`` and every entity they own or control, directly or indirectly, on
+    ``as_of``: through shareholdings and voting rights above zero, and ``control`` edges."""
     found = set(entity_ids)
     frontier = sorted(found)
     sql = (
-        f"SELECT owned_id FROM {_OWNERSHIP} WHERE {_ACTIVE} AND interest = %s "
-        # Owned in any measure: an exact or maximum share above zero, or only a published
+        f"SELECT owned_id FROM {_OWNERSHIP} WHERE {_ACTIVE} AND (interest = %s "
+        # Held in any measure: an exact or maximum share above zero, or only a published
         # minimum (whose upper bound the engine takes as 100%).
-        "AND (share > 0 OR share_max > 0 OR (share IS NULL AND share_max IS NULL "
-        "AND share_min IS NOT NULL)) AND owner_id IN ({ids})"
+        "OR (interest IN (%s, %s) AND (share > 0 OR share_max > 0 OR (share IS NULL "
+        "AND share_max IS NULL AND share_min IS NOT NULL)))) AND owner_id IN ({ids})"
     )
+    interests = (Interest.CONTROL, Interest.SHAREHOLDING, Interest.VOTING_RIGHTS)
+    params = [as_of, as_of, *(interest.value for interest in interests)]
     while frontier:
-        owned = {pk for (pk,) in _rows(sql, frontier, [as_of, as_of, Interest.SHAREHOLDING.value])}
+        owned = {pk for (pk,) in _rows(sql, frontier, params)}
         frontier = sorted(owned - found)
         found.update(frontier)
     return found
@@ -188,8 +192,8 @@ def affected_entities(
     *, subject_ids: Iterable[int], person_ids: Iterable[int] = (), as_of: datetime.date
 ) -> set[int]:
     """docs/risk-rules.md, rule 6: the subjects and everything they own or control, directly or
-    indirectly; every entity the people sit on; and every entity on which a key person of the
-    subjects or of an entity below them sits."""
+    indirectly (:func:`entities_below`); every entity the people sit on; and every entity on
+    which a key person of the subjects or of an entity below them sits."""
     below = entities_below(subject_ids, as_of=as_of)
     seats = {edge.owned for edge in _seats_of(sorted(set(person_ids)), as_of)}
     return below | seats | seats_of_key_people_on(below, as_of=as_of)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from alerts.choices import AlertKind
@@ -32,6 +34,16 @@ if TYPE_CHECKING:
 
 #: Vendors rechecked per transaction in a large batch (bounded lock time and memory).
 BATCH_SIZE = 500
+
+#: The factors that say a watchlisted party has influence in a vendor, by the kind of
+#: influence (docs/risk-rules.md, ``new_influence`` alerts).
+INFLUENCE_KINDS = {
+    "competitor_ownership": "a look-through share",
+    "competitor_control": "control",
+    "sanctioned_ownership": "a look-through share",
+    "state_ownership": "a look-through share",
+    "key_person_interlock": "an interlock",
+}
 
 
 def policy_current() -> RiskPolicy:
@@ -143,6 +155,68 @@ def _raise_risk_increased(
         alerts_superseded_resolve(alert=alert)
 
 
+def _previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int, set[str]]]]:
+    """Each vendor's latest stored assessment (before this recheck) with the influence each
+    watchlisted party had in it: vendor -> (assessment id, party -> kinds). Two queries."""
+    latest = dict(
+        RiskAssessment.objects.filter(vendor_id__in=vendor_ids)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("vendor_id"),
+                order_by=(F("assessed_at").desc(), F("id").desc()),
+            )
+        )
+        .filter(rank=1)
+        .values_list("id", "vendor_id")
+    )
+    found: dict[int, tuple[int, dict[int, set[str]]]] = {
+        vendor: (assessment, {}) for assessment, vendor in latest.items()
+    }
+    factors = RiskFactor.objects.filter(
+        assessment_id__in=latest, party__isnull=False, code__in=INFLUENCE_KINDS
+    ).values_list("assessment_id", "party_id", "code")
+    for assessment, party, code in factors:
+        found[latest[assessment]][1].setdefault(party, set()).add(INFLUENCE_KINDS[code])
+    return found
+
+
+def _raise_new_influence(
+    vendor: Vendor,
+    outcome: engine.Assessment,
+    previous: tuple[int, dict[int, set[str]]] | None,
+    names: dict[int, str],
+    event: OwnershipEvent | None,
+    import_run: "ImportRun | None" = None,
+) -> None:
+    """``new_influence``: one alert per watchlisted party that holds a share, control or an
+    interlock in ``vendor`` that its previous assessment did not have — whether or not the
+    level rose."""
+    since, before = previous if previous is not None else (0, {})
+    now: dict[int, list[engine.Factor]] = {}
+    for factor in outcome.factors:
+        if factor.party is not None and factor.code in INFLUENCE_KINDS:
+            now.setdefault(factor.party, []).append(factor)
+    for party, factors in sorted(now.items()):
+        gained = {INFLUENCE_KINDS[f.code] for f in factors} - before.get(party, set())
+        if not gained:
+            continue
+        severity = max((f.severity for f in factors), key=RISK_ORDER.get)
+        party_name = names.get(party) or f"entity #{party}"
+        alert_raise(
+            dedup_key=f"new_influence:vendor:{vendor.pk}:party:{party}:since:{since}",
+            kind=AlertKind.NEW_INFLUENCE,
+            severity=severity,
+            title=(
+                f"{vendor.entity.name}: {party_name} now has {' and '.join(sorted(gained))} in it"
+            ),
+            detail="\n".join(f"- {factor.summary}" for factor in factors),
+            vendor=vendor,
+            event=event,
+            import_run=import_run,
+        )
+
+
 def _recheck_batch(
     vendor_ids: list[int],
     *,
@@ -159,6 +233,7 @@ def _recheck_batch(
         .select_related("entity", "business_owner")
         .order_by("pk")
     )
+    influences_before = _previous_influences([vendor.pk for vendor in vendors])
     graph = load_subgraph([vendor.entity_id for vendor in vendors], as_of=as_of).graph()
     rules = engine_policy(policy)
     computed = [
@@ -221,9 +296,12 @@ def _recheck_batch(
         Vendor.objects.filter(pk__in=pks).update(
             risk_level=level, risk_score=score, risk_assessed_at=now
         )
-    for result, (_, outcome) in zip(results, computed, strict=True):
+    for result, (vendor, outcome) in zip(results, computed, strict=True):
         if result.rose:
             _raise_risk_increased(result, outcome.factors, event, recheck, policy, import_run)
+        _raise_new_influence(
+            vendor, outcome, influences_before.get(vendor.pk), graph.names, event, import_run
+        )
     return results
 
 

@@ -94,13 +94,24 @@ def boundary_graphs(draw):
     return size, {pair: (share, share) for pair, share in chosen.items()}
 
 
+def tightened(shares: dict[tuple[int, int], tuple[float, float]]) -> dict:
+    """Rule 1's tightening: max(i→j) ≤ 100 − Σ min(k→j) over the other holders k of j."""
+    certain: dict[int, float] = {}
+    for (_, owned), (lower, _) in shares.items():
+        certain[owned] = certain.get(owned, 0.0) + lower
+    return {
+        (owner, owned): (lower, max(lower, min(upper, 100 - (certain[owned] - lower))))
+        for (owner, owned), (lower, upper) in shares.items()
+    }
+
+
 @given(acyclic_ranges())
 @PROPERTY_SETTINGS
 def test_look_through_equals_the_sum_over_all_chains_on_acyclic_graphs(case):
     size, shares = case
     graph = shareholdings_graph(shares, watchlist={})
     for bound, column in (("max", 1), ("min", 0)):
-        bounded = {pair: share[column] for pair, share in shares.items()}
+        bounded = {pair: share[column] for pair, share in tightened(shares).items()}
         for target in range(size):
             computed = look_through(graph, target, bound=bound)
             for party in range(size):
@@ -110,24 +121,62 @@ def test_look_through_equals_the_sum_over_all_chains_on_acyclic_graphs(case):
                     100 * path_product(bounded, path)
                     for path in simple_paths(bounded, party, target)
                 )
-                assert computed.get(party, 0.0) == pytest.approx(expected, abs=1e-9)
+                assert computed.get(party, 0.0) == pytest.approx(min(expected, 100), abs=1e-6)
+
+
+def dense_look_through(size: int, shares: dict[tuple[int, int], tuple[float, float]]):
+    """Rule 1 by dense matrices: (plain (I−W)⁻¹W, chains not returning through the holder)."""
+    direct = np.zeros((size, size))
+    for (owner, owned), (_, upper) in shares.items():
+        direct[owner, owned] += upper / 100
+    inverse = np.linalg.inv(np.eye(size) - direct)
+    plain = inverse @ direct
+    return plain, plain / np.diag(inverse)[:, None]
 
 
 @given(convergent_cross_holdings())
 @PROPERTY_SETTINGS
-def test_look_through_equals_the_dense_matrix_solution_with_cycles(case):
+def test_look_through_counts_the_chains_that_do_not_return_through_the_holder(case):
     size, shares = case
     graph = shareholdings_graph(shares, watchlist={})
-    direct = np.zeros((size, size))
-    for (owner, owned), (_, upper) in shares.items():
-        direct[owner, owned] += upper / 100
-    integrated = np.linalg.solve(np.eye(size) - direct, direct)
+    plain, expected = dense_look_through(size, shares)
     for target in range(size):
         computed = look_through(graph, target)
         for party in range(size):
-            if party != target:
-                expected = 100 * integrated[party, target]
-                assert computed.get(party, 0.0) == pytest.approx(expected, abs=1e-7)
+            if party == target:
+                continue
+            share = computed.get(party, 0.0)
+            assert 0 <= share <= 100
+            assert share == pytest.approx(100 * expected[party, target], abs=1e-7)
+
+
+@given(convergent_cross_holdings())
+@PROPERTY_SETTINGS
+def test_look_through_is_plain_matrix_solution_for_owners_no_cycle_returns_to(case):
+    size, shares = case
+    graph = shareholdings_graph(shares, watchlist={})
+    plain, _ = dense_look_through(size, shares)
+    direct = {pair for pair, (_, upper) in shares.items() if upper > 0}
+    for party in range(size):
+        if on_a_cycle(direct, party):
+            continue
+        for target in set(range(size)) - {party}:
+            share = look_through(graph, target).get(party, 0.0)
+            assert share == pytest.approx(100 * plain[party, target], abs=1e-7)
+
+
+def on_a_cycle(pairs: set[tuple[int, int]], entity: int) -> bool:
+    """Whether a chain of holdings leads from ``entity`` back to itself."""
+    seen, frontier = set(), [entity]
+    while frontier:
+        node = frontier.pop()
+        for owner, owned in pairs:
+            if owner == node and owned == entity:
+                return True
+            if owner == node and owned not in seen:
+                seen.add(owned)
+                frontier.append(owned)
+    return False
 
 
 def naive_blocked(shares, size, sources, strict):

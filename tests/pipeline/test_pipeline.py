@@ -50,6 +50,8 @@ def test_same_event_processed_twice_raises_one_set_of_alerts(
     assert _alert_keys() == first
     assert [key.split(":")[0] for key in first] == [
         "change_of_control",
+        "new_influence",
+        "new_influence",
         "risk_increased",
         "risk_increased",
     ]

@@ -182,7 +182,7 @@ def test_processed_event_stops_polling_and_lists_vendors_and_alerts(buyer_client
     fragment = buyer_client.get(f"/events/{event.pk}/status/").content.decode()
     assert "hx-trigger" not in fragment
     assert "Processed" in fragment
-    assert "2 vendors rechecked, 3 alerts raised" in fragment
+    assert "2 vendors rechecked, 5 alerts raised" in fragment
     assert "Change of control at Scale AI" in fragment
     assert "due 2025-07-13" in fragment
 

@@ -75,7 +75,8 @@ def test_page_shows_contracts_alerts_history_and_audit(viewer_client, reference_
     html = viewer_client.get(f"/vendors/{reference_after.scale_vendor.pk}/").content.decode()
     assert "SCALE-2024-001" in html and "Yes, 30-day window" in html
     alerts = html.split('id="valerts-heading"')[1].split("</section>")[0]
-    assert alerts.count("<tr>") == 3
+    # Change of control, the rise to critical, and Meta's new share and interlock.
+    assert alerts.count("<tr>") == 4
     assert "2025-07-13" in alerts
     history = html.split('id="history-heading"')[1].split("</section>")[0]
     vendor = reference_after.scale_vendor

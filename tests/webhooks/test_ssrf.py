@@ -178,7 +178,7 @@ def test_unknown_alert_kinds_are_refused_by_name(guarded, no_requests, db):
     assert refused.value.message_dict == {
         "alert_kinds": [
             "Unknown alert kind(s): x. Choose from risk_increased, change_of_control, "
-            "pipeline_failure."
+            "pipeline_failure, new_influence."
         ]
     }
 

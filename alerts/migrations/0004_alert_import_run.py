@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0002_email_notification_outbox'),
+        ('alerts', '0003_new_influence_alerts'),
         ('imports', '0001_initial'),
     ]
 
