@@ -559,13 +559,13 @@ class _Applier:
         self, subject: Entity, unspecified: bods.Unspecified, relationship: bods.Relationship
     ) -> None:
         reason = unspecified.reason + (
-            f" ({unspecified.description})" if unspecified.description else ""
+            f": {unspecified.description.rstrip('.')}" if unspecified.description else ""
         )
         if not unspecified.is_opacity:
             self.warn(
                 relationship.label,
                 "interestedParty",
-                f"{subject.name}: no owner disclosed, and none needs to be: {reason}.",
+                f"{subject.name}: no owner disclosed, and none needs to be ({reason}).",
             )
             return
         self.warn(

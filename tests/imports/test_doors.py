@@ -115,6 +115,9 @@ def graph():
     services.ownership_set(
         owner=ceo, owned=scale, interest=Interest.BOARD_MEMBER, start_date=D(2016, 6, 1)
     )
+    services.ownership_set(
+        owner=meta, owned=scale, interest=Interest.CONTROL, start_date=D(2025, 6, 13)
+    )
     return {"meta": meta, "scale": scale, "remotasks": remotasks, "ceo": ceo, "fund": fund}
 
 
@@ -160,12 +163,12 @@ def test_an_export_imported_into_an_empty_registry_gives_back_the_same_graph(
     run = run_file(path, source_name="Round trip")
 
     assert response.status_code == 200
-    assert len(statements) == 10  # 5 parties, 5 edges
+    assert len(statements) == 11  # 5 parties, 6 edges
     assert all(set(s) >= REQUIRED_04 for s in statements)
     assert {s["publicationDetails"]["bodsVersion"] for s in statements} == {"0.4"}
     assert run.status == "done", run.errors
     assert run.counts["entities_new"] == 5
-    assert run.counts["edges_new"] == 5
+    assert run.counts["edges_new"] == 6
     assert snapshot() == before
 
 
@@ -175,7 +178,7 @@ def test_the_export_of_an_entity_holds_it_and_everything_above_it(graph, superus
     records = {s["recordId"] for s in response.json() if s["recordType"] != "relationship"}
     assert records == {f"entity-{graph[name].pk}" for name in ("scale", "meta", "ceo", "fund")}
     relationships = [s for s in response.json() if s["recordType"] == "relationship"]
-    assert len(relationships) == 4  # Remotasks is below Scale AI: its edge stays out
+    assert len(relationships) == 5  # Remotasks is below Scale AI: its edge stays out
 
 
 def test_the_export_answers_400_and_404_for_a_bad_entity(superuser, viewer):
@@ -193,7 +196,7 @@ def test_the_export_command_writes_the_same_statements(graph, tmp_path):
     call_command("export_bods", str(out), "--entity", str(graph["remotasks"].pk), stdout=StringIO())
 
     statements = json.loads(out.read_text())
-    assert len(statements) == 10  # Remotasks and the 4 parties above it, and their 5 edges
+    assert len(statements) == 11  # Remotasks and the 4 parties above it, and their 6 edges
     assert all(set(s) >= REQUIRED_04 for s in statements)
 
 

@@ -350,3 +350,20 @@ def test_a_dry_run_reports_the_events_and_projected_levels_and_writes_only_the_r
     assert after == before
     assert OwnershipEvent.objects.count() == Alert.objects.count() == 0
     assert ImportRun.objects.count() == 1
+
+
+@pytest.mark.parametrize(("confers", "interest"), [(True, "control"), (False, "other_influence")])
+def test_control_by_articles_is_control_when_the_statement_says_it_confers_it(
+    write_json, confers, interest
+):
+    statement = bods.stake("ab", "a", "b", kind="controlViaCompanyRulesOrArticles")
+    statement["recordDetails"]["interests"][0]["beneficialOwnershipOrControl"] = confers
+    statement["recordDetails"]["interests"][0]["share"] = {"exact": 100}
+
+    run = run_file(write_json([bods.entity("a", "A"), bods.entity("b", "B"), statement]))
+
+    edge = Ownership.objects.get()
+    assert run.counts["edges_new"] == 1
+    assert edge.interest == interest
+    # Control carries no share; other influence keeps what was published.
+    assert edge.share == (None if confers else Decimal(100))
