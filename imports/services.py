@@ -862,6 +862,21 @@ def import_run_recheck(*, run_id: int) -> ImportRun | None:
     return run
 
 
+def import_runs_unrechecked(*, older_than: datetime.timedelta) -> list[int]:
+    """Finished runs whose after-commit recheck has not happened after ``older_than`` (its
+    task was lost): the sweeper sends it again."""
+    return list(
+        ImportRun.objects.filter(
+            status=ImportStatus.DONE,
+            dry_run=False,
+            rechecked_at__isnull=True,
+            finished_at__lt=timezone.now() - older_than,
+        )
+        .order_by("finished_at")
+        .values_list("pk", flat=True)
+    )
+
+
 def import_run_report(run: ImportRun) -> str:
     """The run's report as people read it (the management command prints it)."""
     lines = [f"{run}: {run.get_status_display().lower()}"]

@@ -3,6 +3,8 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
 from imports import services
 from imports.models import ImportRun
@@ -28,3 +30,13 @@ def recheck_import_run(self, run_id: int) -> None:
             logger.exception("Recheck of import run %s failed", run_id)
             return
         raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 300)) from exc
+
+
+@shared_task
+def sweep_import_rechecks() -> int:
+    """Safety net: send again the recheck of finished runs whose recheck task was lost."""
+    older_than = timezone.timedelta(seconds=settings.PIPELINE_SWEEP_AFTER_SECONDS)
+    runs = services.import_runs_unrechecked(older_than=older_than)
+    for run_id in runs:
+        recheck_import_run.delay(run_id)
+    return len(runs)

@@ -167,6 +167,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=5),
     },
 }
+CELERY_BEAT_SCHEDULE["sweep-import-rechecks"] = {
+    "task": "imports.tasks.sweep_import_rechecks",
+    "schedule": 60.0,
+}
 # Events still pending this long are re-sent by the sweeper.
 PIPELINE_SWEEP_AFTER_SECONDS = env.int("PIPELINE_SWEEP_AFTER_SECONDS", default=60)
 PIPELINE_MAX_RETRIES = env.int("PIPELINE_MAX_RETRIES", default=5)

@@ -275,6 +275,8 @@ def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int
             Q(status=EventStatus.PENDING, created_at__lt=cutoff)
             | Q(status=EventStatus.PROCESSING, claimed_at__lt=abandoned)
         )
+        # An import run's events are processed by the run's one recheck (swept in imports).
+        .exclude(import_run__isnull=False, import_run__rechecked_at__isnull=True)
         .order_by("created_at")
         .values_list("pk", flat=True)
     )

@@ -367,3 +367,30 @@ def test_control_by_articles_is_control_when_the_statement_says_it_confers_it(
     assert edge.interest == interest
     # Control carries no share; other influence keeps what was published.
     assert edge.share == (None if confers else Decimal(100))
+
+
+def test_a_run_whose_recheck_was_lost_is_swept_and_its_events_wait_for_it(
+    reference, write_json, django_capture_on_commit_callbacks
+):
+    from imports.services import import_run_create, import_run_execute
+    from imports.tasks import sweep_import_rechecks
+    from registry.services.pipeline import pending_work
+
+    path = write_json(meta_buys_49_percent_of_scale())
+    with django_capture_on_commit_callbacks(execute=False):  # the recheck task is lost
+        run = import_run_create(source_name="S", file_name=path.name, enqueue=False)
+        import_run_execute(run=run, path=path)
+    event = OwnershipEvent.objects.get()
+    assert event.status == "pending"
+    # The per-event sweeper leaves it to the run's recheck.
+    assert pending_work(older_than=datetime.timedelta(seconds=-60)) == ([], [])
+
+    ImportRun.objects.filter(pk=run.pk).update(
+        finished_at=run.finished_at - datetime.timedelta(minutes=5)
+    )
+    assert sweep_import_rechecks() == 1
+
+    event.refresh_from_db()
+    assert event.status == "processed"
+    assert Alert.objects.filter(import_run=run, kind="change_of_control").count() == 1
+    assert sweep_import_rechecks() == 0
