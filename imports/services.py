@@ -14,6 +14,7 @@ import datetime
 import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from itertools import groupby
 from pathlib import Path
 from typing import BinaryIO
 
@@ -257,6 +258,7 @@ class _Applier:
         self.matched: set[int] = set()
         self.touched: set[int] = set()
         self.ended_records: set[str] = set()
+        self.handover_days: dict[tuple[int, str], datetime.date] = {}
 
     def warn(self, record: str, field: str, message: str) -> None:
         self.warnings.append(_error(record, field, message))
@@ -284,8 +286,52 @@ class _Applier:
             for record in relationship.replaces:
                 if record != relationship.record:
                     replacing.setdefault(record, []).append(relationship)
-        for _, relationship in relationships:
-            self._relationship(relationship, replacing)
+        for _, same_day in groupby(relationships, key=lambda item: item[1].statement_date):
+            # On one date, what ends or shrinks goes first, so a stake handed over that day
+            # never counts twice against the 100% rule.
+            same_day = sorted(same_day, key=self._handover_order)
+            self.handover_days = self._handover_days([r for _, r in same_day])
+            for _, relationship in same_day:
+                self._relationship(relationship, replacing)
+
+    def _handover_days(
+        self, same_day: list[bods.Relationship]
+    ) -> dict[tuple[int, str], datetime.date]:
+        """The earliest start, on or before the statements' date, of an interest into each
+        subject that statements of that date declare: an interest those statements end
+        without an end date of its own ends then, so the stake is handed over, not doubled."""
+        days: dict[tuple[int, str], datetime.date] = {}
+        for relationship in same_day:
+            if relationship.closed or relationship.statement_date is None:
+                continue
+            subject, _, _ = self._parties_of(relationship)
+            for edge in relationship.edges:
+                if edge.start_date and edge.start_date <= relationship.statement_date:
+                    key = (subject.pk, edge.interest)
+                    days[key] = min(days.get(key, edge.start_date), edge.start_date)
+        return days
+
+    def _handover_order(self, item: tuple[int, bods.Relationship]) -> tuple:
+        position, relationship = item
+        if relationship.closed or any(edge.end_date for edge in relationship.edges):
+            return (0, Decimal(0), position)
+        subject, owner, _ = self._parties_of(relationship)
+        change = Decimal(0)
+        for edge in relationship.edges:
+            if owner is None or edge.interest != Interest.SHAREHOLDING:
+                continue
+            held = (
+                Ownership.objects.filter(owner=owner, owned=subject, interest=edge.interest)
+                .filter(
+                    Q(end_date__isnull=True)
+                    | Q(end_date__gte=relationship.statement_date or self.today)
+                )
+                .order_by("-start_date")
+                .first()
+            )
+            before = Decimal(0) if held is None else (held.share or held.share_min or 0)
+            change += (edge.share or edge.share_min or 0) - before
+        return (1, change, position)
 
     def _party(self, party: bods.Party) -> None:
         for field, message in party.warnings:
@@ -505,6 +551,15 @@ class _Applier:
     ) -> None:
         """End what the records this statement replaces said and no statement replacing them
         says any more (a closed record: all of it), the day before this statement."""
+        closing_days = {}
+        if relationship.closed:
+            # A closed record's interests may say when each ended; else it ends on this day.
+            subject, owner, _ = self._parties_of(relationship)
+            closing_days = {
+                (owner.pk, subject.pk, edge.interest): edge.end_date + ONE_DAY
+                for edge in relationship.edges
+                if owner is not None and edge.end_date is not None
+            }
         for record in relationship.replaces:
             if record == relationship.record:
                 covered = set() if relationship.closed else self._keys(relationship)
@@ -522,7 +577,9 @@ class _Applier:
                 for interest in row.interests:
                     key = (row.owner_id, row.entity_id, interest)
                     if key not in covered:
-                        self._end_key(key, day, relationship)
+                        handover = self.handover_days.get((row.entity_id, interest), day)
+                        ends = closing_days.get(key, min(day, handover))
+                        self._end_key(key, ends, relationship)
 
     def _end_key(
         self, key: tuple[int, int, str], day: datetime.date, relationship: bods.Relationship
@@ -600,10 +657,12 @@ class _Applier:
         if (
             active is not None
             and not _same_terms(active, wanted)
+            and active.start_date >= start
             and day > start
             and (wanted.end_date is None or wanted.end_date >= day)
         ):
-            # The earlier terms held until this statement: the new ones start with it.
+            # The interest's start is when it was first held, not when its terms changed: the
+            # earlier terms held until this statement, and the new ones start with it.
             start = day
             active = active_on(start)
         if active is not None and _same_terms(active, wanted):

@@ -24,6 +24,7 @@ CONTROL_INTEREST = getattr(Interest, "CONTROL", Interest.OTHER_INFLUENCE)
 VERSIONS = ("0.2", "0.3", "0.4")
 LEI_SCHEMES = {"XI-LEI", "LEI"}
 FOUR_PLACES = Decimal("0.0001")
+ONE_DAY = datetime.timedelta(days=1)
 
 #: Unspecified-owner reasons that say nothing is hidden (recorded, not opacity).
 NOT_OPACITY = {"nobeneficialowners", "subjectexemptfromdisclosure"}
@@ -115,6 +116,7 @@ class WantedEdge:
     share_min: Decimal | None = None
     share_max: Decimal | None = None
     start_date: datetime.date | None = None
+    #: The last day it is held: the day before the published endDate.
     end_date: datetime.date | None = None
 
 
@@ -493,9 +495,13 @@ def _edge(interest: dict, where: str, name: str) -> WantedEdge:
             else Interest.OTHER_INFLUENCE
         )
     start = _date(interest.get("startDate"), where, f"{name}.startDate")
-    end = _date(interest.get("endDate"), where, f"{name}.endDate")
-    if start and end and end < start:
+    ended = _date(interest.get("endDate"), where, f"{name}.endDate")
+    if start and ended and ended < start:
         raise RecordError(where, f"{name}.endDate", "the interest ends before it starts.")
+    # BODS's endDate is the day the interest ended — the day a successor's starts (the
+    # standard's own examples hand a stake over on one date) — so the edge's last day is the
+    # day before (an interest that ends the day it starts still held that day).
+    end = None if ended is None else max(ended - ONE_DAY, start or ended - ONE_DAY)
     share, low, high = _share(interest.get("share"), where, f"{name}.share")
     if mapped in _SEATS or (mapped == CONTROL_INTEREST != Interest.OTHER_INFLUENCE):
         # A seat or control carries no share.

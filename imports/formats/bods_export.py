@@ -119,7 +119,8 @@ def _relationship_statement(edge: Ownership, today: datetime.date) -> dict:
         "startDate": edge.start_date.isoformat(),
     }
     if edge.end_date is not None:
-        interest["endDate"] = edge.end_date.isoformat()
+        # BODS's endDate is the day the interest ended: the day after the edge's last day.
+        interest["endDate"] = (edge.end_date + datetime.timedelta(days=1)).isoformat()
     share: dict = {}
     if edge.share is not None:
         share["exact"] = _number(edge.share)

@@ -8,7 +8,7 @@ import pytest
 
 from registry.choices import EntityKind, Interest
 from registry.models import Entity, Ownership
-from tests.imports.conftest import run_file
+from tests.imports.conftest import DATA, run_file
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +217,117 @@ def test_every_entity_and_edge_keeps_the_run_and_its_record_id():
     assert edge.import_record  # the relationship's recordId
     assert set(Entity.objects.values_list("import_run", flat=True)) == {run.pk}
     assert all(Entity.objects.values_list("import_record", flat=True))
+
+
+def test_a_company_history_hands_stakes_over_on_the_day_one_ends_and_the_next_starts():
+    """Fermcat (0.4): two founders at 50%, one leaves on 2021-04-03 and hands over to a
+    relative, who leaves on 2022-01-21 when the other founder takes 100%."""
+    run = run_file("v04-fermcat.json")
+
+    assert run.status == "done", run.errors
+    assert run.counts["entities_new"] == 4
+    assert run.counts["edges_ended"] == 3
+    assert edges() == {
+        (
+            "Riyadh Byrne-Amin",
+            "Fermcat Ltd",
+            "shareholding",
+            Decimal(50),
+            None,
+            None,
+            D(2019, 9, 11),
+            D(2021, 4, 2),
+        ),
+        (
+            "Riyadh Byrne-Amin",
+            "Fermcat Ltd",
+            "board_member",
+            None,
+            None,
+            None,
+            D(2019, 9, 11),
+            D(2021, 4, 2),
+        ),
+        (
+            "Declan Byrne-Amin",
+            "Fermcat Ltd",
+            "shareholding",
+            Decimal(50),
+            None,
+            None,
+            D(2021, 4, 3),
+            D(2022, 1, 20),
+        ),
+        (
+            "Patrick O'Donohue",
+            "Fermcat Ltd",
+            "shareholding",
+            Decimal(50),
+            None,
+            None,
+            D(2019, 9, 11),
+            D(2022, 1, 20),
+        ),
+        (
+            "Patrick O'Donohue",
+            "Fermcat Ltd",
+            "shareholding",
+            Decimal(100),
+            None,
+            None,
+            D(2022, 1, 21),
+            None,
+        ),
+        (
+            "Patrick O'Donohue",
+            "Fermcat Ltd",
+            "board_member",
+            None,
+            None,
+            None,
+            D(2019, 9, 11),
+            None,
+        ),
+    }
+
+    again = run_file("v04-fermcat.json")
+
+    assert again.counts["edges_new"] == again.counts["edges_changed"] == 0
+    assert again.counts["edges_ended"] == 0
+    assert Ownership.objects.count() == 6
+
+
+def test_a_founder_sells_to_a_trust_in_steps_and_the_shares_never_exceed_100_percent():
+    """Tecido (0.4): the founder's 100% goes to 40%, 30% and then nothing while a trust
+    takes 60%, 70% and 80%; on each date the shrinking stake is applied first."""
+    run = run_file("v04-tecido.json")
+
+    assert run.status == "done", run.errors
+    assert run.counts["entities_new"] == 3
+    shares = sorted(
+        (edge.owner.name, edge.share, edge.start_date, edge.end_date)
+        for edge in Ownership.objects.filter(interest="shareholding").select_related("owner")
+    )
+    assert shares == [
+        ("Maria Esteves", Decimal(30), D(2022, 9, 21), D(2023, 2, 28)),
+        ("Maria Esteves", Decimal(40), D(2021, 9, 24), D(2022, 9, 20)),
+        ("Maria Esteves", Decimal(100), D(2002, 3, 9), D(2021, 9, 23)),
+        ("Shear Trust", Decimal(60), D(2021, 9, 24), D(2022, 9, 20)),
+        ("Shear Trust", Decimal(70), D(2022, 9, 21), D(2023, 2, 28)),
+        ("Shear Trust", Decimal(80), D(2023, 3, 1), None),
+    ]
+    assert run_file("v04-tecido.json").counts["edges_unchanged"] == 15
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("v0*.json")))
+def test_every_published_example_imports_and_a_second_import_changes_nothing(name):
+    first = run_file(name)
+    second = run_file(name)
+
+    assert first.status == "done", first.errors
+    assert first.counts["entities_new"] > 0
+    assert second.status == "done", second.errors
+    assert second.counts["entities_new"] == second.counts["edges_new"] == 0
+    assert second.counts["edges_changed"] == second.counts["edges_ended"] == 0
+    assert second.counts["events"] == 0
+    assert second.counts["entities_matched"] == first.counts["entities_new"]

@@ -220,7 +220,7 @@ def test_a_closed_record_and_an_end_date_end_their_edges(write_json):
                     "ab", "a", "b", share=60, start="2020-01-01", date="2024-05-01", status="closed"
                 ),
                 bods.stake(
-                    "pa", "a", "p", kind="boardMember", start="2021-01-01", end="2023-12-31"
+                    "pa", "a", "p", kind="boardMember", start="2021-01-01", end="2024-01-01"
                 ),
             ],
             "closing.json",
