@@ -117,12 +117,16 @@ def deliveries_create(*, alert: Alert) -> None:
     """Queue one delivery per matching active endpoint.
 
     Idempotent: an endpoint that already has a delivery of ``alert`` gets no second one."""
-    alert = Alert.objects.select_related("vendor__entity", "contract").get(pk=alert.pk)
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(is_active=True)
+        if endpoint_accepts(endpoint, alert)
+    ]
+    if not endpoints:
+        return
     payload = alert_payload(alert)
     with transaction.atomic():
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True):
-            if not endpoint_accepts(endpoint, alert):
-                continue
+        for endpoint in endpoints:
             delivery, created = WebhookDelivery.objects.get_or_create(
                 endpoint=endpoint,
                 alert=alert,

@@ -20,6 +20,15 @@ def _describe(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {exc}"
 
 
+def _note_attempt(**ids: int | str) -> None:
+    """Record why an attempt failed, for the admin. Best effort: the database may be what
+    failed, and the retry must be scheduled all the same."""
+    try:
+        pipeline.note_attempt_error(**ids)
+    except Exception:
+        logger.warning("Could not record the failed attempt of %s; retrying anyway.", ids)
+
+
 @shared_task(bind=True, max_retries=settings.PIPELINE_MAX_RETRIES)
 def process_event(self, event_id: int) -> None:
     """Recheck the vendors an event affects and raise its alerts."""
@@ -30,7 +39,7 @@ def process_event(self, event_id: int) -> None:
             logger.exception("Event %s failed after %s tries", event_id, self.request.retries + 1)
             pipeline.event_fail(event_id=event_id, error=_describe(exc))
             return
-        pipeline.note_attempt_error(event_id=event_id, error=_describe(exc))
+        _note_attempt(event_id=event_id, error=_describe(exc))
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
 
 
@@ -46,7 +55,7 @@ def process_recheck(self, recheck_id: int) -> None:
             )
             pipeline.recheck_fail(recheck_id=recheck_id, error=_describe(exc))
             return
-        pipeline.note_attempt_error(recheck_id=recheck_id, error=_describe(exc))
+        _note_attempt(recheck_id=recheck_id, error=_describe(exc))
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
 
 

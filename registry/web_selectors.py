@@ -246,6 +246,7 @@ def _edge_label(edge: Ownership) -> str:
         "board_member": "board",
         "senior_managing_official": "officer",
         "other_influence": "influence",
+        "control": "control",
     }[edge.interest]
     return f"{short} {edge.share_display}" if edge.share_display != "—" else short
 

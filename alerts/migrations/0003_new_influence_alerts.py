@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('alerts', '0002_email_notification_outbox'),
-        ('registry', '0006_pipeline_days_policy_rechecks_ended_by'),
+        ('registry', '0007_pipeline_days_policy_rechecks_ended_by'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('registry', '0006_pipeline_days_policy_rechecks_ended_by'),
+        ('registry', '0007_pipeline_days_policy_rechecks_ended_by'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

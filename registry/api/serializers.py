@@ -226,6 +226,13 @@ class RiskFactorSerializer(RegistryModelSerializer):
         allow_null=True,
         help_text="The party's look-through share in percent; null for a key-person interlock.",
     )
+    effective_share_min = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=4,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text="Its lower bound when a published range lies on the chain (else the same).",
+    )
     path = serializers.ListField(
         child=serializers.IntegerField(),
         help_text="Entity ids from the party to the vendor's entity along the strongest chain.",
@@ -233,7 +240,15 @@ class RiskFactorSerializer(RegistryModelSerializer):
 
     class Meta:
         model = RiskFactor
-        fields = ["code", "severity", "summary", "party", "effective_share", "path"]
+        fields = [
+            "code",
+            "severity",
+            "summary",
+            "party",
+            "effective_share",
+            "effective_share_min",
+            "path",
+        ]
 
 
 class VendorRiskSerializer(serializers.Serializer):

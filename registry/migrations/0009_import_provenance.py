@@ -8,8 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('imports', '0002_risk_analysts_import'),
-        ('registry', '0006_control_interest'),
-        ('registry', '0006_pipeline_days_policy_rechecks_ended_by'),
+        ('registry', '0007_pipeline_days_policy_rechecks_ended_by'),
     ]
 
     operations = [

@@ -239,21 +239,12 @@ class _Timeline:
             self.edges[old.id] = dataclasses.replace(old, end_date=end)
         new = dataclasses.replace(stake, id=next(self._new_ids), end_date=plan.end_date)
         self.edges[new.id] = new
-        self.changes.append(
-            EdgeChange(
-                kind=SET,
-                owner=new.owner,
-                owned=new.owned,
-                interest=new.interest,
-                share=new.share,
-                share_min=new.share_min,
-                share_max=new.share_max,
-                start_date=new.start_date,
-                end_date=stake.end_date,
-                from_share=from_share,
-                dilution=dilution,
-                new_id=new.id,
-            )
+        self._record(
+            SET,
+            dataclasses.replace(new, end_date=stake.end_date),
+            from_share=from_share,
+            dilution=dilution,
+            new_id=new.id,
         )
 
     def end(self, edge: Stake, end_date: datetime.date, *, dilution: bool = False) -> None:
@@ -261,20 +252,22 @@ class _Timeline:
             del self.edges[edge.id]
         else:
             self.edges[edge.id] = dataclasses.replace(edge, end_date=end_date)
+        ended = dataclasses.replace(edge, end_date=end_date)
+        self._record(END, ended, from_share=edge.display, edge=edge.id, dilution=dilution)
+
+    def _record(self, kind: str, stake: Stake, **details) -> None:
         self.changes.append(
             EdgeChange(
-                kind=END,
-                owner=edge.owner,
-                owned=edge.owned,
-                interest=edge.interest,
-                share=edge.share,
-                share_min=edge.share_min,
-                share_max=edge.share_max,
-                start_date=edge.start_date,
-                end_date=end_date,
-                from_share=edge.display,
-                edge=edge.id,
-                dilution=dilution,
+                kind=kind,
+                owner=stake.owner,
+                owned=stake.owned,
+                interest=stake.interest,
+                share=stake.share,
+                share_min=stake.share_min,
+                share_max=stake.share_max,
+                start_date=stake.start_date,
+                end_date=stake.end_date,
+                **details,
             )
         )
 

@@ -149,19 +149,18 @@ def ownership_set(
     return edge
 
 
-def _refuse_extension(ownership: Ownership, end_date: datetime.date) -> None:
-    """Refuse to move ``ownership``'s end to ``end_date`` if that breaks the graph's rules."""
-    following = (
-        Ownership.objects.filter(
-            owner=ownership.owner_id,
-            owned=ownership.owned_id,
-            interest=ownership.interest,
-            start_date__gt=ownership.start_date,
-            start_date__lte=end_date,
-        )
-        .order_by("start_date")
-        .first()
+def _refuse_extension(ownership: Ownership, end_date: datetime.date | None) -> None:
+    """Refuse to move ``ownership``'s end to ``end_date`` (``None``: open-ended) if that
+    breaks the graph's rules: an overlap with the holder's next edge, or more than 100%."""
+    following = Ownership.objects.filter(
+        owner=ownership.owner_id,
+        owned=ownership.owned_id,
+        interest=ownership.interest,
+        start_date__gt=ownership.start_date,
     )
+    if end_date is not None:
+        following = following.filter(start_date__lte=end_date)
+    following = following.order_by("start_date").first()
     if following is not None:
         raise ValidationError(
             {
@@ -239,9 +238,11 @@ def ownership_update(
     """Change an edge's share or period, whichever door the edit came in by.
 
     Nothing changed writes nothing. Changing only the end date ends the edge (same row, see
-    ``ownership_end``). Any other change goes through ``ownership_set``, so the history is
-    kept: a new start date ends this edge the day before (the answer is a new edge), the same
-    start date replaces it (its values stay in the audit history). An edge's owner, owned
+    ``ownership_end``), or clearing it reopens the edge (same row), each refused where it would
+    overlap the holder's next edge or take the owned entity above 100%. Any other change goes
+    through ``ownership_set``, so the history is kept: a new start date ends this edge the day
+    before (the answer is a new edge), the same start date replaces it (its values stay in the
+    audit history). An edge's owner, owned
     entity and interest never change: ``owner``, ``owned`` and ``interest``, when given, must
     be the stored ones.
     """
@@ -263,6 +264,8 @@ def ownership_update(
         return ownership
     if same_terms and end_date is not None:
         return ownership_end(ownership=ownership, end_date=end_date, actor=actor)
+    if same_terms:
+        return _ownership_reopen(ownership, actor)
     return ownership_set(
         owner=ownership.owner,
         owned=ownership.owned,
@@ -272,6 +275,22 @@ def ownership_update(
         end_date=end_date,
         actor=actor,
     )
+
+
+def _ownership_reopen(ownership: Ownership, actor: AbstractBaseUser | None) -> Ownership:
+    """Clear an edge's end date (it holds again with no end), in place, refused like any other
+    extension when it would overlap the holder's next edge or take the owned entity above
+    100%."""
+    Entity.objects.select_for_update().filter(pk=ownership.owned_id).first()
+    _refuse_extension(ownership, None)
+    ownership.end_date = None
+    validated_save(ownership, actor=actor)
+    recheck_request(
+        reason=RecheckReason.OWNERSHIP_CHANGED,
+        entity_ids=_affected_entity_ids(ownership.owner, ownership.owned),
+        actor=actor,
+    )
+    return ownership
 
 
 @transaction.atomic

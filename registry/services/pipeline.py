@@ -50,8 +50,8 @@ def event_affected_vendor_ids(event: OwnershipEvent, *, today: datetime.date) ->
 
 def _controlled(graph: engine.OwnershipGraph, party: int, entities: set[int]) -> set[int]:
     """Which of ``entities`` ``party`` is or controls in ``graph`` (rule 3's control)."""
-    controlled = engine.blocked_entities(graph, {party}, strict=True)
-    return {entity for entity in entities if entity == party or entity in controlled}
+    controlled = engine.controlled_entities(graph, {party})
+    return {entity for entity in entities if entity in controlled}
 
 
 def change_of_control_contracts(

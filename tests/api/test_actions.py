@@ -60,6 +60,7 @@ def test_risk_reads_the_latest_assessment_and_its_factors(viewer_client, registr
                 "summary": "Meta Platforms holds 49.00% of Scale AI.",
                 "party": meta,
                 "effective_share": Decimal("49.0000"),
+                "effective_share_min": Decimal("49.0000"),
                 "path": [meta.pk, scale.pk],
             },
             {
@@ -85,6 +86,7 @@ def test_risk_reads_the_latest_assessment_and_its_factors(viewer_client, registr
             "summary": "Meta Platforms holds 49.00% of Scale AI.",
             "party": meta.pk,
             "effective_share": 49.0,
+            "effective_share_min": 49.0,
             "path": [meta.pk, scale.pk],
         },
         {
@@ -93,6 +95,7 @@ def test_risk_reads_the_latest_assessment_and_its_factors(viewer_client, registr
             "summary": "Scale AI's CEO sits on both boards.",
             "party": meta.pk,
             "effective_share": None,
+            "effective_share_min": None,
             "path": [meta.pk, registry["person"].pk, scale.pk],
         },
     ]

@@ -9,7 +9,7 @@ import pytest
 from celery import current_app
 from django.conf import settings
 from django.core import mail
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from alerts.models import Alert
@@ -102,6 +102,30 @@ def test_failing_event_stops_after_bounded_retries_and_alerts_risk_analysts(
     alert = Alert.objects.get(kind="pipeline_failure")
     assert (alert.event, alert.severity, alert.status) == (acquisition, "high", "open")
     assert [m.to for m in mail.outbox if "Processing failed" in m.subject] == [[analyst.email]]
+
+
+def test_retries_are_scheduled_while_the_database_is_down(
+    registry, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = []
+
+    def down(*, event_id):
+        calls.append(event_id)
+        raise OperationalError("could not connect to server")
+
+    def cannot_record(**kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(pipeline, "event_process", down)
+    monkeypatch.setattr(pipeline, "note_attempt_error", cannot_record)
+    acquisition, _ = _log_without_sending(registry, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        process_event.apply(args=[acquisition.pk])
+    # Every retry was scheduled although no attempt could be written down.
+    assert len(calls) == settings.PIPELINE_MAX_RETRIES + 1
+    acquisition.refresh_from_db()
+    assert acquisition.status == EventStatus.FAILED
+    assert acquisition.last_error == "OperationalError: could not connect to server"
 
 
 def test_retry_backoff_doubles_and_is_capped():

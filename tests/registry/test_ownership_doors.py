@@ -106,3 +106,34 @@ def test_an_unchanged_edit_writes_nothing(door, edge, superuser):
     rows, history, rechecks = _outcome(edge)
     assert rows == [(True, Decimal("30.0000"), D(2020, 1, 1), None)]
     assert history == [] and rechecks == []
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_clearing_the_end_date_reopens_the_same_row(door, superuser, db):
+    edge = OwnershipFactory(share=Decimal("30"), start_date=D(2020, 1, 1), end_date=D(2022, 12, 31))
+
+    DOORS[door](edge, superuser, {"end_date": ""} if door != "api" else {"end_date": None})
+
+    rows, history, rechecks = _outcome(edge)
+    assert rows == [(True, Decimal("30.0000"), D(2020, 1, 1), None)]
+    assert history == [("~", Decimal("30.0000"), None, "root")]
+    assert rechecks == [(RecheckReason.OWNERSHIP_CHANGED, True)]
+
+
+def test_clearing_the_end_date_is_refused_when_a_later_edge_follows(superuser, db):
+    edge = OwnershipFactory(share=Decimal("30"), start_date=D(2020, 1, 1), end_date=D(2022, 12, 31))
+    OwnershipFactory(
+        owner=edge.owner, owned=edge.owned, share=Decimal("10"), start_date=D(2023, 1, 1)
+    )
+    client = Client()
+    client.force_login(superuser)
+
+    response = client.post(
+        reverse("admin:registry_ownership_change", args=[edge.pk]),
+        {"share": "30", "start_date": "2020-01-01", "end_date": ""},
+    )
+
+    (error,) = response.context["adminform"].form.errors["end_date"]
+    assert "changes on 2023-01-01; end this edge on 2022-12-31 at the latest" in error
+    edge.refresh_from_db()
+    assert edge.end_date == D(2022, 12, 31)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0005_pipeline_claims_and_failures'),
+        ('registry', '0006_control_interest'),
     ]
 
     operations = [
