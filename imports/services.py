@@ -29,7 +29,7 @@ from imports.choices import ImportFormat, ImportStatus
 from imports.formats import bods
 from imports.formats.reader import HashingReader, ReadError, json_values
 from imports.models import ImportedRecord, ImportRun, empty_counts
-from registry.choices import EntityKind, EventKind, EventStatus, Interest
+from registry.choices import EntityKind, EventKind, EventStatus, Interest, RiskLevel
 from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent, Vendor
 from registry.risk.loader import affected_entities
 from registry.services import (
@@ -45,10 +45,8 @@ from registry.services.risk import vendor_risk_as_of, vendors_recheck
 logger = logging.getLogger(__name__)
 
 ONE_DAY = datetime.timedelta(days=1)
-#: A run reports at most this many errors; the file is refused at the first one anyway.
+#: A refused file reports at most this many of its bad statements.
 MAX_ERRORS = 50
-#: Shareholding changes between two registry parties that an event describes.
-STAKE_EVENT_KINDS = (EventKind.ACQUISITION, EventKind.STAKE_CHANGE, EventKind.DIVESTITURE)
 
 
 class ImportFailed(Exception):
@@ -896,7 +894,8 @@ def import_run_recheck(*, run_id: int) -> ImportRun | None:
         per_event = {event.pk: event_affected_vendor_ids(event, today=today) for event in events}
         union = sorted(set(vendor_ids).union(*per_event.values()))
         before = {
-            vendor.pk: vendor.risk_level if vendor.risk_assessed_at else "low"
+            # No earlier assessment counts as previously low, as for the alerts.
+            vendor.pk: vendor.risk_level if vendor.risk_assessed_at else RiskLevel.LOW
             for vendor in Vendor.objects.filter(pk__in=union)
         }
         results = vendors_recheck(union, as_of=today, import_run=run)
