@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_view
 from rest_framework import mixins, status
@@ -12,7 +13,7 @@ from rest_framework.response import Response
 
 from imports import selectors, services
 from imports.api import serializers as api
-from imports.formats.bods_export import bods_statements
+from imports.formats.bods_export import bods_json_chunks
 from imports.models import ImportRun
 from registry.api.schema import documented
 from registry.api.views import ServiceViewSet
@@ -87,7 +88,7 @@ class BodsExportViewSet(ServiceViewSet):
         },
         summary="The ownership graph (or an entity and everything above it) as BODS 0.4.",
     )
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request) -> StreamingHttpResponse:
         query = api.BodsExportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         entity = None
@@ -95,4 +96,6 @@ class BodsExportViewSet(ServiceViewSet):
             entity = Entity.objects.filter(pk=query.validated_data["entity"]).first()
             if entity is None:
                 raise NotFound("No such entity.")
-        return Response(list(bods_statements(entity=entity)))
+        return StreamingHttpResponse(
+            bods_json_chunks(entity=entity), content_type="application/json"
+        )

@@ -8,6 +8,7 @@ entity's identifiers and LEI (scheme ``XI-LEI``) go with it, so importing the ex
 """
 
 import datetime
+import json
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -167,3 +168,11 @@ def bods_statements(*, entity: Entity | None = None) -> Iterator[dict]:
         yield _entity_statement(row, today)
     for edge in _edges(ids).iterator(chunk_size=500):
         yield _relationship_statement(edge, today)
+
+
+def bods_json_chunks(*, entity: Entity | None = None) -> Iterator[str]:
+    """The statements as one JSON array, a statement at a time (memory stays flat)."""
+    yield "["
+    for index, statement in enumerate(bods_statements(entity=entity)):
+        yield ("\n" if index == 0 else ",\n") + json.dumps(statement, ensure_ascii=False)
+    yield "\n]\n"

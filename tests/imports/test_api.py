@@ -171,3 +171,21 @@ def test_missing_file_and_unknown_format_are_400_at_the_field(analyst):
     assert set(missing.json()) == {"file"}
     assert status == 400
     assert set(wrong) == {"format"}
+
+
+def test_the_run_list_reads_in_queries_that_do_not_grow_with_runs(
+    analyst, django_assert_max_num_queries
+):
+    from imports.services import import_run_create
+
+    client = token_client(analyst)
+    client.get("/api/v1/imports/")  # the token's user and permissions are cached after this
+    import_run_create(source_name="S", enqueue=False)
+    with django_assert_max_num_queries(6) as one:
+        client.get("/api/v1/imports/")
+    for _ in range(5):
+        import_run_create(source_name="S", enqueue=False)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get("/api/v1/imports/")
+
+    assert response.json()["count"] == 6

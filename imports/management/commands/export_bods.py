@@ -1,10 +1,8 @@
 """``python manage.py export_bods [--entity ID] OUT``: the graph as BODS 0.4 JSON."""
 
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 
-from imports.formats.bods_export import bods_statements
+from imports.formats.bods_export import bods_json_chunks
 from registry.models import Entity
 
 
@@ -22,15 +20,11 @@ class Command(BaseCommand):
             if entity is None:
                 raise CommandError(f"No entity #{options['entity']}.")
         out = options["out"]
-        stream = self.stdout if out == "-" else open(out, "w", encoding="utf-8")  # noqa: SIM115
-        count = 0
-        try:
-            stream.write("[")
-            for count, statement in enumerate(bods_statements(entity=entity), start=1):
-                stream.write(("\n" if count == 1 else ",\n") + json.dumps(statement))
-            stream.write("\n]\n")
-        finally:
-            if out != "-":
-                stream.close()
-        if out != "-":
-            self.stdout.write(f"Wrote {count} BODS 0.4 statements to {out}.")
+        if out == "-":
+            for chunk in bods_json_chunks(entity=entity):
+                self.stdout.write(chunk, ending="")
+            return
+        with open(out, "w", encoding="utf-8") as stream:
+            for chunk in bods_json_chunks(entity=entity):
+                stream.write(chunk)
+        self.stdout.write(f"Wrote the BODS 0.4 statements to {out}.")
