@@ -205,6 +205,9 @@ class PreviewedEdgeChangeSerializer(serializers.Serializer):
 class PreviewedAlertSerializer(serializers.Serializer):
     kind = serializers.CharField()
     vendor = serializers.IntegerField()
+    party = serializers.IntegerField(
+        allow_null=True, help_text="For ``new_influence``: the watchlisted party; else null."
+    )
     contract = serializers.IntegerField(allow_null=True)
     due_date = serializers.DateField(allow_null=True)
 

@@ -20,7 +20,7 @@ from registry.risk.loader import (
 )
 from registry.services.events import event_stored_edges
 from registry.services.pipeline import change_of_control_contracts
-from registry.services.risk import policy_rules_read_only
+from registry.services.risk import new_influences, policy_rules_read_only, previous_influences
 
 
 def _apply_in_memory(
@@ -92,10 +92,14 @@ def ownership_event_preview(
     graph = subgraph.graph()
     rules = policy_rules_read_only()
     affected = []
+    gained: list[tuple[Vendor, list[int]]] = []
+    influences = previous_influences([vendor.pk for vendor in vendors])
     for vendor in vendors:
         projected = engine.assess_vendor(
             graph, vendor.entity_id, data_access=vendor.data_access, policy=rules
         )
+        before = influences.get(vendor.pk, (0, {}))[1]
+        gained.append((vendor, sorted(new_influences(projected, before))))
         affected.append(
             {
                 "vendor": vendor,
@@ -107,7 +111,7 @@ def ownership_event_preview(
     return EventPreview(
         affected_vendors=affected,
         edge_changes=[_edge_change_row(change, subgraph.names) for change in outcome.changes],
-        alerts=_alerts_expected(event, affected, graph),
+        alerts=_alerts_expected(event, affected, gained, graph),
     )
 
 
@@ -164,21 +168,40 @@ def _edge_change_row(change: effects.EdgeChange, names: dict[int, str]) -> dict:
 
 
 def _alerts_expected(
-    event: OwnershipEvent, affected: list[dict], graph: engine.OwnershipGraph
+    event: OwnershipEvent,
+    affected: list[dict],
+    gained: list[tuple[Vendor, list[int]]],
+    graph: engine.OwnershipGraph,
 ) -> list[dict]:
     """The alerts processing the event would raise: a risk rise per vendor whose projected
-    level is above its current one, and a change-of-control review per contract."""
+    level is above its current one, a new influence per vendor and party that gains one, and
+    a change-of-control review per contract."""
     alerts = [
         {
             "kind": AlertKind.RISK_INCREASED,
             "vendor": row["vendor"].pk,
             "vendor_name": row["vendor"].name,
+            "party": None,
             "contract": None,
             "contract_reference": "",
             "due_date": None,
         }
         for row in affected
         if RISK_ORDER[row["projected_level"]] > RISK_ORDER[row["current_level"]]
+    ]
+    alerts += [
+        {
+            "kind": AlertKind.NEW_INFLUENCE,
+            "vendor": vendor.pk,
+            "vendor_name": vendor.name,
+            "party": party,
+            "party_name": graph.name(party),
+            "contract": None,
+            "contract_reference": "",
+            "due_date": None,
+        }
+        for vendor, parties in gained
+        for party in parties
     ]
     for contract in change_of_control_contracts(
         subject_id=event.subject_id,
@@ -191,6 +214,7 @@ def _alerts_expected(
                 "kind": AlertKind.CHANGE_OF_CONTROL,
                 "vendor": contract.vendor_id,
                 "vendor_name": contract.vendor.name,
+                "party": None,
                 "contract": contract.pk,
                 "contract_reference": contract.reference,
                 "due_date": event.effective_date

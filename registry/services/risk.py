@@ -155,7 +155,7 @@ def _raise_risk_increased(
         alerts_superseded_resolve(alert=alert)
 
 
-def _previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int, set[str]]]]:
+def previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int, set[str]]]]:
     """Each vendor's latest stored assessment (before this recheck) with the influence each
     watchlisted party had in it: vendor -> (assessment id, party -> kinds). Two queries."""
     latest = dict(
@@ -181,6 +181,23 @@ def _previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int
     return found
 
 
+def new_influences(
+    outcome: engine.Assessment, before: dict[int, set[str]]
+) -> dict[int, tuple[list[engine.Factor], set[str]]]:
+    """The watchlisted parties ``outcome`` finds with an influence (a look-through share,
+    control, an interlock) they did not have ``before``: party -> (its factors, what it gained)."""
+    now: dict[int, list[engine.Factor]] = {}
+    for factor in outcome.factors:
+        if factor.party is not None and factor.code in INFLUENCE_KINDS:
+            now.setdefault(factor.party, []).append(factor)
+    found = {}
+    for party, factors in now.items():
+        gained = {INFLUENCE_KINDS[f.code] for f in factors} - before.get(party, set())
+        if gained:
+            found[party] = (factors, gained)
+    return found
+
+
 def _raise_new_influence(
     vendor: Vendor,
     outcome: engine.Assessment,
@@ -193,14 +210,7 @@ def _raise_new_influence(
     interlock in ``vendor`` that its previous assessment did not have — whether or not the
     level rose."""
     since, before = previous if previous is not None else (0, {})
-    now: dict[int, list[engine.Factor]] = {}
-    for factor in outcome.factors:
-        if factor.party is not None and factor.code in INFLUENCE_KINDS:
-            now.setdefault(factor.party, []).append(factor)
-    for party, factors in sorted(now.items()):
-        gained = {INFLUENCE_KINDS[f.code] for f in factors} - before.get(party, set())
-        if not gained:
-            continue
+    for party, (factors, gained) in sorted(new_influences(outcome, before).items()):
         severity = max((f.severity for f in factors), key=RISK_ORDER.get)
         party_name = names.get(party) or f"entity #{party}"
         alert_raise(
@@ -233,7 +243,7 @@ def _recheck_batch(
         .select_related("entity", "business_owner")
         .order_by("pk")
     )
-    influences_before = _previous_influences([vendor.pk for vendor in vendors])
+    influences_before = previous_influences([vendor.pk for vendor in vendors])
     graph = load_subgraph([vendor.entity_id for vendor in vendors], as_of=as_of).graph()
     rules = engine_policy(policy)
     computed = [

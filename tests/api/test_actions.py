@@ -181,8 +181,13 @@ def test_preview_projects_levels_and_writes_nothing(buyer_client, registry):
     assert [(a["kind"], a["vendor"], a["contract"], a["due_date"]) for a in body["alerts"]] == [
         ("risk_increased", registry["remotasks_vendor"].pk, None, None),
         ("risk_increased", registry["scale_vendor"].pk, None, None),
+        ("new_influence", registry["remotasks_vendor"].pk, None, None),
+        ("new_influence", registry["scale_vendor"].pk, None, None),
         ("change_of_control", registry["scale_vendor"].pk, registry["contract"].pk, "2025-10-01"),
     ]
+    assert {a.get("party") for a in body["alerts"] if a["kind"] == "new_influence"} == {
+        registry["meta"].pk
+    }
     after = (
         OwnershipEvent.objects.count(),
         Ownership.objects.count(),

@@ -80,29 +80,35 @@ def test_log_the_reference_acquisition_and_work_its_alerts(
     expect(impact.nth(0)).to_contain_text("High")
     expect(impact.nth(1)).to_contain_text("Scale AI")
     expect(impact.nth(1)).to_contain_text("Critical")
+    expect(page.locator("#edge-changes")).to_contain_text("Meta Platforms")
+    expect(page.locator("#edge-changes")).to_contain_text("49%")
+    expect(page.locator("#expected-alerts")).to_contain_text(
+        "Change-of-control review of SCALE-2024-001 (Scale AI), termination window ends 2025-07-13"
+    )
     assert OwnershipEvent.objects.count() == 0
     screenshots(page, "event-preview")
     page.get_by_role("button", name="Confirm and log the event").click()
 
     page.wait_for_url(re.compile(r"/events/\d+/$"))
     expect(page.get_by_text("Processed", exact=False).first).to_be_visible()
-    expect(page.locator("#event-status")).to_contain_text("3 alerts raised")
+    expect(page.locator("#event-status")).to_contain_text("5 alerts raised")
     event = OwnershipEvent.objects.get()
     assert (event.status, event.logged_by) == ("processed", procurement_user)
     screenshots(page, "event-processed")
 
     page.get_by_role("link", name=re.compile("^Alerts")).click()
     rows = page.locator("#alert-table tbody tr")
-    expect(rows).to_have_count(3)
+    # The rise of each vendor, Meta's new influence in each, and the change-of-control review.
+    expect(rows).to_have_count(5)
     expect(rows.nth(0)).to_contain_text("Scale AI: risk rose from low to critical")
     expect(page.locator("#alert-table")).to_contain_text("termination window ends 2025-07-13")
     screenshots(page, "alert-inbox")
 
     first = rows.nth(0)
-    expect(page.locator("#nav-alert-count")).to_have_text("3")
+    expect(page.locator("#nav-alert-count")).to_have_text("5")
     first.get_by_role("button", name=re.compile("^Acknowledge")).click()
     expect(first).to_contain_text("Acknowledged: Scale AI")
-    expect(page.locator("#nav-alert-count")).to_have_text("2")
+    expect(page.locator("#nav-alert-count")).to_have_text("4")
     screenshots(page, "alert-acknowledged")
     acknowledged = Alert.objects.get(vendor=ref.scale_vendor, kind="risk_increased")
     assert (acknowledged.status, acknowledged.handled_by) == ("acknowledged", procurement_user)
