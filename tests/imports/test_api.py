@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from imports.models import ImportRun
+from imports.services import import_run_create
 from registry.models import Entity, Ownership
 from tests.api.conftest import token_client
 from tests.imports.conftest import DATA, committed
@@ -176,8 +177,6 @@ def test_missing_file_and_unknown_format_are_400_at_the_field(analyst):
 def test_the_run_list_reads_in_queries_that_do_not_grow_with_runs(
     analyst, django_assert_max_num_queries
 ):
-    from imports.services import import_run_create
-
     client = token_client(analyst)
     client.get("/api/v1/imports/")  # the token's user and permissions are cached after this
     import_run_create(source_name="S", enqueue=False)

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 
 from alerts.models import Alert
-from imports.models import ImportRun
+from imports.models import ImportedRecord, ImportRun
+from imports.services import import_run_create, import_run_execute
+from imports.tasks import sweep_import_rechecks
 from registry import services
 from registry.models import (
     Entity,
@@ -16,6 +18,7 @@ from registry.models import (
     RecheckRequest,
     RiskAssessment,
 )
+from registry.services.pipeline import pending_work
 from tests.imports import bods
 from tests.imports.conftest import committed, run_file
 from tests.pipeline.scenario import build_reference_registry
@@ -372,10 +375,6 @@ def test_control_by_articles_is_control_when_the_statement_says_it_confers_it(
 def test_a_run_whose_recheck_was_lost_is_swept_and_its_events_wait_for_it(
     reference, write_json, django_capture_on_commit_callbacks
 ):
-    from imports.services import import_run_create, import_run_execute
-    from imports.tasks import sweep_import_rechecks
-    from registry.services.pipeline import pending_work
-
     path = write_json(meta_buys_49_percent_of_scale())
     with django_capture_on_commit_callbacks(execute=False):  # the recheck task is lost
         run = import_run_create(source_name="S", file_name=path.name, enqueue=False)
@@ -394,3 +393,42 @@ def test_a_run_whose_recheck_was_lost_is_swept_and_its_events_wait_for_it(
     assert event.status == "processed"
     assert Alert.objects.filter(import_run=run, kind="change_of_control").count() == 1
     assert sweep_import_rechecks() == 0
+
+
+def test_the_reference_scenario_from_a_file_logs_both_events_and_rechecks_once(
+    reference, write_json
+):
+    """Meta buys 49% of Scale AI and Scale's CEO, already on Scale's board, becomes an
+    officer at Meta: an acquisition and an executive move, as if logged by hand."""
+    statements = [
+        *meta_buys_49_percent_of_scale(),
+        bods.person("ceo", "Scale AI CEO"),
+        bods.stake("ceo-meta", "meta", "ceo", kind="seniorManagingOfficial", start="2025-06-13"),
+    ]
+    # The CEO is matched by the record id an earlier run of the same source gave it.
+    earlier = ImportRun.objects.create(source_name="Test register", format="bods", status="done")
+    ImportedRecord.objects.create(run=earlier, record="ceo", entity=reference.ceo)
+
+    run = run_file(write_json(statements))
+
+    assert run.status == "done", run.errors
+    assert run.counts["entities_matched"] == 3
+    events = {e.kind: e for e in OwnershipEvent.objects.filter(import_run=run)}
+    assert set(events) == {"acquisition", "executive_move"}
+    move = events["executive_move"]
+    assert (move.subject, move.counterparty, move.person) == (
+        reference.scale,
+        reference.meta,
+        reference.ceo,
+    )
+    reference.scale_vendor.refresh_from_db()
+    reference.remotasks_vendor.refresh_from_db()
+    assert reference.scale_vendor.risk_level == "critical"
+    assert reference.remotasks_vendor.risk_level == "high"
+    factors = set(
+        RiskAssessment.objects.filter(vendor=reference.scale_vendor)
+        .latest("assessed_at", "id")
+        .factors.values_list("code", flat=True)
+    )
+    assert {"competitor_ownership", "key_person_interlock"} <= factors
+    assert all(e.status == "processed" for e in events.values())
