@@ -432,3 +432,20 @@ def test_the_reference_scenario_from_a_file_logs_both_events_and_rechecks_once(
     )
     assert {"competitor_ownership", "key_person_interlock"} <= factors
     assert all(e.status == "processed" for e in events.values())
+
+
+def test_a_dry_run_reports_the_counts_the_run_then_has(reference, write_json):
+    path = write_json(meta_buys_49_percent_of_scale())
+
+    dry = run_file(path, dry_run=True)
+    real = run_file(path)
+
+    assert dry.counts == real.counts
+    assert [row["kind"] for row in dry.events] == [row["kind"] for row in real.events]
+    assert [
+        (row["vendor"], row["current_level"], row["projected_level"])
+        for row in dry.affected_vendors
+    ] == [
+        (row["vendor"], row["current_level"], row["projected_level"])
+        for row in real.affected_vendors
+    ]
