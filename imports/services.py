@@ -935,6 +935,19 @@ def import_runs_unrechecked(*, older_than: datetime.timedelta) -> list[int]:
     )
 
 
+def import_runs_abandoned_fail(*, older_than: datetime.timedelta) -> int:
+    """Fail the runs that started longer than ``older_than`` ago and never finished (their
+    worker died; the transaction they were in never committed, so nothing changed)."""
+    message = "The import stopped before it finished (its worker ended); nothing was changed."
+    return ImportRun.objects.filter(
+        status=ImportStatus.RUNNING, started_at__lt=timezone.now() - older_than
+    ).update(
+        status=ImportStatus.FAILED,
+        finished_at=timezone.now(),
+        errors=[_error("", "", message)],
+    )
+
+
 def import_run_report(run: ImportRun) -> str:
     """The run's report as people read it (the management command prints it)."""
     lines = [f"{run}: {run.get_status_display().lower()}"]

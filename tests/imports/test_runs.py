@@ -449,3 +449,20 @@ def test_a_dry_run_reports_the_counts_the_run_then_has(reference, write_json):
         (row["vendor"], row["current_level"], row["projected_level"])
         for row in real.affected_vendors
     ]
+
+
+def test_a_run_whose_worker_died_is_failed_by_the_sweeper_and_changed_nothing():
+    stuck = import_run_create(source_name="S", enqueue=False)
+    ImportRun.objects.filter(pk=stuck.pk).update(
+        status="running", started_at=stuck.created_at - datetime.timedelta(hours=4)
+    )
+    recent = import_run_create(source_name="S", enqueue=False)
+    ImportRun.objects.filter(pk=recent.pk).update(status="running", started_at=recent.created_at)
+
+    sweep_import_rechecks()
+
+    stuck.refresh_from_db()
+    recent.refresh_from_db()
+    assert stuck.status == "failed"
+    assert "worker ended" in stuck.errors[0]["message"]
+    assert recent.status == "running"
