@@ -30,6 +30,14 @@ class Alert(models.Model):
         blank=True,
         related_name="alerts",
     )
+    import_run = models.ForeignKey(
+        "imports.ImportRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        help_text="The import run whose recheck raised it, if any.",
+    )
     status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
     due_date = models.DateField(null=True, blank=True)
     assignee = models.ForeignKey(

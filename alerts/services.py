@@ -2,6 +2,7 @@
 
 import logging
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -15,6 +16,9 @@ from alerts.notifications import notification_queue
 from alerts.webhooks import deliveries_create
 from registry.models import Contract, OwnershipEvent, Vendor
 from registry.roles import RISK_ANALYST
+
+if TYPE_CHECKING:
+    from imports.models import ImportRun
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +59,7 @@ def alert_raise(
     event: OwnershipEvent | None = None,
     due_date: date | None = None,
     assignee: AbstractBaseUser | None = None,
+    import_run: "ImportRun | None" = None,
 ) -> tuple[Alert, bool]:
     """Raise an alert once: a second call with the same ``dedup_key`` returns the first alert
     and ``False``. The assignee's e-mail and the webhook deliveries are recorded with the alert
@@ -71,6 +76,7 @@ def alert_raise(
         vendor=vendor,
         contract=contract,
         event=event,
+        import_run=import_run,
         due_date=due_date,
         assignee=assignee or default_assignee(vendor=vendor, contract=contract),
     )

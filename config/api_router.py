@@ -1,6 +1,6 @@
 """Routes of the REST API v1, mounted at ``/api/v1/``: every app's resources on one router."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import APIRootView, DefaultRouter
 
@@ -40,4 +40,5 @@ urlpatterns = [
         name="risk-policy",
     ),
     *router.urls,
+    path("", include("imports.api.urls")),
 ]

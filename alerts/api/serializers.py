@@ -15,6 +15,7 @@ class AlertSerializer(RegistryModelSerializer):
             "vendor",
             "contract",
             "event",
+            "import_run",
             "kind",
             "severity",
             "title",

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "core",
     "registry",
     "alerts",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +114,9 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (import runs keep the file they read); never served by the app.
+MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -182,6 +186,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.sweep_email_notifications",
         "schedule": 60.0,
     },
+    "sweep-import-rechecks": {"task": "imports.tasks.sweep_import_rechecks", "schedule": 60.0},
     "daily-edge-recheck": {
         "task": "registry.tasks.daily_recheck",
         "schedule": crontab(hour=0, minute=5),

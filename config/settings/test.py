@@ -1,5 +1,8 @@
 """Test settings: fast hashing, locmem e-mail; the database and broker come from the environment."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -11,6 +14,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploads of the tests go to a scratch directory, not into the project.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "vendor-registry-test-media"
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
 # Tasks run in-process unless a test starts a real worker (tests/pipeline/worker.py), so the
 # suite behaves the same with or without REDIS_URL.

@@ -36,14 +36,40 @@ class EntityIdentifierSerializer(serializers.Serializer):
     id = serializers.CharField(source="value", max_length=64, help_text="The identifier.")
 
 
+class SourceSerializer(serializers.Serializer):
+    """Who wrote a record: a user (``id`` null), an ownership event, or an import run (with
+    the record or statement id it came from in that import)."""
+
+    kind = serializers.ChoiceField(choices=["user", "event", "import"])
+    id = serializers.IntegerField(allow_null=True, help_text="The event's or import run's id.")
+    record = serializers.CharField(
+        allow_null=True, help_text="For an import: the record or statement id in its file."
+    )
+
+
+def source_of(record: Entity | Ownership) -> dict[str, Any]:
+    """``{kind, id, record}``: the import run, else the event, else a user wrote it."""
+    if record.import_run_id is not None:
+        return {"kind": "import", "id": record.import_run_id, "record": record.import_record}
+    event_id = getattr(record, "source_event_id", None)
+    if event_id is not None:
+        return {"kind": "event", "id": event_id, "record": None}
+    return {"kind": "user", "id": None, "record": None}
+
+
 class EntitySerializer(RegistryModelSerializer):
     identifiers = EntityIdentifierSerializer(
         many=True, required=False, help_text="The whole set; on update it replaces the old one."
     )
+    source = serializers.SerializerMethodField()
 
     class Meta:
         model = Entity
-        fields = ["id", "name", "kind", "country", "lei", "identifiers"]
+        fields = ["id", "name", "kind", "country", "lei", "identifiers", "source"]
+
+    @extend_schema_field(SourceSerializer)
+    def get_source(self, entity: Entity) -> dict[str, Any]:
+        return source_of(entity)
 
     def validate_identifiers(self, value: list[dict]) -> list[dict]:
         # A partial update validates nested items partially too; an identifier is still whole.
@@ -59,6 +85,8 @@ class WatchlistEntrySerializer(RegistryModelSerializer):
 
 
 class OwnershipSerializer(RegistryModelSerializer):
+    source = serializers.SerializerMethodField()
+
     class Meta:
         model = Ownership
         fields = [
@@ -71,8 +99,13 @@ class OwnershipSerializer(RegistryModelSerializer):
             "share_max",
             "start_date",
             "end_date",
+            "source",
         ]
         extra_kwargs = {"share": PERCENT, "share_min": PERCENT, "share_max": PERCENT}
+
+    @extend_schema_field(SourceSerializer)
+    def get_source(self, ownership: Ownership) -> dict[str, Any]:
+        return source_of(ownership)
 
 
 class VendorSerializer(RegistryModelSerializer):

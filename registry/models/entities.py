@@ -27,6 +27,27 @@ class Entity(models.Model):
         validators=[validate_lei],
         help_text="Legal Entity Identifier (ISO 17442), 20 characters.",
     )
+    owners_undisclosed = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Published data says its owners are undisclosed (an unspecified or anonymous "
+        "owner in an import).",
+    )
+    import_run = models.ForeignKey(
+        "imports.ImportRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entities",
+        editable=False,
+        help_text="The import run that created this entity, if any.",
+    )
+    import_record = models.CharField(
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="Its record or statement id in that import.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()

@@ -56,6 +56,15 @@ class OwnershipEvent(models.Model):
         blank=True,
         related_name="logged_events",
     )
+    import_run = models.ForeignKey(
+        "imports.ImportRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ownership_events",
+        editable=False,
+        help_text="The import run whose data logged this event, if any.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     status = models.CharField(
         max_length=16, choices=EventStatus.choices, default=EventStatus.PENDING, editable=False

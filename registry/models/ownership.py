@@ -63,6 +63,21 @@ class Ownership(models.Model):
         help_text="The ownership event that ended this edge, if any: the day it ends is "
         "rechecked for that event.",
     )
+    import_run = models.ForeignKey(
+        "imports.ImportRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ownerships",
+        editable=False,
+        help_text="The import run that wrote this edge, if any.",
+    )
+    import_record = models.CharField(
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="Its record or statement id in that import.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

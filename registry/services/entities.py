@@ -1,6 +1,7 @@
 """Create and update entities and their identifiers."""
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -10,6 +11,9 @@ from django.db.models import Q
 from registry.choices import EntityKind
 from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent
 from registry.services.common import apply_changes, recorded_delete, validated_save
+
+if TYPE_CHECKING:
+    from imports.models import ImportRun
 
 Identifier = tuple[str, str]
 
@@ -60,10 +64,22 @@ def entity_create(
     country: str = "",
     lei: str = "",
     identifiers: Iterable[Identifier] = (),
+    owners_undisclosed: bool = False,
+    import_run: "ImportRun | None" = None,
+    import_record: str = "",
     actor: AbstractBaseUser | None = None,
 ) -> Entity:
-    """Create an entity with its identifiers (``[("GB-COH", "123")]``)."""
-    entity = Entity(name=name.strip(), kind=kind, country=country, lei=lei)
+    """Create an entity with its identifiers (``[("GB-COH", "123")]``); ``import_run`` and
+    ``import_record`` say which import and record it came from."""
+    entity = Entity(
+        name=name.strip(),
+        kind=kind,
+        country=country,
+        lei=lei,
+        owners_undisclosed=owners_undisclosed,
+        import_run=import_run,
+        import_record=import_record,
+    )
     validated_save(entity, actor=actor)
     _identifiers_set(entity=entity, identifiers=identifiers, actor=actor)
     return entity

@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -14,6 +15,9 @@ from registry.risk import effects
 from registry.risk.effects import ONE_DAY
 from registry.services.dispatch import event_enqueue
 from registry.services.ownership import ownership_end, ownership_set
+
+if TYPE_CHECKING:
+    from imports.models import ImportRun
 
 
 def event_stored_edges(facts: effects.EventFacts) -> list[effects.Stake]:
@@ -79,6 +83,8 @@ def ownership_event_log(
     announced_date: datetime.date | None = None,
     source_url: str = "",
     note: str = "",
+    import_run: "ImportRun | None" = None,
+    enqueue: bool = True,
     actor: AbstractBaseUser | None = None,
 ) -> OwnershipEvent:
     """Record what happened, apply it to the ownership edges and queue its recheck.
@@ -86,7 +92,8 @@ def ownership_event_log(
     Everything happens in one transaction: the event row (status ``pending``), its edge
     changes (including the pro-rata dilution of other holders when a new stake would take the
     subject above 100%, recorded on the event) — or nothing at all if any part is refused. The
-    recheck task is sent once the transaction commits.
+    recheck task is sent once the transaction commits — unless ``enqueue`` is false: an import
+    run logs its events that way and processes them all in one recheck of its own.
     """
     event = OwnershipEvent(
         kind=kind,
@@ -99,6 +106,7 @@ def ownership_event_log(
         source_url=source_url,
         note=note,
         logged_by=actor if getattr(actor, "is_authenticated", False) else None,
+        import_run=import_run,
     )
     event.full_clean()
     # Serialise events on the same subject: the dilution reads the holders it then rewrites.
@@ -106,7 +114,8 @@ def ownership_event_log(
     event.save()
     event_apply(event, actor=actor)
     event.save(update_fields=["dilution"])
-    event_enqueue(event)
+    if enqueue:
+        event_enqueue(event)
     return event
 
 

@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -13,6 +14,9 @@ from registry.risk import effects
 from registry.risk.effects import ONE_DAY, Stake, share_text
 from registry.services.common import validated_save
 from registry.services.dispatch import recheck_request
+
+if TYPE_CHECKING:
+    from imports.models import ImportRun
 
 
 def _stakes(edges: list[Ownership]) -> list[Stake]:
@@ -83,6 +87,8 @@ def ownership_set(
     start_date: datetime.date,
     end_date: datetime.date | None = None,
     source_event: OwnershipEvent | None = None,
+    import_run: "ImportRun | None" = None,
+    import_record: str = "",
     actor: AbstractBaseUser | None = None,
 ) -> Ownership:
     """Make ``owner`` hold ``interest`` in ``owned`` from ``start_date``.
@@ -92,7 +98,8 @@ def ownership_set(
     an earlier one still running is ended the day before, and a later one is kept — the new
     edge then ends the day before it starts. A shareholding that would take ``owned`` above
     100% on any date is refused, naming the current holders. Vendors affected are rechecked
-    after commit, unless an event wrote the edge: the event's own task rechecks them.
+    after commit, unless an event or an import run wrote the edge: the event's (or the run's)
+    own task rechecks them, once.
     """
     # Serialise concurrent writers of the same entity's holders, so the 100% rule holds.
     Entity.objects.select_for_update().filter(pk=owned.pk).first()
@@ -106,6 +113,8 @@ def ownership_set(
         start_date=start_date,
         end_date=end_date,
         source_event=source_event,
+        import_run=import_run,
+        import_record=import_record,
     )
     edge.full_clean()
     pair = {
@@ -131,7 +140,7 @@ def ownership_set(
     for old in superseded:
         validated_save(old, actor=actor)
     validated_save(edge, actor=actor)
-    if source_event is None:
+    if source_event is None and import_run is None:
         recheck_request(
             reason=RecheckReason.OWNERSHIP_CHANGED,
             entity_ids=_affected_entity_ids(owner, owned),
@@ -179,12 +188,13 @@ def ownership_end(
     ownership: Ownership,
     end_date: datetime.date,
     source_event: OwnershipEvent | None = None,
+    import_run: "ImportRun | None" = None,
     actor: AbstractBaseUser | None = None,
 ) -> Ownership | None:
     """End an edge on ``end_date`` (its last valid day). An edge that would end before it
     started never took effect and is removed; the audit history keeps it. Moving an end date
     later is refused if it would overlap the holder's next edge or take the owned entity's
-    shareholdings above 100%."""
+    shareholdings above 100%. An edge an import run ends is rechecked by the run's task."""
     Entity.objects.select_for_update().filter(pk=ownership.owned_id).first()
     if ownership.end_date is not None and end_date > ownership.end_date:
         _refuse_extension(ownership, end_date)
@@ -198,7 +208,7 @@ def ownership_end(
             ownership.ended_by_event = source_event
         validated_save(ownership, actor=actor)
         result = ownership
-    if source_event is None:
+    if source_event is None and import_run is None:
         recheck_request(
             reason=RecheckReason.OWNERSHIP_CHANGED,
             entity_ids=_affected_entity_ids(ownership.owner, ownership.owned),

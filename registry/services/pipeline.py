@@ -112,6 +112,7 @@ def _raise_change_of_control(event: OwnershipEvent) -> int:
             vendor=contract.vendor,
             contract=contract,
             event=event,
+            import_run=event.import_run,
             due_date=due,
         )
         raised += created
@@ -274,6 +275,8 @@ def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int
             Q(status=EventStatus.PENDING, created_at__lt=cutoff)
             | Q(status=EventStatus.PROCESSING, claimed_at__lt=abandoned)
         )
+        # An import run's events are processed by the run's one recheck (swept in imports).
+        .exclude(import_run__isnull=False, import_run__rechecked_at__isnull=True)
         .order_by("created_at")
         .values_list("pk", flat=True)
     )

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -27,6 +28,9 @@ from registry.models import (
 from registry.risk import engine
 from registry.risk.loader import load_subgraph
 from registry.services.dispatch import recheck_request
+
+if TYPE_CHECKING:
+    from imports.models import ImportRun
 
 #: Vendors rechecked per transaction in a large batch (bounded lock time and memory).
 BATCH_SIZE = 500
@@ -92,10 +96,13 @@ def _risk_increased_key(
     assessment: RiskAssessment,
     event: OwnershipEvent | None,
     recheck: RecheckRequest | None,
+    import_run: "ImportRun | None" = None,
 ) -> str:
     # One alert per vendor, per level reached, per cause: a future-dated event that raises a
     # vendor to high when logged and to critical on its effective date raises two.
     level = assessment.level
+    if import_run is not None:
+        return f"risk_increased:import:{import_run.pk}:vendor:{vendor.pk}:{level}"
     if event is not None:
         return f"risk_increased:event:{event.pk}:vendor:{vendor.pk}:{level}"
     if recheck is not None and recheck.policy_id is not None:
@@ -105,7 +112,14 @@ def _risk_increased_key(
     return f"risk_increased:assessment:{assessment.pk}"
 
 
-def _cause(event: OwnershipEvent | None, policy: RiskPolicy, recheck: RecheckRequest | None):
+def _cause(
+    event: OwnershipEvent | None,
+    policy: RiskPolicy,
+    recheck: RecheckRequest | None,
+    import_run: "ImportRun | None" = None,
+):
+    if import_run is not None:
+        return f" after import run #{import_run.pk} ({import_run.source_name})"
     if event is not None:
         return f" after {event}"
     if recheck is not None and recheck.policy_id is not None:
@@ -119,21 +133,23 @@ def _raise_risk_increased(
     event: OwnershipEvent | None,
     recheck: RecheckRequest | None,
     policy: RiskPolicy,
+    import_run: "ImportRun | None" = None,
 ) -> None:
     vendor, assessment = result.vendor, result.assessment
     # The factors just stored, in their stored order, without reading them back.
     reasons = "\n".join(f"- {factor.summary}" for factor in factors)
     alert, created = alert_raise(
-        dedup_key=_risk_increased_key(vendor, assessment, event, recheck),
+        dedup_key=_risk_increased_key(vendor, assessment, event, recheck, import_run),
         kind=AlertKind.RISK_INCREASED,
         severity=assessment.level,
         title=(
             f"{vendor.entity.name}: risk rose from {result.previous_level} "
-            f"to {assessment.level}{_cause(event, policy, recheck)}"
+            f"to {assessment.level}{_cause(event, policy, recheck, import_run)}"
         ),
         detail=reasons,
         vendor=vendor,
         event=event,
+        import_run=import_run,
     )
     if created:
         alerts_superseded_resolve(alert=alert)
@@ -188,6 +204,7 @@ def _raise_new_influence(
     previous: tuple[int, dict[int, set[str]]] | None,
     names: dict[int, str],
     event: OwnershipEvent | None,
+    import_run: "ImportRun | None" = None,
 ) -> None:
     """``new_influence``: one alert per watchlisted party that holds a share, control or an
     interlock in ``vendor`` that its previous assessment did not have — whether or not the
@@ -206,6 +223,7 @@ def _raise_new_influence(
             detail="\n".join(f"- {factor.summary}" for factor in factors),
             vendor=vendor,
             event=event,
+            import_run=import_run,
         )
 
 
@@ -216,6 +234,7 @@ def _recheck_batch(
     policy: RiskPolicy,
     event: OwnershipEvent | None,
     recheck: RecheckRequest | None,
+    import_run: "ImportRun | None" = None,
 ) -> list[RecheckResult]:
     # Locks first, graph second: whoever waits for the lock then reads what the holder wrote.
     vendors = list(
@@ -289,8 +308,10 @@ def _recheck_batch(
         )
     for result, (vendor, outcome) in zip(results, computed, strict=True):
         if result.rose:
-            _raise_risk_increased(result, outcome.factors, event, recheck, policy)
-        _raise_new_influence(vendor, outcome, influences_before.get(vendor.pk), graph.names, event)
+            _raise_risk_increased(result, outcome.factors, event, recheck, policy, import_run)
+        _raise_new_influence(
+            vendor, outcome, influences_before.get(vendor.pk), graph.names, event, import_run
+        )
     return results
 
 
@@ -301,11 +322,12 @@ def vendors_recheck(
     event: OwnershipEvent | None = None,
     recheck: RecheckRequest | None = None,
     policy: RiskPolicy | None = None,
+    import_run: "ImportRun | None" = None,
 ) -> list[RecheckResult]:
     """Recheck the given vendors as of ``as_of`` (today by default) under ``policy`` (the one
     in force by default), storing a new assessment for each and raising ``risk_increased``
-    for each whose level rose. Must run inside a transaction (the locks last until it
-    commits)."""
+    for each whose level rose (naming ``import_run`` when an import's recheck raised it).
+    Must run inside a transaction (the locks last until it commits)."""
     as_of = as_of or timezone.localdate()
     ids = sorted(set(vendor_ids))
     policy = policy or policy_current()
@@ -317,6 +339,7 @@ def vendors_recheck(
             policy=policy,
             event=event,
             recheck=recheck,
+            import_run=import_run,
         )
     return results
 

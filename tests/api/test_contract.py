@@ -6,7 +6,7 @@ from tests.factories import EntityFactory
 
 pytestmark = pytest.mark.django_db
 
-ENTITY_FIELDS = {"id", "name", "kind", "country", "lei", "identifiers"}
+ENTITY_FIELDS = {"id", "name", "kind", "country", "lei", "identifiers", "source"}
 WATCHLIST_FIELDS = {"id", "entity", "category", "reason"}
 OWNERSHIP_FIELDS = {
     "id",
@@ -18,6 +18,7 @@ OWNERSHIP_FIELDS = {
     "share_max",
     "start_date",
     "end_date",
+    "source",
 }
 VENDOR_FIELDS = {
     "id",
@@ -63,6 +64,7 @@ ALERT_FIELDS = {
     "vendor",
     "contract",
     "event",
+    "import_run",
     "kind",
     "severity",
     "title",
@@ -123,6 +125,7 @@ def test_entity_reads_as_the_contract_says(admin_client_api, registry):
         "country": "US",
         "lei": "",
         "identifiers": [{"scheme": "DUNS", "id": "081234567"}],
+        "source": {"kind": "user", "id": None, "record": None},
     }
     assert meta["lei"] == "BQ4BKCS1HXDV9HN80Z93"
 
@@ -150,6 +153,7 @@ def test_watchlist_ownership_vendor_contract_alert_values_use_ids(admin_client_a
         "share_max": None,
         "start_date": "2025-06-13",
         "end_date": None,
+        "source": {"kind": "user", "id": None, "record": None},
     }
     assert vendor == {
         "id": registry["scale_vendor"].pk,
@@ -180,6 +184,7 @@ def test_watchlist_ownership_vendor_contract_alert_values_use_ids(admin_client_a
         "vendor": registry["scale_vendor"].pk,
         "contract": registry["contract"].pk,
         "event": None,
+        "import_run": None,
         "kind": "change_of_control",
         "severity": "high",
         "title": "Change of control at Scale AI",
@@ -209,6 +214,7 @@ def test_created_entity_answers_201_with_identifiers(buyer_client):
         "country": "GB",
         "lei": "",
         "identifiers": [{"scheme": "GB-COH", "id": "00445790"}],
+        "source": {"kind": "user", "id": None, "record": None},
     }
 
 

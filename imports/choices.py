@@ -1,0 +1,27 @@
+"""Choice sets of import runs (DESIGN, "Open ownership data: imports and exports")."""
+
+from django.db import models
+
+
+class ImportFormat(models.TextChoices):
+    BODS = "bods", "Beneficial Ownership Data Standard (0.2–0.4)"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+#: The counts every run reports, in the order people read them.
+COUNT_KEYS = (
+    "entities_new",
+    "entities_matched",
+    "edges_new",
+    "edges_changed",
+    "edges_ended",
+    "edges_unchanged",
+    "indirect_skipped",
+    "events",
+)

@@ -1,0 +1,102 @@
+"""Import runs: one file of published ownership data brought into the registry."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from imports.choices import COUNT_KEYS, ImportFormat, ImportStatus
+
+
+def empty_counts() -> dict[str, int]:
+    return dict.fromkeys(COUNT_KEYS, 0)
+
+
+class ImportRun(models.Model):
+    """One run of one file: what it read, what it changed (or, dry, would change) and why it
+    failed. Every entity, edge, event and alert the run writes points back at it."""
+
+    source_name = models.CharField(
+        max_length=100,
+        help_text="Who published the data (e.g. “UK PSC register”); record ids are matched "
+        "against earlier runs of the same source.",
+    )
+    format = models.CharField(max_length=16, choices=ImportFormat.choices)
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True, editable=False)
+    file_name = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_runs",
+    )
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    dry_run = models.BooleanField(
+        default=False, help_text="Report what would change; write nothing."
+    )
+    counts = models.JSONField(default=empty_counts)
+    errors = models.JSONField(default=list, blank=True, help_text="[{record, field, message}]")
+    warnings = models.JSONField(default=list, blank=True, help_text="[{record, field, message}]")
+    events = models.JSONField(
+        default=list, blank=True, help_text="The ownership events the run logged (or would log)."
+    )
+    affected_vendors = models.JSONField(
+        default=list, blank=True, help_text="[{vendor, current_level, projected_level}]"
+    )
+    recheck_entities = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Entities whose edges the run wrote directly; their vendors are rechecked "
+        "with those of the run's events, once, after the run commits.",
+    )
+    rechecked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["source_name", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values), name="import_run_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        dry = " (dry run)" if self.dry_run else ""
+        return f"Import #{self.pk} of {self.file_name or 'a file'} from {self.source_name}{dry}"
+
+
+class ImportedRecord(models.Model):
+    """What a record of a run stood for: a party record the registry entity it matched or
+    created, so a later run of the same source matches the record by its id (DESIGN,
+    "Matching"); a relationship record the owner, the owned entity and the interests it
+    declared, so a later statement that replaces or closes it ends what it no longer says."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="records")
+    record = models.CharField(max_length=255)
+    entity = models.ForeignKey(
+        "registry.Entity",
+        on_delete=models.CASCADE,
+        related_name="imported_records",
+        help_text="The party, or the owned entity of a relationship.",
+    )
+    owner = models.ForeignKey(
+        "registry.Entity",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="imported_holdings",
+    )
+    interests = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["record"])]
+
+    def __str__(self) -> str:
+        return f"{self.record} → {self.entity_id}"

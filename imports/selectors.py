@@ -1,0 +1,10 @@
+"""Reads of import runs, for the API, the admin and the command."""
+
+from django.db.models import QuerySet
+
+from imports.models import ImportRun
+
+
+def import_run_list() -> QuerySet[ImportRun]:
+    """Import runs, newest first (the report is stored on each run: one query a page)."""
+    return ImportRun.objects.order_by("-created_at", "-id")

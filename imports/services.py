@@ -1,0 +1,973 @@
+"""Import runs: read a file of published ownership data, match its parties to the registry
+and bring the graph in line with it — all or nothing — then recheck the affected vendors once
+(DESIGN, "Open ownership data: imports and exports").
+
+The run goes parse → validate (every statement, with its position and field) → apply in one
+transaction through the registry's services: new parties and their edges, and ``control``,
+``voting_rights`` and ``other_influence`` edges are written directly with the run as their
+source; a new, changed or ended stake or seat between two parties that were both in the
+registry before the run is logged as an ownership event of the run. A dry run applies the
+same way inside a transaction it rolls back, so its report is what the run would do.
+"""
+
+import datetime
+import logging
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from itertools import groupby
+from pathlib import Path
+from typing import BinaryIO
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from imports.choices import ImportFormat, ImportStatus
+from imports.formats import bods
+from imports.formats.reader import HashingReader, ReadError, json_values
+from imports.models import ImportedRecord, ImportRun, empty_counts
+from registry.choices import EntityKind, EventKind, EventStatus, Interest, RiskLevel
+from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent, Vendor
+from registry.risk.loader import affected_entities
+from registry.services import (
+    entity_create,
+    entity_update,
+    ownership_end,
+    ownership_event_log,
+    ownership_set,
+)
+from registry.services.pipeline import _raise_change_of_control, event_affected_vendor_ids
+from registry.services.risk import vendor_risk_as_of, vendors_recheck
+
+logger = logging.getLogger(__name__)
+
+ONE_DAY = datetime.timedelta(days=1)
+#: A refused file reports at most this many of its bad statements.
+MAX_ERRORS = 50
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported; ``errors`` say where and why (``[{record, field,
+    message}]``)."""
+
+    def __init__(self, errors: list[dict[str, str]]):
+        super().__init__("; ".join(f"{e['record']}, {e['field']}: {e['message']}" for e in errors))
+        self.errors = errors
+
+
+class _DryRun(Exception):
+    """Raised to roll a dry run's changes back once its report is made."""
+
+
+# --- Doors ---------------------------------------------------------------------------------------
+
+
+def import_format_detect(stream: BinaryIO) -> str:
+    """The format of a file from its first bytes (only BODS, a JSON format, is read now)."""
+    head = stream.read(512)
+    stream.seek(0)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"[", b"{"):
+        return ImportFormat.BODS
+    raise ValidationError({"format": ["The file's format is not recognised: give it (bods)."]})
+
+
+@transaction.atomic
+def import_run_create(
+    *,
+    source_name: str,
+    file: File | None = None,
+    file_name: str = "",
+    format: str = "",
+    dry_run: bool = False,
+    enqueue: bool = True,
+    actor: AbstractBaseUser | None = None,
+) -> ImportRun:
+    """Record a queued run. With ``file`` (an upload), the file is stored with the run and
+    the run is processed by a task after commit; without, the caller runs it itself
+    (``import_run_execute`` with the path, as the management command does)."""
+    source_name = (source_name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not source_name:
+        errors["source_name"] = ["Name the source of the data (e.g. “UK PSC register”)."]
+    elif len(source_name) > 100:
+        errors["source_name"] = ["A source name has at most 100 characters."]
+    if format and format not in ImportFormat.values:
+        errors["format"] = [
+            f"“{format}” is not a format this registry reads ({', '.join(ImportFormat.values)})."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    if not format and file is not None:
+        format = import_format_detect(file)
+    run = ImportRun(
+        source_name=source_name,
+        format=format or ImportFormat.BODS,
+        file_name=Path(file_name or getattr(file, "name", "") or "").name[:255],
+        dry_run=dry_run,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    if file is not None:
+        run.file.save(run.file_name or "upload.json", file, save=False)
+    run.save()
+    if enqueue and file is not None:
+        transaction.on_commit(lambda: _send("run_import", run.pk))
+    return run
+
+
+def _send(task_name: str, run_id: int) -> None:
+    from imports import tasks
+
+    try:
+        getattr(tasks, task_name).delay(run_id)
+    except Exception:  # broker unreachable: the run stays queued and can be started again
+        logger.warning("Could not send %s(%s).", task_name, run_id, exc_info=True)
+
+
+def import_run_execute(
+    *,
+    run: ImportRun,
+    path: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportRun:
+    """Run a queued import: read the run's file (or ``path``), validate every statement,
+    apply the change set in one transaction (a dry run rolls it back) and record the report
+    on the run. Never raises for bad input: the run is ``failed`` with its errors."""
+    claimed = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now()
+    )
+    run.refresh_from_db()
+    if not claimed:
+        return run
+    try:
+        with _open(run, path) as stream:
+            reader = HashingReader(stream, progress)
+            try:
+                statements = _read(reader)
+            finally:
+                reader.drain()
+                run.sha256 = reader.sha256.hexdigest()
+        _apply(run, statements)
+    except ImportFailed as failure:
+        _finish(run, status=ImportStatus.FAILED, errors=failure.errors)
+    except Exception as exc:
+        logger.exception("Import run %s stopped on an unexpected error", run.pk)
+        message = f"The import stopped on an unexpected error: {exc.__class__.__name__}."
+        _finish(run, status=ImportStatus.FAILED, errors=[_error("", "", message)])
+    return run
+
+
+def _open(run: ImportRun, path: str | Path | None):
+    if path is not None:
+        return open(path, "rb")
+    if not run.file:
+        raise ImportFailed([_error("", "file", "The run has no file to read.")])
+    return run.file.open("rb")
+
+
+def _finish(run: ImportRun, *, status: str, errors: list | None = None) -> None:
+    run.status = status
+    run.finished_at = timezone.now()
+    if errors is not None:
+        run.errors = errors
+        run.counts = empty_counts()
+        run.warnings, run.events, run.affected_vendors = [], [], []
+    run.save()
+
+
+def _error(record: str, field: str, message: str) -> dict[str, str]:
+    return {"record": record, "field": field, "message": message}
+
+
+# --- Parse and validate --------------------------------------------------------------------------
+
+
+def _read(reader: HashingReader) -> list[bods.Party | bods.Relationship]:
+    """Every statement of the file, read and validated; ``ImportFailed`` with the errors."""
+    statements: list[bods.Party | bods.Relationship] = []
+    errors: list[dict[str, str]] = []
+    try:
+        for value in json_values(reader):
+            try:
+                statement = bods.read_statement(value.data, value.where)
+            except bods.RecordError as exc:
+                errors.append(exc.as_dict())
+                if len(errors) >= MAX_ERRORS:
+                    break
+                continue
+            if statement is not None:
+                statements.append(statement)
+    except ReadError as exc:
+        errors.append(_error(exc.where, "(file)", exc.message))
+    if errors:
+        raise ImportFailed(errors)
+    if not statements:
+        raise ImportFailed([_error("line 1", "(file)", "The file holds no statements.")])
+    return statements
+
+
+# --- Apply ---------------------------------------------------------------------------------------
+
+
+def _apply(run: ImportRun, statements: list[bods.Party | bods.Relationship]) -> None:
+    applier = _Applier(run)
+    try:
+        with transaction.atomic():
+            applier.apply(statements)
+            run.counts = applier.counts
+            run.warnings = applier.warnings
+            run.events = applier.event_rows
+            run.errors = []
+            if run.dry_run:
+                run.affected_vendors = applier.projected_levels()
+                raise _DryRun
+            run.recheck_entities = sorted(applier.touched)
+            _finish(run, status=ImportStatus.DONE)
+            transaction.on_commit(lambda: _send("recheck_import_run", run.pk))
+    except _DryRun:
+        # Everything the run wrote is rolled back; its report is kept on the run alone.
+        _finish(run, status=ImportStatus.DONE)
+
+
+def _same_terms(edge: Ownership, wanted: bods.WantedEdge) -> bool:
+    return (edge.share, edge.share_min, edge.share_max) == (
+        wanted.share,
+        wanted.share_min,
+        wanted.share_max,
+    )
+
+
+class _Applier:
+    """One run's change set, applied statement by statement through the registry services."""
+
+    def __init__(self, run: ImportRun):
+        self.run = run
+        self.today = timezone.localdate()
+        self.counts = empty_counts()
+        self.warnings: list[dict[str, str]] = []
+        self.event_rows: list[dict] = []
+        self.events: list[OwnershipEvent] = []
+        self.entities: dict[str, Entity] = {}
+        self.unspecified: dict[str, bods.Unspecified] = {}
+        self.created: set[int] = set()
+        self.matched: set[int] = set()
+        self.touched: set[int] = set()
+        self.ended_records: set[str] = set()
+        self.handover_days: dict[tuple[int, str], datetime.date] = {}
+
+    def warn(self, record: str, field: str, message: str) -> None:
+        self.warnings.append(_error(record, field, message))
+
+    # Parties ------------------------------------------------------------------------------------
+
+    def apply(self, statements: list[bods.Party | bods.Relationship]) -> None:
+        parties: dict[str, bods.Party] = {}
+        relationships: list[tuple[int, bods.Relationship]] = []
+        for position, statement in enumerate(statements):
+            if isinstance(statement, bods.Party):
+                known = parties.get(statement.record)
+                # A record's latest statement says what it is now.
+                if known is None or (statement.statement_date or datetime.date.min) >= (
+                    known.statement_date or datetime.date.min
+                ):
+                    parties[statement.record] = statement
+            else:
+                relationships.append((position, statement))
+        for party in parties.values():
+            self._party(party)
+        relationships.sort(key=lambda item: (item[1].statement_date or datetime.date.min, item[0]))
+        replacing: dict[str, list[bods.Relationship]] = {}
+        for _, relationship in relationships:
+            for record in relationship.replaces:
+                if record != relationship.record:
+                    replacing.setdefault(record, []).append(relationship)
+        for _, same_day in groupby(relationships, key=lambda item: item[1].statement_date):
+            # On one date, what ends or shrinks goes first, so a stake handed over that day
+            # never counts twice against the 100% rule.
+            same_day = sorted(same_day, key=self._handover_order)
+            self.handover_days = self._handover_days([r for _, r in same_day])
+            for _, relationship in same_day:
+                self._relationship(relationship, replacing)
+
+    def _handover_days(
+        self, same_day: list[bods.Relationship]
+    ) -> dict[tuple[int, str], datetime.date]:
+        """The earliest start, on or before the statements' date, of an interest into each
+        subject that statements of that date declare: an interest those statements end
+        without an end date of its own ends then, so the stake is handed over, not doubled."""
+        days: dict[tuple[int, str], datetime.date] = {}
+        for relationship in same_day:
+            if relationship.closed or relationship.statement_date is None:
+                continue
+            subject, _, _ = self._parties_of(relationship)
+            for edge in relationship.edges:
+                if edge.start_date and edge.start_date <= relationship.statement_date:
+                    key = (subject.pk, edge.interest)
+                    days[key] = min(days.get(key, edge.start_date), edge.start_date)
+        return days
+
+    def _handover_order(self, item: tuple[int, bods.Relationship]) -> tuple:
+        position, relationship = item
+        if relationship.closed or any(edge.end_date for edge in relationship.edges):
+            return (0, Decimal(0), position)
+        subject, owner, _ = self._parties_of(relationship)
+        change = Decimal(0)
+        for edge in relationship.edges:
+            if owner is None or edge.interest != Interest.SHAREHOLDING:
+                continue
+            held = (
+                Ownership.objects.filter(owner=owner, owned=subject, interest=edge.interest)
+                .filter(
+                    Q(end_date__isnull=True)
+                    | Q(end_date__gte=relationship.statement_date or self.today)
+                )
+                .order_by("-start_date")
+                .first()
+            )
+            before = Decimal(0) if held is None else (held.share or held.share_min or 0)
+            change += (edge.share or edge.share_min or 0) - before
+        return (1, change, position)
+
+    def _party(self, party: bods.Party) -> None:
+        for field, message in party.warnings:
+            self.warn(party.label, field, message)
+        if party.unspecified is not None:
+            self.unspecified[party.record] = party.unspecified
+            for alias in party.replaces:
+                self.unspecified.setdefault(alias, party.unspecified)
+            return
+        try:
+            entity = self._match(party)
+            if entity is None:
+                entity = self._create(party)
+            else:
+                self._complete(entity, party)
+        except ValidationError as exc:
+            raise ImportFailed(_validation_errors(party.label, "", exc)) from None
+        if party.pep:
+            self.warn(party.label, "politicalExposure", f"{party.name} is declared a PEP.")
+        self.entities[party.record] = entity
+        for alias in party.replaces:
+            self.entities.setdefault(alias, entity)
+        ImportedRecord.objects.create(run=self.run, record=party.record, entity=entity)
+
+    def _earlier_records(self, records: Iterable[str]):
+        """Records of earlier, finished runs of the same source."""
+        return ImportedRecord.objects.filter(
+            record__in=list(records),
+            run__source_name=self.run.source_name,
+            run__status=ImportStatus.DONE,
+            run__dry_run=False,
+        ).exclude(run=self.run)
+
+    def _match(self, party: bods.Party) -> Entity | None:
+        """By LEI, else by any identifier, else by its record id in an earlier run of the
+        same source (or in this run); never by name."""
+        if party.lei:
+            entity = Entity.objects.filter(lei=party.lei).first()
+            if entity is not None:
+                return self._matched(entity, party)
+        if party.identifiers:
+            wanted = Q(pk__in=[])
+            for scheme, value in party.identifiers:
+                wanted |= Q(scheme=scheme, value=value)
+            identifier = (
+                EntityIdentifier.objects.filter(wanted).select_related("entity").order_by("pk")
+            ).first()
+            if identifier is not None:
+                return self._matched(identifier.entity, party)
+        records = [party.record, *party.replaces]
+        for record in records:
+            if record in self.entities:
+                return self._matched(self.entities[record], party)
+        earlier = (
+            self._earlier_records(records)
+            .filter(owner__isnull=True)
+            .select_related("entity")
+            .order_by("-run_id")
+            .first()
+        )
+        return None if earlier is None else self._matched(earlier.entity, party)
+
+    def _matched(self, entity: Entity, party: bods.Party) -> Entity:
+        if entity.pk not in self.created and entity.pk not in self.matched:
+            self.matched.add(entity.pk)
+            self.counts["entities_matched"] += 1
+        if (entity.kind == EntityKind.PERSON) != (party.kind == EntityKind.PERSON):
+            self.warn(
+                party.label,
+                "(statement)",
+                f"Matched {entity.name} (#{entity.pk}), which the registry holds as a "
+                f"{entity.get_kind_display().lower()}; kept as it is.",
+            )
+        return entity
+
+    def _create(self, party: bods.Party) -> Entity:
+        twin = (
+            Entity.objects.filter(name__iexact=party.name, country=party.country)
+            .order_by("pk")
+            .first()
+        )
+        free = [
+            (scheme, value)
+            for scheme, value in party.identifiers
+            if not EntityIdentifier.objects.filter(scheme=scheme, value=value).exists()
+        ]
+        entity = entity_create(
+            name=party.name,
+            kind=party.kind,
+            country=party.country,
+            lei=party.lei,
+            identifiers=free,
+            import_run=self.run,
+            import_record=party.record,
+        )
+        self.created.add(entity.pk)
+        self.counts["entities_new"] += 1
+        if twin is not None:
+            where = f" ({twin.country})" if twin.country else ""
+            self.warn(
+                party.label,
+                "name",
+                f"Possible duplicate: created {entity.name} (#{entity.pk}) beside "
+                f"{twin.name}{where} (#{twin.pk}), which has the same name and country.",
+            )
+        return entity
+
+    def _complete(self, entity: Entity, party: bods.Party) -> None:
+        """Add the LEI and identifiers the file knows and the registry does not."""
+        changes: dict[str, object] = {}
+        if party.lei and not entity.lei and not Entity.objects.filter(lei=party.lei).exists():
+            changes["lei"] = party.lei
+        current = [(i.scheme, i.value) for i in entity.identifiers.all()]
+        added = []
+        for scheme, value in party.identifiers:
+            if (scheme, value) in current:
+                continue
+            holder = EntityIdentifier.objects.filter(scheme=scheme, value=value).first()
+            if holder is not None:
+                self.warn(
+                    party.label,
+                    "identifiers",
+                    f"{scheme}:{value} identifies another entity (#{holder.entity_id}): left out.",
+                )
+                continue
+            added.append((scheme, value))
+        if changes or added:
+            entity_update(entity=entity, identifiers=current + added if added else None, **changes)
+
+    # Relationships ------------------------------------------------------------------------------
+
+    def _resolve(self, record: str, relationship: bods.Relationship, field: str) -> Entity | None:
+        if record in self.entities:
+            return self.entities[record]
+        if record in self.unspecified:
+            return None
+        earlier = (
+            self._earlier_records([record])
+            .filter(owner__isnull=True)
+            .select_related("entity")
+            .order_by("-run_id")
+            .first()
+        )
+        if earlier is None:
+            raise ImportFailed(
+                [
+                    _error(
+                        relationship.label,
+                        field,
+                        f"“{record}” is not a statement of this file nor a record of an "
+                        f"earlier run of {self.run.source_name}.",
+                    )
+                ]
+            )
+        self.entities[record] = earlier.entity
+        return earlier.entity
+
+    def _parties_of(
+        self, relationship: bods.Relationship
+    ) -> tuple[Entity, Entity | None, bods.Unspecified | None]:
+        prefix = "recordDetails." if relationship.replaces == [relationship.record] else ""
+        subject = self._resolve(relationship.subject, relationship, f"{prefix}subject")
+        if subject is None:
+            raise ImportFailed(
+                [_error(relationship.label, f"{prefix}subject", "The subject is not disclosed.")]
+            )
+        if relationship.unspecified is not None:
+            return subject, None, relationship.unspecified
+        owner = self._resolve(relationship.owner, relationship, f"{prefix}interestedParty")
+        if owner is None:
+            return subject, None, self.unspecified[relationship.owner]
+        return subject, owner, None
+
+    def _keys(self, relationship: bods.Relationship) -> set[tuple[int, int, str]]:
+        subject, owner, _ = self._parties_of(relationship)
+        if owner is None:
+            return set()
+        return {(owner.pk, subject.pk, edge.interest) for edge in relationship.edges}
+
+    def _relationship(
+        self, relationship: bods.Relationship, replacing: dict[str, list[bods.Relationship]]
+    ) -> None:
+        for field, message in relationship.warnings:
+            self.warn(relationship.label, field, message)
+        self.counts["indirect_skipped"] += relationship.indirect
+        subject, owner, unspecified = self._parties_of(relationship)
+        day = relationship.statement_date or self.today
+        field = "(statement)"
+        try:
+            self._end_replaced(relationship, replacing, day)
+            if relationship.closed:
+                return
+            if unspecified is not None:
+                self._undisclosed(subject, unspecified, relationship)
+                return
+            if owner.pk == subject.pk:
+                self.warn(relationship.label, "interestedParty", "An entity cannot own itself.")
+                return
+            for edge in relationship.edges:
+                field = edge.field
+                self._edge(owner, subject, edge, relationship, day)
+        except ValidationError as exc:
+            raise ImportFailed(_validation_errors(relationship.label, field, exc)) from None
+        ImportedRecord.objects.create(
+            run=self.run,
+            record=relationship.record,
+            entity=subject,
+            owner=owner,
+            interests=[edge.interest for edge in relationship.edges],
+        )
+
+    def _end_replaced(
+        self,
+        relationship: bods.Relationship,
+        replacing: dict[str, list[bods.Relationship]],
+        day: datetime.date,
+    ) -> None:
+        """End what the records this statement replaces said and no statement replacing them
+        says any more (a closed record: all of it), the day before this statement."""
+        closing_days = {}
+        if relationship.closed:
+            # A closed record's interests may say when each ended; else it ends on this day.
+            subject, owner, _ = self._parties_of(relationship)
+            closing_days = {
+                (owner.pk, subject.pk, edge.interest): edge.end_date + ONE_DAY
+                for edge in relationship.edges
+                if owner is not None and edge.end_date is not None
+            }
+        for record in relationship.replaces:
+            if record == relationship.record:
+                covered = set() if relationship.closed else self._keys(relationship)
+            elif record in self.ended_records:
+                continue
+            else:
+                self.ended_records.add(record)
+                covered = set().union(*(self._keys(r) for r in replacing.get(record, [])))
+            rows = ImportedRecord.objects.filter(
+                Q(run=self.run) | Q(pk__in=self._earlier_records([record]).values("pk")),
+                record=record,
+                owner__isnull=False,
+            )
+            for row in rows:
+                for interest in row.interests:
+                    key = (row.owner_id, row.entity_id, interest)
+                    if key not in covered:
+                        handover = self.handover_days.get((row.entity_id, interest), day)
+                        ends = closing_days.get(key, min(day, handover))
+                        self._end_key(key, ends, relationship)
+
+    def _end_key(
+        self, key: tuple[int, int, str], day: datetime.date, relationship: bods.Relationship
+    ) -> None:
+        owner_id, owned_id, interest = key
+        edge = (
+            Ownership.objects.filter(owner_id=owner_id, owned_id=owned_id, interest=interest)
+            .active_on(day)
+            .filter(start_date__lt=day)
+            .select_related("owner", "owned")
+            .order_by("-start_date")
+            .first()
+        )
+        if edge is not None:
+            self._end(edge, day - ONE_DAY, relationship)
+
+    def _end(self, edge: Ownership, end: datetime.date, relationship: bods.Relationship) -> None:
+        self.counts["edges_ended"] += 1
+        if self._between_registry_parties(edge.owner, edge.owned) and (
+            edge.interest == Interest.SHAREHOLDING
+        ):
+            self._log(
+                relationship,
+                kind=EventKind.DIVESTITURE,
+                subject=edge.owned,
+                counterparty=edge.owner,
+                effective_date=end + ONE_DAY,
+            )
+            return
+        ownership_end(ownership=edge, end_date=end, import_run=self.run)
+        self._touch(edge.owner, edge.owned)
+
+    def _undisclosed(
+        self, subject: Entity, unspecified: bods.Unspecified, relationship: bods.Relationship
+    ) -> None:
+        reason = unspecified.reason + (
+            f": {unspecified.description.rstrip('.')}" if unspecified.description else ""
+        )
+        if not unspecified.is_opacity:
+            self.warn(
+                relationship.label,
+                "interestedParty",
+                f"{subject.name}: no owner disclosed, and none needs to be ({reason}).",
+            )
+            return
+        self.warn(
+            relationship.label,
+            "interestedParty",
+            f"{subject.name}: an owner is not disclosed ({reason}); recorded as undisclosed.",
+        )
+        if not subject.owners_undisclosed:
+            entity_update(entity=subject, owners_undisclosed=True)
+            self.touched.add(subject.pk)
+
+    def _edge(
+        self,
+        owner: Entity,
+        subject: Entity,
+        wanted: bods.WantedEdge,
+        relationship: bods.Relationship,
+        day: datetime.date,
+    ) -> None:
+        pair = list(
+            Ownership.objects.filter(owner=owner, owned=subject, interest=wanted.interest)
+            .select_related("owner", "owned")
+            .order_by("start_date", "id")
+        )
+        start = wanted.start_date or day
+
+        def active_on(date: datetime.date) -> Ownership | None:
+            running = [edge for edge in pair if edge.is_active_on(date)]
+            return running[-1] if running else None
+
+        active = active_on(start)
+        if (
+            active is not None
+            and not _same_terms(active, wanted)
+            and active.start_date >= start
+            and day > start
+            and (wanted.end_date is None or wanted.end_date >= day)
+        ):
+            # The interest's start is when it was first held, not when its terms changed: the
+            # earlier terms held until this statement, and the new ones start with it.
+            start = day
+            active = active_on(start)
+        if active is not None and _same_terms(active, wanted):
+            if wanted.end_date is not None and active.end_date is None:
+                self._end(active, wanted.end_date, relationship)
+            else:
+                self.counts["edges_unchanged"] += 1
+            return
+        changed = active is not None
+        self.counts["edges_changed" if changed else "edges_new"] += 1
+        if self._between_registry_parties(owner, subject) and self._as_event(
+            owner, subject, wanted, relationship, start, changed
+        ):
+            return
+        ownership_set(
+            owner=owner,
+            owned=subject,
+            interest=wanted.interest,
+            share=wanted.share,
+            share_min=wanted.share_min,
+            share_max=wanted.share_max,
+            start_date=start,
+            end_date=wanted.end_date,
+            import_run=self.run,
+            import_record=relationship.record,
+        )
+        self._touch(owner, subject)
+
+    def _between_registry_parties(self, owner: Entity, owned: Entity) -> bool:
+        return owner.pk not in self.created and owned.pk not in self.created
+
+    def _as_event(
+        self,
+        owner: Entity,
+        subject: Entity,
+        wanted: bods.WantedEdge,
+        relationship: bods.Relationship,
+        start: datetime.date,
+        changed: bool,
+    ) -> bool:
+        """Log the change as an ownership event when an event kind describes it; ``False``
+        when none does and the edge is written directly."""
+        if wanted.interest == Interest.SHAREHOLDING:
+            if wanted.share is None:
+                self.warn(
+                    relationship.label,
+                    f"{wanted.field}.share",
+                    "A range is written as an edge: an ownership event carries an exact share.",
+                )
+                return False
+            self._log(
+                relationship,
+                kind=EventKind.STAKE_CHANGE if changed else EventKind.ACQUISITION,
+                subject=subject,
+                counterparty=owner,
+                share=wanted.share,
+                effective_date=start,
+            )
+        elif wanted.interest == Interest.BOARD_MEMBER and not changed:
+            person = owner if owner.kind == EntityKind.PERSON else None
+            self._log(
+                relationship,
+                kind=EventKind.BOARD_APPOINTMENT,
+                subject=subject,
+                person=person,
+                counterparty=None if person else owner,
+                effective_date=start,
+            )
+        elif wanted.interest == Interest.SENIOR_MANAGING_OFFICIAL and not changed:
+            previous = (
+                Ownership.objects.filter(
+                    owner=owner,
+                    interest__in=(Interest.SENIOR_MANAGING_OFFICIAL, Interest.BOARD_MEMBER),
+                )
+                .exclude(owned=subject)
+                .select_related("owned")
+                .order_by("-start_date", "-id")
+                .first()
+            )
+            if owner.kind != EntityKind.PERSON or previous is None:
+                return False
+            # The person moves from the last entity they sat on to this one.
+            self._log(
+                relationship,
+                kind=EventKind.EXECUTIVE_MOVE,
+                subject=previous.owned,
+                person=owner,
+                counterparty=subject,
+                effective_date=start,
+            )
+        else:
+            return False
+        if wanted.end_date is not None and wanted.interest == Interest.SHAREHOLDING:
+            self._log(
+                relationship,
+                kind=EventKind.DIVESTITURE,
+                subject=subject,
+                counterparty=owner,
+                effective_date=wanted.end_date + ONE_DAY,
+            )
+        return True
+
+    def _log(
+        self,
+        relationship: bods.Relationship,
+        *,
+        kind: str,
+        subject: Entity,
+        effective_date: datetime.date,
+        counterparty: Entity | None = None,
+        person: Entity | None = None,
+        share: Decimal | None = None,
+    ) -> None:
+        event = ownership_event_log(
+            kind=kind,
+            subject=subject,
+            counterparty=counterparty,
+            person=person,
+            share=share,
+            effective_date=effective_date,
+            note=f"Imported from {self.run.source_name}, record {relationship.record}.",
+            import_run=self.run,
+            enqueue=False,
+        )
+        self.events.append(event)
+        self.counts["events"] += 1
+        self.event_rows.append(
+            {
+                "id": None if self.run.dry_run else event.pk,
+                "kind": kind,
+                "subject": subject.pk,
+                "subject_name": subject.name,
+                "counterparty": counterparty.pk if counterparty else None,
+                "counterparty_name": counterparty.name if counterparty else "",
+                "person": person.pk if person else None,
+                "person_name": person.name if person else "",
+                "share": None if share is None else f"{share.normalize():f}",
+                "effective_date": effective_date.isoformat(),
+                "record": relationship.record,
+            }
+        )
+
+    def _touch(self, owner: Entity, owned: Entity) -> None:
+        self.touched.add(owned.pk)
+        if owner.kind == EntityKind.PERSON:
+            self.touched.add(owner.pk)
+
+    # Report -------------------------------------------------------------------------------------
+
+    def affected_vendor_ids(self) -> list[int]:
+        return import_affected_vendor_ids(
+            entity_ids=self.touched, events=self.events, today=self.today
+        )
+
+    def projected_levels(self) -> list[dict]:
+        """Each affected vendor's stored level and the level the changes bring (rule 6)."""
+        vendors = Vendor.objects.filter(pk__in=self.affected_vendor_ids()).select_related("entity")
+        return [
+            {
+                "vendor": vendor.pk,
+                "vendor_name": vendor.entity.name,
+                "current_level": vendor.risk_level,
+                "projected_level": vendor_risk_as_of(vendor=vendor, as_of=self.today).level,
+            }
+            for vendor in vendors.order_by("pk")
+        ]
+
+
+def _validation_errors(record: str, field: str, exc: ValidationError) -> list[dict[str, str]]:
+    if hasattr(exc, "error_dict"):
+        return [
+            _error(record, _field_name(field, name), message)
+            for name, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    return [_error(record, field, message) for message in exc.messages]
+
+
+def _field_name(field: str, name: str) -> str:
+    """``interests[0].share``: the statement's field, then the registry's field it fed."""
+    if name == "__all__":
+        return field
+    return f"{field}.{name}" if field and field != "(statement)" else name
+
+
+def import_affected_vendor_ids(
+    *, entity_ids: Iterable[int], events: Iterable[OwnershipEvent], today: datetime.date
+) -> list[int]:
+    """Rule 6 for a run: the vendors around the entities whose edges it wrote directly (a
+    person's seats included) and those of each event it logged — one union."""
+    entity_ids = set(entity_ids)
+    people = set(
+        Entity.objects.filter(pk__in=entity_ids, kind=EntityKind.PERSON).values_list(
+            "pk", flat=True
+        )
+    )
+    around = affected_entities(
+        subject_ids=sorted(entity_ids - people), person_ids=sorted(people), as_of=today
+    )
+    vendor_ids = set(Vendor.objects.filter(entity_id__in=around).values_list("pk", flat=True))
+    for event in events:
+        vendor_ids |= set(event_affected_vendor_ids(event, today=today))
+    return sorted(vendor_ids)
+
+
+def import_run_recheck(*, run_id: int) -> ImportRun | None:
+    """After a run committed: recheck the union of the vendors it affects once, raise
+    ``risk_increased`` alerts naming the run and each event's change-of-control reviews, and
+    mark the run's events processed — one transaction, done once."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        run = (
+            ImportRun.objects.select_for_update()
+            .filter(pk=run_id, status=ImportStatus.DONE, dry_run=False, rechecked_at__isnull=True)
+            .first()
+        )
+        if run is None:
+            return None
+        events = list(
+            OwnershipEvent.objects.filter(import_run=run)
+            .exclude(status=EventStatus.PROCESSED)
+            .select_related("subject", "import_run")
+            .order_by("pk")
+        )
+        OwnershipEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+            status=EventStatus.PROCESSING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+        )
+        vendor_ids = import_affected_vendor_ids(
+            entity_ids=run.recheck_entities, events=[], today=today
+        )
+        per_event = {event.pk: event_affected_vendor_ids(event, today=today) for event in events}
+        union = sorted(set(vendor_ids).union(*per_event.values()))
+        before = {
+            # No earlier assessment counts as previously low, as for the alerts.
+            vendor.pk: vendor.risk_level if vendor.risk_assessed_at else RiskLevel.LOW
+            for vendor in Vendor.objects.filter(pk__in=union)
+        }
+        results = vendors_recheck(union, as_of=today, import_run=run)
+        for event in events:
+            _raise_change_of_control(event)
+            event.affected_vendors.set(per_event[event.pk])
+        OwnershipEvent.objects.filter(pk__in=[e.pk for e in events]).update(
+            status=EventStatus.PROCESSED, processed_at=timezone.now(), last_error=""
+        )
+        run.affected_vendors = [
+            {
+                "vendor": result.vendor.pk,
+                "vendor_name": result.vendor.entity.name,
+                "current_level": before[result.vendor.pk],
+                "projected_level": result.assessment.level,
+            }
+            for result in results
+        ]
+        run.rechecked_at = timezone.now()
+        run.save(update_fields=["affected_vendors", "rechecked_at"])
+    logger.info("Import run %s: %s vendors rechecked once", run.pk, len(union))
+    return run
+
+
+def import_runs_unrechecked(*, older_than: datetime.timedelta) -> list[int]:
+    """Finished runs whose after-commit recheck has not happened after ``older_than`` (its
+    task was lost): the sweeper sends it again."""
+    return list(
+        ImportRun.objects.filter(
+            status=ImportStatus.DONE,
+            dry_run=False,
+            rechecked_at__isnull=True,
+            finished_at__lt=timezone.now() - older_than,
+        )
+        .order_by("finished_at")
+        .values_list("pk", flat=True)
+    )
+
+
+def import_runs_abandoned_fail(*, older_than: datetime.timedelta) -> int:
+    """Fail the runs that started longer than ``older_than`` ago and never finished (their
+    worker died; the transaction they were in never committed, so nothing changed)."""
+    message = "The import stopped before it finished (its worker ended); nothing was changed."
+    return ImportRun.objects.filter(
+        status=ImportStatus.RUNNING, started_at__lt=timezone.now() - older_than
+    ).update(
+        status=ImportStatus.FAILED,
+        finished_at=timezone.now(),
+        errors=[_error("", "", message)],
+    )
+
+
+def import_run_report(run: ImportRun) -> str:
+    """The run's report as people read it (the management command prints it)."""
+    lines = [f"{run}: {run.get_status_display().lower()}"]
+    if run.sha256:
+        lines.append(f"  file {run.file_name} sha256 {run.sha256}")
+    lines += [f"  {key.replace('_', ' ')}: {value}" for key, value in run.counts.items()]
+    for event in run.events:
+        who = event["counterparty_name"] or event["person_name"]
+        share = f" {event['share']}%" if event["share"] else ""
+        lines.append(
+            f"  event: {event['kind']} of {event['subject_name']} by {who}{share} "
+            f"on {event['effective_date']}"
+        )
+    for row in run.affected_vendors:
+        lines.append(
+            f"  vendor {row.get('vendor_name', row['vendor'])}: "
+            f"{row['current_level']} → {row['projected_level']}"
+        )
+    for warning in run.warnings:
+        lines.append(f"  warning: {warning['record']}, {warning['field']}: {warning['message']}")
+    for error in run.errors:
+        lines.append(f"  error: {error['record']}, {error['field']}: {error['message']}")
+    return "\n".join(lines)

@@ -1,0 +1,50 @@
+"""Celery tasks of import runs: each takes the run's id and calls a service."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from imports import services
+from imports.models import ImportRun
+
+logger = logging.getLogger(__name__)
+
+
+#: A large file takes longer than the pipeline's five minutes; past this the run is failed.
+RUN_TIME_LIMIT = 3 * 60 * 60
+
+
+@shared_task(time_limit=RUN_TIME_LIMIT, soft_time_limit=RUN_TIME_LIMIT - 60)
+def run_import(run_id: int) -> None:
+    """Run a queued import (an upload); bad input fails the run, never the task."""
+    run = ImportRun.objects.filter(pk=run_id).first()
+    if run is not None:
+        services.import_run_execute(run=run)
+
+
+@shared_task(bind=True, max_retries=5)
+def recheck_import_run(self, run_id: int) -> None:
+    """Recheck the vendors a finished run affects, once, and process its events."""
+    try:
+        services.import_run_recheck(run_id=run_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            logger.exception("Recheck of import run %s failed", run_id)
+            return
+        raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 300)) from exc
+
+
+@shared_task
+def sweep_import_rechecks() -> int:
+    """Safety net: send again the recheck of finished runs whose recheck task was lost, and
+    fail the runs whose worker died."""
+    older_than = timezone.timedelta(seconds=settings.PIPELINE_SWEEP_AFTER_SECONDS)
+    runs = services.import_runs_unrechecked(older_than=older_than)
+    for run_id in runs:
+        recheck_import_run.delay(run_id)
+    # A run still running past the task's time limit lost its worker: its transaction never
+    # committed, so it changed nothing.
+    services.import_runs_abandoned_fail(older_than=timezone.timedelta(seconds=RUN_TIME_LIMIT + 60))
+    return len(runs)
