@@ -294,7 +294,7 @@ class OwnershipEventViewSet(ListReadCreateMixin, ServiceViewSet):
     def preview(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        preview = ownership_event_preview(**serializer.validated_data, actor=request.user)
+        preview = ownership_event_preview(**serializer.validated_data)
         return Response(api.OwnershipEventPreviewSerializer(preview).data)
 
 

@@ -1,6 +1,7 @@
 """Log an ownership event: record it and apply its effect on the edges, in one transaction."""
 
 import datetime
+import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,9 @@ from registry.services.ownership import ownership_end, ownership_set
 
 if TYPE_CHECKING:
     from imports.models import ImportRun
+
+
+logger = logging.getLogger(__name__)
 
 
 def event_stored_edges(facts: effects.EventFacts) -> list[effects.Stake]:
@@ -136,5 +140,6 @@ def ownership_event_resend(
                 ]
             }
         )
+    logger.info("Failed event %s re-sent for processing by %s", event.pk, actor or "the system")
     event_enqueue(event)
     return event

@@ -4,8 +4,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
-
 from alerts.choices import AlertKind
 from registry.choices import RISK_ORDER, EventKind
 from registry.models import Entity, OwnershipEvent, Vendor
@@ -56,7 +54,6 @@ def ownership_event_preview(
     announced_date: datetime.date | None = None,
     source_url: str = "",
     note: str = "",
-    actor: AbstractBaseUser | None = None,
 ) -> "EventPreview":
     """What an event would do (:class:`EventPreview`), as of its effective date: the vendors
     it affects with their current and projected level, the edge changes and the alerts.

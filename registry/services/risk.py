@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Max
 from django.utils import timezone
 
 from alerts.choices import AlertKind
@@ -158,18 +157,14 @@ def _raise_risk_increased(
 def previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int, set[str]]]]:
     """Each vendor's latest stored assessment (before this recheck) with the influence each
     watchlisted party had in it: vendor -> (assessment id, party -> kinds). Two queries."""
-    latest = dict(
-        RiskAssessment.objects.filter(vendor_id__in=vendor_ids)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=F("vendor_id"),
-                order_by=(F("assessed_at").desc(), F("id").desc()),
-            )
-        )
-        .filter(rank=1)
-        .values_list("id", "vendor_id")
-    )
+    # Assessments are only ever added, so a vendor's latest has its highest id.
+    latest = {
+        row["latest"]: row["vendor_id"]
+        for row in RiskAssessment.objects.filter(vendor_id__in=vendor_ids)
+        .order_by()
+        .values("vendor_id")
+        .annotate(latest=Max("id"))
+    }
     found: dict[int, tuple[int, dict[int, set[str]]]] = {
         vendor: (assessment, {}) for assessment, vendor in latest.items()
     }
@@ -350,7 +345,6 @@ def vendor_recheck(
     vendor: Vendor,
     event: OwnershipEvent | None = None,
     as_of: datetime.date | None = None,
-    actor: AbstractBaseUser | None = None,
 ) -> RiskAssessment:
     """Recheck one vendor now and return its new assessment."""
     (result,) = vendors_recheck([vendor.pk], as_of=as_of, event=event)

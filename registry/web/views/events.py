@@ -100,7 +100,7 @@ def event_new(request: HttpRequest) -> HttpResponse:
     # A preview, or a confirmation this session never previewed (expired or forged): show
     # the impact, to be confirmed with a fresh token.
     try:
-        impact = ownership_event_preview(actor=request.user, **form.service_kwargs())
+        impact = ownership_event_preview(**form.service_kwargs())
     except ValidationError as error:
         service_errors_add(form, error)
         return _form_page(request, form)
