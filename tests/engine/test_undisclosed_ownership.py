@@ -81,9 +81,7 @@ def test_an_entity_above_only_through_a_control_edge_counts_with_no_look_through
 
 
 def test_votes_and_control_lead_up_to_a_flagged_entity_along_the_shortest_chain():
-    flagged = graph(
-        control(C, P), votes(P, A, 80), holding(A, V, 50), names=NAMES, undisclosed=[C]
-    )
+    flagged = graph(control(C, P), votes(P, A, 80), holding(A, V, 50), names=NAMES, undisclosed=[C])
     factor = only(assess_vendor(flagged, V, data_access="none"), UNDISCLOSED)
     assert (factor.path, factor.effective_share) == ((C, P, A, V), 0.0)
 
