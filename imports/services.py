@@ -629,7 +629,7 @@ class _Applier:
             f"{subject.name}: an owner is not disclosed ({reason}); recorded as undisclosed.",
         )
         if not subject.owners_undisclosed:
-            entity_update(entity=subject, owners_undisclosed=True)
+            entity_update(entity=subject, owners_undisclosed=True, import_run=self.run)
             self.touched.add(subject.pk)
 
     def _edge(

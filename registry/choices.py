@@ -99,3 +99,4 @@ class RecheckReason(models.TextChoices):
     VENDOR_ADDED = "vendor_added", "Vendor added"
     MANUAL = "manual", "Manual recheck"
     POLICY_CHANGED = "policy_changed", "Risk policy changed"
+    DISCLOSURE_CHANGED = "disclosure_changed", "Owners declared undisclosed or disclosed"

@@ -70,14 +70,30 @@ class EntityAdmin(AuditedAdmin):
     already in use).
     """
 
-    list_display = ("name", "kind", "country", "lei", "watchlist", "vendor_link")
-    list_filter = ("kind", WatchlistFilter, "country")
+    list_display = (
+        "name",
+        "kind",
+        "country",
+        "lei",
+        "watchlist",
+        "owners_undisclosed",
+        "vendor_link",
+    )
+    list_filter = ("kind", WatchlistFilter, "owners_undisclosed", "country")
     list_select_related = ("vendor",)
     search_fields = ("name", "=lei", "=identifiers__value")
     search_help_text = "Name, LEI, identifier, or SCHEME:ID (e.g. GB-COH:01234567)."
     show_full_result_count = False
     inlines = (IdentifierInline, HoldingsInline, OwnersInline)
-    readonly_fields = ("watchlist", "vendor_link", "shortcuts", "created_at", "updated_at")
+    # Whether its owners are undisclosed is what published data says, so imports set it.
+    readonly_fields = (
+        "watchlist",
+        "owners_undisclosed",
+        "vendor_link",
+        "shortcuts",
+        "created_at",
+        "updated_at",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Entity]:
         return super().get_queryset(request).prefetch_related("watchlist_entries")

@@ -43,6 +43,7 @@ class RiskPolicyAdmin(ServiceFormMixin, RegistryAdmin):
         "medium_share",
         "escalate_restricted",
         "interlock_severity",
+        "undisclosed_severity",
         "created_by",
         "created_at",
     )

@@ -50,7 +50,7 @@ class RiskPolicy(models.Model):
     undisclosed_severity = models.CharField(
         max_length=16,
         choices=RiskLevel.choices,
-        default=RiskLevel.LOW,
+        default=RiskLevel(POLICY_DEFAULTS.undisclosed_severity),
         help_text="Severity of a vendor at or below an entity whose owners are undisclosed.",
     )
     note = models.TextField(blank=True, help_text="Why this version was made.")

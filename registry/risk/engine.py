@@ -96,6 +96,7 @@ class Policy:
     medium_share: float = POLICY_DEFAULTS.medium_share
     escalate_restricted: bool = POLICY_DEFAULTS.escalate_restricted
     interlock_severity: str = POLICY_DEFAULTS.interlock_severity
+    undisclosed_severity: str = POLICY_DEFAULTS.undisclosed_severity
 
 
 DEFAULT_POLICY = Policy()
@@ -140,7 +141,8 @@ class OwnershipGraph:
 
     ``watchlist`` maps an entity id to its categories (``competitor``, ``sanctioned``,
     ``state_owned``, ``other``); ``kinds`` maps an entity id to its kind (``person``,
-    ``company`` …).
+    ``company`` …); ``undisclosed`` holds the entities whose owners published data declares
+    undisclosed (rule 5's ``undisclosed_ownership``).
     Several shareholdings between the same pair (e.g. two share classes) add up, and so do
     voting rights; a ``control`` edge (no share) records control as such. A range with
     only a minimum reads as minimum–100%, one with only a maximum as 0–maximum. Then each upper
@@ -157,10 +159,12 @@ class OwnershipGraph:
         watchlist: Mapping[int, Iterable[str]],
         names: Mapping[int, str] | None = None,
         kinds: Mapping[int, str] | None = None,
+        undisclosed: Iterable[int] = (),
     ):
         self.watchlist = {entity: frozenset(found) for entity, found in watchlist.items()}
         self.names = dict(names or {})
         self.kinds = dict(kinds or {})
+        self.undisclosed = frozenset(undisclosed)
         self._seats: dict[int, set[int]] = {}
         self._key_persons: dict[int, set[int]] = {}
         self._problems: dict[int, list[str]] = {}
@@ -330,13 +334,25 @@ class OwnershipGraph:
         """Entities on which ``owner`` holds a ``control`` edge."""
         return frozenset(self._controls.get(owner, ()))
 
-    def influencers(self, owned: int) -> set[int]:
-        """Everyone holding shares, votes or a ``control`` edge in ``owned``."""
+    def influencers(self, owned: int, bound: str = "max") -> set[int]:
+        """Everyone holding shares, votes or a ``control`` edge in ``owned``; with
+        ``bound="min"``, only the shares and votes whose lower bound is above zero count."""
+        if bound == "max":
+            return (
+                set(self.shareholders(owned))
+                | set(self._voters.get(owned, ()))
+                | self._controllers.get(owned, set())
+            )
+        column = _bound_column(bound)
         return (
-            set(self.shareholders(owned))
-            | set(self._voters.get(owned, ()))
+            {owner for owner, percent in self.shareholders(owned, bound).items() if percent > 0}
+            | {owner for owner, shares in self._voters.get(owned, {}).items() if shares[column] > 0}
             | self._controllers.get(owned, set())
         )
+
+    def owners_undisclosed(self, entity: int) -> bool:
+        """Whether published data declares the owners of ``entity`` undisclosed."""
+        return entity in self.undisclosed
 
     def seats(self, person: int) -> frozenset[int]:
         """Entities on which ``person`` is a board member or senior managing official."""
@@ -711,18 +727,40 @@ def controlled_entities(
     return {entity: 100.0 if entity in sources else held.get(entity, 0.0) for entity in steps}
 
 
-def _influence_closure(graph: OwnershipGraph, target: int) -> set[int]:
-    """``target`` and everyone above it through shares, votes or ``control`` edges."""
-    if not graph.has_influence_edges:
+def _influence_closure(graph: OwnershipGraph, target: int, bound: str = "max") -> set[int]:
+    """``target`` and everyone above it through shares, votes or ``control`` edges (on the
+    lower bounds of ranges with ``bound="min"``)."""
+    if not graph.has_influence_edges and bound == "max":
         return ancestors(graph, target)
     found = {target}
     frontier = [target]
     while frontier:
-        for owner in graph.influencers(frontier.pop()):
+        for owner in graph.influencers(frontier.pop(), bound):
             if owner not in found:
                 found.add(owner)
                 frontier.append(owner)
     return found
+
+
+def _influence_path(graph: OwnershipGraph, party: int, target: int) -> tuple[int, ...]:
+    """The shortest chain from ``party`` down to ``target`` through shares, votes or
+    ``control`` edges (ties: the lower ids), for a party that holds no look-through share."""
+    below: dict[int, int] = {target: target}
+    frontier = [target]
+    while frontier and party not in below:
+        reached = []
+        for owned in frontier:
+            for owner in sorted(graph.influencers(owned)):
+                if owner not in below:
+                    below[owner] = owned
+                    reached.append(owner)
+        frontier = reached
+    if party not in below:
+        return ()
+    path = [party]
+    while path[-1] != target:
+        path.append(below[path[-1]])
+    return tuple(path)
 
 
 @dataclass(frozen=True)
@@ -1176,6 +1214,64 @@ def _interlock_factors(exposure: _Exposure, policy: Policy) -> Iterator[Factor]:
         )
 
 
+def _undisclosed_factors(exposure: _Exposure, policy: Policy) -> Iterator[Factor]:
+    """Rule 5: one ``undisclosed_ownership`` factor per entity whose owners are declared
+    undisclosed, among the vendor's entity and everyone above it through shares, votes or
+    ``control`` edges (rule 3's region); graded by the policy whatever the share.
+
+    Its ``effective_share`` is the entity's look-through share in the vendor's (100% for the
+    vendor's own entity, possibly 0.00% when it lies above only through votes or ``control``
+    edges), its path the strongest chain, else the shortest chain of influence."""
+    graph, full, entity = exposure.graph, exposure.full, exposure.entity
+    if not full.undisclosed:
+        return
+    flagged = sorted(party for party in exposure.influence_region if full.owners_undisclosed(party))
+    if not flagged:
+        return
+    certain_region = (
+        exposure.influence_region
+        if exposure.exact
+        else _influence_closure(full, entity, bound="min")
+    )
+    for party in flagged:
+        if party == entity:
+            share = share_min = 100.0
+            path: tuple[int, ...] = (entity,)
+            summary = (
+                f"The owners of {graph.name(entity)} itself are declared undisclosed in "
+                "published ownership data."
+            )
+        else:
+            share = exposure.upper.get(party, 0.0)
+            share_min = min(exposure.lower.get(party, 0.0), share)
+            path = exposure.path(party) or _influence_path(full, party, entity)
+            if share > 0:
+                holds = f"it holds {_share_text(share, share_min)} of {graph.name(entity)}"
+            else:
+                holds = (
+                    f"it holds no look-through share of {graph.name(entity)} "
+                    f"({_percent(0)}) but votes or control edges lead down to it"
+                )
+            summary = (
+                f"The owners of {graph.name(party)} are declared undisclosed in published "
+                f"ownership data; {holds} via {_chain(graph, path)}."
+            )
+            if party not in certain_region:
+                summary += (
+                    f" {graph.name(party)} lies above {graph.name(entity)} only on the upper "
+                    "bound of a range (on the lower bounds it holds nothing of it)."
+                )
+        yield Factor(
+            code=FactorCode.UNDISCLOSED_OWNERSHIP,
+            severity=policy.undisclosed_severity,
+            summary=summary,
+            party=party,
+            effective_share=round(share, 4),
+            effective_share_min=round(share_min, 4),
+            path=path,
+        )
+
+
 def _factor_order(factor: Factor) -> tuple[int, str, int]:
     party = -1 if factor.party is None else factor.party
     return (-SEVERITY_RANK[factor.severity], factor.code, party)
@@ -1223,7 +1319,8 @@ def risk_score(level: str, factors: Iterable[Factor]) -> int:
 def assess_vendor(
     graph: OwnershipGraph, entity_id: int, *, data_access: str, policy: Policy = DEFAULT_POLICY
 ) -> Assessment:
-    """Assess the vendor whose entity is ``entity_id`` (docs/risk-rules.md, rules 1–5).
+    """Assess the vendor whose entity is ``entity_id`` (docs/risk-rules.md, rules 1–5),
+    ``undisclosed_ownership`` included.
 
     Factors come sorted by severity (highest first), then code, then party id. A closed
     ownership loop above the entity becomes a ``data_problem`` factor and its holdings are
@@ -1246,6 +1343,7 @@ def assess_vendor(
         control_code=None,
     )
     factors += _interlock_factors(exposure, policy)
+    factors += _undisclosed_factors(exposure, policy)
     sanctions = _sanctions_factor(exposure, policy)
     if sanctions:
         factors.append(sanctions)

@@ -78,10 +78,16 @@ class Subgraph:
     names: dict[int, str] = field(default_factory=dict)
     kinds: dict[int, str] = field(default_factory=dict)
     watchlist: dict[int, set[str]] = field(default_factory=dict)
+    #: Entities whose owners published data declares undisclosed (rule 5).
+    undisclosed: set[int] = field(default_factory=set)
 
     def graph(self) -> OwnershipGraph:
         return OwnershipGraph(
-            self.edges.values(), self.watchlist, names=self.names, kinds=self.kinds
+            self.edges.values(),
+            self.watchlist,
+            names=self.names,
+            kinds=self.kinds,
+            undisclosed=self.undisclosed,
         )
 
 
@@ -149,11 +155,15 @@ def load_subgraph(
         subgraph.edges[edge.id] = edge
     _walk_up(subgraph, {e.owned for e in seats}, seen)
     node_ids = sorted(seen | {e.owner for e in subgraph.edges.values()})
-    for pk, name, kind in _rows(
-        f"SELECT id, name, kind FROM {_ENTITY} WHERE id IN ({{ids}})", node_ids
+    # The names query also reads the undisclosed-owners flag, so rule 5 costs no query.
+    for pk, name, kind, undisclosed in _rows(
+        f"SELECT id, name, kind, owners_undisclosed FROM {_ENTITY} WHERE id IN ({{ids}})",
+        node_ids,
     ):
         subgraph.names[pk] = name
         subgraph.kinds[pk] = kind
+        if undisclosed:
+            subgraph.undisclosed.add(pk)
     return subgraph
 
 

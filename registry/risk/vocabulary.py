@@ -64,6 +64,7 @@ class FactorCode(Term):
     SANCTIONED_OWNERSHIP = "sanctioned_ownership", "Sanctioned ownership"
     KEY_PERSON_INTERLOCK = "key_person_interlock", "Key-person interlock"
     STATE_OWNERSHIP = "state_ownership", "State ownership"
+    UNDISCLOSED_OWNERSHIP = "undisclosed_ownership", "Undisclosed ownership"
     DATA_PROBLEM = "data_problem", "Data problem"
 
 
@@ -85,6 +86,7 @@ class PolicyDefaults:
     medium_share: int = 10
     escalate_restricted: bool = True
     interlock_severity: Severity = Severity.HIGH
+    undisclosed_severity: Severity = Severity.LOW
 
 
 POLICY_DEFAULTS = PolicyDefaults()

@@ -11,6 +11,7 @@ from registry.selectors.dashboard import (
     DASHBOARD_HORIZON_DAYS,
     contract_renewals,
     exposure_by_influencing_party,
+    factor_code_filter,
     influencing_party_filter,
     vendors_by_risk_level,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "event_page",
     "event_page_list",
     "exposure_by_influencing_party",
+    "factor_code_filter",
     "identifier_match",
     "influencing_party_filter",
     "oldest_pending_work",

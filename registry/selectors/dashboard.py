@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from registry.choices import RiskLevel, VendorStatus
+from registry.choices import FactorCode, RiskLevel, VendorStatus
 from registry.models import Contract, Entity, RiskAssessment, RiskFactor, Vendor, WatchlistEntry
 
 #: How far ahead the dashboard looks for deadlines and renewals.
@@ -24,21 +24,37 @@ def latest_assessment_ids() -> QuerySet:
     return RiskAssessment.objects.filter(pk=Subquery(latest.values("pk")[:1])).values("pk")
 
 
+def factor_code_filter(code: str) -> Q:
+    """Vendors whose latest assessment has a factor of ``code``, as a ``Vendor`` filter."""
+    return Q(
+        pk__in=RiskFactor.objects.filter(
+            code=code, assessment_id__in=latest_assessment_ids()
+        ).values("assessment__vendor_id")
+    )
+
+
 def vendors_by_risk_level() -> list[dict]:
-    """``[{"level", "label", "count", "percent"}]`` of vendors not offboarded, critical first."""
-    counts = dict(
+    """``[{"level", "label", "count", "percent", "undisclosed"}]`` of vendors not offboarded,
+    critical first; ``undisclosed`` counts those with an ``undisclosed_ownership`` factor
+    (undisclosed owners at or above their entity). One query."""
+    rows = (
         Vendor.objects.exclude(status=VendorStatus.OFFBOARDED)
         .values_list("risk_level")
-        .annotate(n=Count("id"))
-        .values_list("risk_level", "n")
+        .annotate(
+            n=Count("id"),
+            undisclosed=Count("id", filter=factor_code_filter(FactorCode.UNDISCLOSED_OWNERSHIP)),
+        )
+        .values_list("risk_level", "n", "undisclosed")
     )
-    top = max(counts.values(), default=0)
+    counts = {level: (n, undisclosed) for level, n, undisclosed in rows}
+    top = max((n for n, _ in counts.values()), default=0)
     return [
         {
             "level": value,
             "label": label,
-            "count": counts.get(value, 0),
-            "percent": round(100 * counts.get(value, 0) / top) if top else 0,
+            "count": counts.get(value, (0, 0))[0],
+            "percent": round(100 * counts.get(value, (0, 0))[0] / top) if top else 0,
+            "undisclosed": counts.get(value, (0, 0))[1],
         }
         for value, label in reversed(RiskLevel.choices)
     ]

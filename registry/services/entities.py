@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from registry.choices import EntityKind
+from registry.choices import EntityKind, RecheckReason
 from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent
 from registry.services.common import apply_changes, recorded_delete, validated_save
+from registry.services.dispatch import recheck_request
 
 if TYPE_CHECKING:
     from imports.models import ImportRun
@@ -91,16 +92,20 @@ def entity_update(
     entity: Entity,
     actor: AbstractBaseUser | None = None,
     identifiers: Iterable[Identifier] | None = None,
+    import_run: "ImportRun | None" = None,
     **changes: object,
 ) -> Entity:
     """Change an entity's fields; ``identifiers``, when given, replaces the whole set.
 
     Whether an entity is a person cannot change once edges or events refer to it: a person's
-    seats and a company's holdings mean different things to the risk rules."""
+    seats and a company's holdings mean different things to the risk rules. Declaring its
+    owners undisclosed, or disclosed again, rechecks the vendors at or below it after commit
+    (rule 5), unless ``import_run`` made the change: the run rechecks what it touched, once."""
     if "name" in changes and isinstance(changes["name"], str):
         changes["name"] = changes["name"].strip()
     was_person = entity.kind == EntityKind.PERSON
-    if apply_changes(entity, changes):
+    changed = apply_changes(entity, changes)
+    if changed:
         if (entity.kind == EntityKind.PERSON) != was_person and _is_referenced(entity):
             raise ValidationError(
                 {
@@ -111,6 +116,10 @@ def entity_update(
                 }
             )
         validated_save(entity, actor=actor)
+        if "owners_undisclosed" in changed and import_run is None:
+            recheck_request(
+                reason=RecheckReason.DISCLOSURE_CHANGED, entity_ids=[entity.pk], actor=actor
+            )
     if identifiers is not None:
         _identifiers_set(entity=entity, identifiers=identifiers, actor=actor)
     return entity

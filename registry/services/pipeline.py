@@ -162,6 +162,9 @@ def recheck_affected_vendor_ids(request: RecheckRequest, *, as_of: datetime.date
     """The vendors a recheck request concerns."""
     if request.reason in DIRECT_REASONS:
         entity_ids = set(request.entity_ids)
+    elif request.reason == RecheckReason.DISCLOSURE_CHANGED:
+        # Rule 5: an entity's undisclosed owners weigh on the vendors at or below it only.
+        entity_ids = entities_below(request.entity_ids, as_of=as_of)
     elif request.reason == RecheckReason.WATCHLIST_CHANGED:
         # Rule 6: a listed (or unlisted) entity is taken both as a subject — what it owns or
         # controls, a person's holdings included — and, for a person, as a person (its seats).

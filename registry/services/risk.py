@@ -72,6 +72,7 @@ def engine_policy(policy: RiskPolicy) -> engine.Policy:
         medium_share=float(policy.medium_share),
         escalate_restricted=policy.escalate_restricted,
         interlock_severity=policy.interlock_severity,
+        undisclosed_severity=policy.undisclosed_severity,
     )
 
 

@@ -2,7 +2,8 @@
 
 The vendor sits at the bottom, its owners above it, their owners above them. A layer with many
 entities wraps into several staggered rows so that 30 owners stay readable. Watchlisted entities
-are marked both by colour and by a text label, so the mark does not depend on colour vision.
+are marked both by colour and by a text label, so the mark does not depend on colour vision; an
+entity whose owners are undisclosed gets a dashed outline around its box, said in its title too.
 """
 
 import math
@@ -34,6 +35,8 @@ CATEGORY_COLOURS = {
     WatchlistCategory.OTHER: ("#eef2f6", "#344054", "#1d2939"),
 }
 VENDOR_COLOURS = ("#e8f0fe", "#1d4ed8", "#1e3a8a")
+#: The dashed outline of an entity whose owners are undisclosed (3:1 on the page's background).
+UNDISCLOSED_STROKE = "#475467"
 PLAIN_COLOURS = ("#ffffff", "#667085", "#344054")
 
 
@@ -218,9 +221,29 @@ def _node_svg(node: GraphNode, box: _Box, href: str) -> str:
     shown = _shortened(name)
     radius = NODE_H / 2 if node.entity.is_person else 8
     emphasis = " node-flagged" if categories else (" node-vendor" if node.is_vendor else "")
+    undisclosed = node.entity.owners_undisclosed
+    if undisclosed:
+        emphasis += " node-undisclosed"
+        if not categories and not node.is_vendor:
+            tag = "OWNERS UNDISCLOSED"
+    ring = (
+        _svg(
+            '<rect class="undisclosed-ring" x="{}" y="{}" width="{}" height="{}" rx="{}" '
+            'fill="none" stroke="{}"/>',
+            box.x - 5,
+            box.y - 5,
+            NODE_W + 10,
+            NODE_H + 10,
+            radius + 5,
+            UNDISCLOSED_STROKE,
+        )
+        if undisclosed
+        else ""
+    )
     return _svg(
         '<a href="{}" class="node{}" data-entity="{}">'
-        "<title>{}{}</title>"
+        "<title>{}{}{}</title>"
+        "{}"
         '<rect x="{}" y="{}" width="{}" height="{}" rx="{}" fill="{}" stroke="{}"/>'
         '<text x="{}" y="{}" text-anchor="middle" class="node-name" fill="{}">{}</text>'
         '<text x="{}" y="{}" text-anchor="middle" class="node-tag" fill="{}">{}</text>'
@@ -230,6 +253,8 @@ def _node_svg(node: GraphNode, box: _Box, href: str) -> str:
         str(node.entity.pk),
         name,
         f" — on the watchlist ({tag.lower()})" if categories else "",
+        " — owners undisclosed" if undisclosed else "",
+        ring,
         box.x,
         box.y,
         NODE_W,
@@ -267,8 +292,11 @@ def ownership_graph_svg(
         for node in layer
     ]
     flagged = sorted(n.entity.name for n in graph.nodes.values() if n.watchlist)
-    description = f"{len(graph.nodes) - 1} entities above the vendor, {len(graph.edges)} links." + (
-        f" On the watchlist: {', '.join(flagged)}." if flagged else ""
+    hidden = sorted(n.entity.name for n in graph.nodes.values() if n.entity.owners_undisclosed)
+    description = (
+        f"{len(graph.nodes) - 1} entities above the vendor, {len(graph.edges)} links."
+        + (f" On the watchlist: {', '.join(flagged)}." if flagged else "")
+        + (f" Owners undisclosed: {', '.join(hidden)}." if hidden else "")
     )
     head = _svg(
         '<svg xmlns="http://www.w3.org/2000/svg" class="ownership-graph" role="group" '

@@ -33,8 +33,9 @@ def seat(person: int, entity: int, interest: str = "board_member") -> Edge:
     return Edge(900_000 + person * 1000 + entity, person, entity, interest, None, None)
 
 
-def graph(*edges: Edge, watchlist=None, names=None) -> OwnershipGraph:
-    return OwnershipGraph(edges, watchlist or {}, names)
+def graph(*edges: Edge, watchlist=None, names=None, undisclosed=()) -> OwnershipGraph:
+    """The graph of ``edges``; ``undisclosed`` lists the entities whose owners are undisclosed."""
+    return OwnershipGraph(edges, watchlist or {}, names, undisclosed=undisclosed)
 
 
 def codes(assessment: Assessment) -> list[str]:

@@ -79,3 +79,26 @@ def test_the_graph_above_a_vendor_reaches_a_competitor_that_only_controls_it(ent
     ]
     assert assessment.factors[0].path == (rival.pk, parent.pk, vendor.pk)
     assert "Rival (competitor) controls Vendor" in assessment.factors[0].summary
+
+
+def test_the_loader_reads_undisclosed_owners_with_the_names_in_the_same_queries(
+    entities, django_assert_num_queries
+):
+    rival, parent, vendor = entities["Rival"], entities["Parent"], entities["Vendor"]
+    edge(rival, parent, Interest.CONTROL)
+    edge(parent, vendor, Interest.SHAREHOLDING, Decimal("60"))
+    for flagged in (rival, parent):
+        flagged.owners_undisclosed = True
+        flagged.save(update_fields=["owners_undisclosed"])
+
+    # One query per level walked (into the vendor, the parent, the rival) and one for the
+    # names, which also reads the flag: four, as many as without any undisclosed owner.
+    with django_assert_num_queries(4):
+        subgraph = load_subgraph([vendor.pk], as_of=TODAY, watchlist={})
+
+    assert subgraph.undisclosed == {rival.pk, parent.pk}
+    factors = assess_vendor(subgraph.graph(), vendor.pk, data_access="none").factors
+    assert [(f.party, f.effective_share, f.path) for f in factors] == [
+        (rival.pk, 0.0, (rival.pk, parent.pk, vendor.pk)),
+        (parent.pk, 60.0, (parent.pk, vendor.pk)),
+    ]

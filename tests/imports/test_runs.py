@@ -466,3 +466,35 @@ def test_a_run_whose_worker_died_is_failed_by_the_sweeper_and_changed_nothing():
     assert stuck.status == "failed"
     assert "worker ended" in stuck.errors[0]["message"]
     assert recent.status == "running"
+
+
+def test_an_undisclosed_owner_of_a_vendors_parent_is_rechecked_once_with_the_run(
+    reference, write_json
+):
+    # Scale AI (matched by its DUNS number) declares an owner it does not name; Remotasks,
+    # which Scale AI owns outright, is below it and is affected too.
+    hidden = bods.stake("hidden-scale", "scale", "meta", share=30)
+    hidden["recordDetails"]["interestedParty"] = {
+        "reason": "informationUnknownToPublisher",
+        "description": "Nominee shareholder",
+    }
+    statements = [bods.entity("scale", "Scale AI, Inc.", identifiers=[("DUNS", "081234567")])]
+    run = run_file(write_json([*statements, hidden]))
+
+    assert run.status == "done", run.errors
+    reference.scale.refresh_from_db()
+    assert reference.scale.owners_undisclosed is True
+    # The run rechecks its affected vendors once; the edit it made asks for no recheck of its own.
+    assert not RecheckRequest.objects.filter(reason="disclosure_changed").exists()
+    assert sorted(row["vendor"] for row in run.affected_vendors) == sorted(
+        [reference.scale_vendor.pk, reference.remotasks_vendor.pk]
+    )
+    for vendor, path in (
+        (reference.scale_vendor, [reference.scale.pk]),
+        (reference.remotasks_vendor, [reference.scale.pk, reference.remotasks.pk]),
+    ):
+        latest = RiskAssessment.objects.filter(vendor=vendor).latest()
+        assert list(latest.factors.values_list("code", "party", "effective_share", "path")) == [
+            ("undisclosed_ownership", reference.scale.pk, Decimal("100.0000"), path)
+        ]
+        assert (latest.level, latest.score) == ("low", 7)

@@ -21,6 +21,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "open_alert_total": sum(row["count"] for row in alerts_by_severity),
         "vendors_by_level": vendors_by_level,
         "vendor_total": sum(row["count"] for row in vendors_by_level),
+        "undisclosed_total": sum(row["undisclosed"] for row in vendors_by_level),
         "deadlines": alert_selectors.change_of_control_deadlines(
             today=today, horizon_days=selectors.DASHBOARD_HORIZON_DAYS
         ),

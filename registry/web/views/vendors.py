@@ -18,6 +18,7 @@ from core.web.pages import form_save_once, paginate, query_without
 from registry import selectors
 from registry.choices import (
     DataAccess,
+    FactorCode,
     RiskLevel,
     VendorCategory,
     VendorStatus,
@@ -59,9 +60,11 @@ def _filtered_vendors(request: HttpRequest):
 def vendor_list(request: HttpRequest) -> HttpResponse:
     filterset, vendors, sort = _filtered_vendors(request)
     page = paginate(request, vendors)
-    influenced_by = None
+    influenced_by = factor = None
     if filterset.is_valid():
         influenced_by = filterset.form.cleaned_data.get("influenced_by")
+        code = filterset.form.cleaned_data.get("factor")
+        factor = FactorCode(code) if code else None
     context = {
         "filterset": filterset,
         "page": page,
@@ -70,6 +73,7 @@ def vendor_list(request: HttpRequest) -> HttpResponse:
         "page_query": query_without(request, "page"),
         "export_query": query_without(request, "page", "size"),
         "influenced_by": influenced_by,
+        "factor": factor,
         "choices": {
             "risk_level": list(reversed(RiskLevel.choices)),
             "status": VendorStatus.choices,
@@ -179,6 +183,7 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for value, label in WatchlistCategory.choices
             if any(value in node.watchlist for node in graph.nodes.values())
         ],
+        "graph_undisclosed": any(node.entity.owners_undisclosed for node in graph.nodes.values()),
         "assessments": assessments,
         "timeline_svg": score_timeline_svg(assessments) if assessments else "",
         "alerts": alert_selectors.vendor_alerts(vendor=vendor),
