@@ -139,6 +139,40 @@ def import_run_create(
     return run
 
 
+def import_file_scheduled(*, path: str | Path, source_name: str, format: str) -> ImportRun | None:
+    """Import a file an operator keeps at ``path`` (a scheduled import): ``None`` when it is
+    the file the last finished run of the source read (same SHA-256), else the finished (or
+    failed) run. A missing file is a failed run that says so."""
+    path = Path(path)
+    last = (
+        ImportRun.objects.filter(source_name=source_name, status=ImportStatus.DONE, dry_run=False)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    if last is not None and path.is_file() and _sha256_of(path) == last.sha256:
+        logger.info("%s: unchanged since import run %s; not read again", path, last.pk)
+        return None
+    run = import_run_create(
+        source_name=source_name, file_name=path.name, format=format, enqueue=False
+    )
+    if not path.is_file():
+        run.started_at = timezone.now()
+        _finish(
+            run,
+            status=ImportStatus.FAILED,
+            errors=[_error("", "file", f"{path}: no such file (the download is the operator's).")],
+        )
+        return run
+    return import_run_execute(run=run, path=path)
+
+
+def _sha256_of(path: Path) -> str:
+    with open(path, "rb") as stream:
+        reader = HashingReader(stream)
+        reader.drain()
+    return reader.sha256.hexdigest()
+
+
 def _send(task_name: str, run_id: int) -> None:
     from imports import tasks
 

@@ -651,3 +651,54 @@ def test_the_format_is_detected_from_the_first_line():
 
     assert import_format_detect(io.BytesIO(ftm_line + b"\n")) == "ftm"
     assert import_format_detect(io.BytesIO(bods_line + b"\n")) == "bods"
+
+
+# --- The scheduled import ------------------------------------------------------------------------
+
+
+def test_the_scheduled_import_reads_the_configured_export_once_per_change(write_ftm, settings):
+    from imports.tasks import import_opensanctions_export
+
+    path = write_ftm([company("s", "Sanctioned Oil", topics="sanction")])
+    settings.OPENSANCTIONS_EXPORT_PATH = str(path)
+    settings.OPENSANCTIONS_SOURCE_NAME = "OpenSanctions default"
+
+    with committed():
+        first = import_opensanctions_export()
+    with committed():
+        unchanged = import_opensanctions_export()
+    write_ftm([company("s", "Sanctioned Oil")])
+    with committed():
+        changed = import_opensanctions_export()
+
+    runs = list(ImportRun.objects.order_by("pk"))
+    assert [(r.pk, r.status, r.format, r.source_name) for r in runs] == [
+        (first, "done", "ftm", "OpenSanctions default"),
+        (changed, "done", "ftm", "OpenSanctions default"),
+    ]
+    assert unchanged is None
+    assert all(r.rechecked_at is not None for r in runs)
+    # The changed export no longer lists the company: its entry is gone again.
+    assert not WatchlistEntry.objects.exists()
+
+
+def test_the_scheduled_import_of_a_missing_file_is_a_failed_run_and_unset_does_nothing(
+    tmp_path, settings
+):
+    from imports.tasks import import_opensanctions_export
+
+    settings.OPENSANCTIONS_EXPORT_PATH = ""
+    assert import_opensanctions_export() is None
+    settings.OPENSANCTIONS_EXPORT_PATH = str(tmp_path / "absent.ftm.json")
+
+    run = ImportRun.objects.get(pk=import_opensanctions_export())
+
+    assert run.status == "failed"
+    assert run.errors == [
+        {
+            "record": "",
+            "field": "file",
+            "message": f"{tmp_path / 'absent.ftm.json'}: no such file (the download is the "
+            "operator's).",
+        }
+    ]
