@@ -7,7 +7,8 @@ Parties (``Company``, ``Organization``, ``LegalEntity``, ``PublicBody``, ``Perso
 relation schemas (``Ownership``, ``Directorship``, ``Control``) become BODS relationships, so
 the import run applies both the way it applies BODS. Every other schema (``Address``,
 ``Sanction``, ``Vessel`` …) is skipped and counted, and so is a relation that names a skipped
-entity. Nothing here reads or writes the database.
+entity; a ``Sanction`` still lends its programme to the reason of the entity it names. Nothing
+here reads or writes the database.
 
 The schema map is written out here rather than taken from the ``followthemoney`` package: the
 importer needs eight schemas and a dozen properties, and the package would bring its own
@@ -65,9 +66,25 @@ _RANGE = re.compile(r"^\s*([0-9.]+)\s*%?\s*(?:-|–|to)\s*([0-9.]+)\s*%?\s*$", r
 
 @dataclass
 class FtmParty(Party):
-    """A party with the watchlist entries its topics call for: ``[(category, reason)]``."""
+    """A party with the topics that put it on the watchlist, and where they come from."""
 
-    watchlist: list[tuple[str, str]] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+    #: Sanctions programmes: the entity's own, then those of ``Sanction`` entities naming it.
+    programs: list[str] = field(default_factory=list)
+
+    @property
+    def watchlist(self) -> list[tuple[str, str]]:
+        """``[(category, reason)]``, the reason naming the datasets (and, for a sanction, the
+        programmes)."""
+        entries = []
+        for topic in self.topics:
+            category, words = TOPICS[topic]
+            where = f"in {', '.join(self.datasets)}" if self.datasets else f"(topic {topic})"
+            programs = self.programs if category == WatchlistCategory.SANCTIONED else []
+            program = f"; program {', '.join(programs)}" if programs else ""
+            entries.append((category, f"{words} {where}{program}."))
+        return entries
 
 
 @dataclass
@@ -110,6 +127,7 @@ def read_entities(values: Iterable[Value], *, max_errors: int) -> Reading:
     reading = Reading()
     skipped_ids: set[str] = set()
     relations: list[Relationship] = []
+    programs: dict[str, list[str]] = {}
     for value in values:
         try:
             statement = read_entity(value.data, value.where)
@@ -121,6 +139,8 @@ def read_entities(values: Iterable[Value], *, max_errors: int) -> Reading:
         if isinstance(statement, str):
             reading.skip(statement, value.where)
             skipped_ids.add(value.data["id"].strip())
+            if statement == "Sanction":
+                _sanction_programs(value, programs)
         elif isinstance(statement, Relationship):
             relations.append(statement)
         else:
@@ -130,7 +150,27 @@ def read_entities(values: Iterable[Value], *, max_errors: int) -> Reading:
             reading.skip(f"{relation.statement_schema} relation", relation.where)
         else:
             reading.statements.append(relation)
+    for statement in reading.statements:
+        if isinstance(statement, FtmParty) and statement.record in programs:
+            statement.programs = list(
+                dict.fromkeys(statement.programs + programs[statement.record])
+            )
     return reading
+
+
+def _sanction_programs(value: Value, programs: dict[str, list[str]]) -> None:
+    """A ``Sanction`` entity is not mapped, but its programme goes into the reason of the
+    sanctioned entity it names."""
+    properties = value.data.get("properties")
+    if not isinstance(properties, dict):
+        return
+    read = _Properties(properties, value.where)
+    try:
+        names, found = read.all("entity"), _programs(read)
+    except RecordError:
+        return
+    for entity_id in names:
+        programs.setdefault(entity_id, []).extend(found)
 
 
 def read_entity(data: object, where: str) -> Party | Relationship | str:
@@ -201,23 +241,14 @@ def _party(data: dict, entity_id: str, where: str, schema: str, values: _Propert
     datasets = data.get("datasets") or []
     if not isinstance(datasets, list) or not all(isinstance(d, str) for d in datasets):
         raise RecordError(where, "datasets", "datasets must be a list of dataset names.")
-    programs = values.all("programId") or values.all("program")
-    for topic in values.all("topics"):
-        if topic not in TOPICS:
-            continue
-        category, words = TOPICS[topic]
-        if any(wanted == category for wanted, _ in party.watchlist):
-            continue
-        party.watchlist.append((category, _reason(words, topic, datasets, programs)))
+    party.datasets = list(dict.fromkeys(datasets))
+    party.programs = _programs(values)
+    party.topics = list(dict.fromkeys(t for t in values.all("topics") if t in TOPICS))
     return party
 
 
-def _reason(words: str, topic: str, datasets: list[str], programs: list[str]) -> str:
-    where = f"in {', '.join(datasets)}" if datasets else f"(topic {topic})"
-    program = ""
-    if programs:
-        program = f"; program {', '.join(programs)}" if datasets else f", program {programs[0]}"
-    return f"{words} {where}{program}."
+def _programs(values: _Properties) -> list[str]:
+    return list(dict.fromkeys(values.all("programId") or values.all("program")))
 
 
 def _country(party: FtmParty, values: _Properties, kind: str) -> None:

@@ -345,6 +345,31 @@ def test_topics_list_sanctioned_and_state_owned_with_the_dataset_and_program(wri
     } in run.warnings
 
 
+def test_a_sanction_entity_lends_its_program_to_the_reason_and_is_skipped_and_counted(
+    write_ftm,
+):
+    run = run_ftm(
+        write_ftm(
+            [
+                entity("s", "Sanction", entity="c", programId="UKR-EO13662", authority="OFAC"),
+                entity("c", "Company", datasets=["us_ofac_sdn"], name="Acme", topics="sanction"),
+                entity("t", "Sanction", entity="c", program="SSI"),
+            ]
+        )
+    )
+
+    assert run.status == "done", run.errors
+    assert (
+        WatchlistEntry.objects.get().reason
+        == "Sanctioned in us_ofac_sdn; program UKR-EO13662, SSI."
+    )
+    assert {
+        "record": "line 1",
+        "field": "schema",
+        "message": "2 entities of schema Sanction skipped: the registry does not map that schema.",
+    } in run.warnings
+
+
 @pytest.fixture
 def vendor_below_a_sanctioned_owner(write_ftm):
     """Acme Data (a vendor, GB-COH 01234567) and an export in which a sanctioned company
