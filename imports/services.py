@@ -923,7 +923,7 @@ class _Applier:
                     self.warn(
                         party.label,
                         "properties.topics",
-                        f"{entity.name}: the reason it is listed as {label} is now “{reason}”.",
+                        f"{entity.name}, listed as {label}: the reason is now {reason}",
                     )
             except ValidationError as exc:
                 raise ImportFailed(

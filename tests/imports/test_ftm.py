@@ -727,3 +727,23 @@ def test_the_scheduled_import_of_a_missing_file_is_a_failed_run_and_unset_does_n
             "operator's).",
         }
     ]
+
+
+def test_a_later_export_with_another_dataset_updates_the_reason_of_the_same_entry(write_ftm):
+    first = [entity("x", "Company", datasets=["us_ofac_sdn"], name="Acme", topics="sanction")]
+    run_ftm(write_ftm(first))
+    entry = WatchlistEntry.objects.get()
+    later = [entity("x", "Company", datasets=["eu_fsf"], name="Acme", topics="sanction")]
+
+    run = run_ftm(write_ftm(later, "later.json"))
+
+    assert list(WatchlistEntry.objects.values_list("pk", "reason")) == [
+        (entry.pk, "Sanctioned in eu_fsf.")
+    ]
+    assert run.warnings == [
+        {
+            "record": "line 1 (x)",
+            "field": "properties.topics",
+            "message": "Acme, listed as sanctioned: the reason is now Sanctioned in eu_fsf.",
+        }
+    ]
