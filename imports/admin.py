@@ -14,7 +14,10 @@ from imports.services import import_format_detect, import_run_create
 class ImportRunUploadForm(forms.ModelForm):
     """The upload: the run is created through the import service when the form is saved."""
 
-    upload = forms.FileField(label="File", help_text="BODS 0.2–0.4: a JSON array or JSON Lines.")
+    upload = forms.FileField(
+        label="File",
+        help_text="BODS 0.2–0.4 (a JSON array or JSON Lines) or FollowTheMoney JSON Lines.",
+    )
     format = forms.ChoiceField(
         choices=[("", "Detect from the content"), *ImportFormat.choices], required=False
     )

@@ -5,6 +5,7 @@ from django.db import models
 
 class ImportFormat(models.TextChoices):
     BODS = "bods", "Beneficial Ownership Data Standard (0.2–0.4)"
+    FTM = "ftm", "FollowTheMoney entities (OpenSanctions, JSON Lines)"
 
 
 class ImportStatus(models.TextChoices):

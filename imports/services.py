@@ -26,11 +26,18 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from imports.choices import ImportFormat, ImportStatus
-from imports.formats import bods
+from imports.formats import bods, ftm
 from imports.formats.reader import HashingReader, ReadError, json_values
 from imports.models import ImportedRecord, ImportRun, empty_counts
 from registry.choices import EntityKind, EventKind, EventStatus, Interest, RiskLevel
-from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent, Vendor
+from registry.models import (
+    Entity,
+    EntityIdentifier,
+    Ownership,
+    OwnershipEvent,
+    Vendor,
+    WatchlistEntry,
+)
 from registry.risk.loader import affected_entities
 from registry.services import (
     entity_create,
@@ -38,6 +45,9 @@ from registry.services import (
     ownership_end,
     ownership_event_log,
     ownership_set,
+    watchlist_entry_create,
+    watchlist_entry_delete,
+    watchlist_entry_update,
 )
 from registry.services.pipeline import _raise_change_of_control, event_affected_vendor_ids
 from registry.services.risk import vendor_risk_as_of, vendors_recheck
@@ -65,14 +75,25 @@ class _DryRun(Exception):
 # --- Doors ---------------------------------------------------------------------------------------
 
 
+#: FollowTheMoney's first entity names its schema and properties; a BODS statement names
+#: neither (its keys are statementId/statementID, recordDetails, interests …).
+_FTM_KEYS = (b'"schema"', b'"properties"')
+
+
 def import_format_detect(stream: BinaryIO) -> str:
-    """The format of a file from its first bytes (only BODS, a JSON format, is read now)."""
-    head = stream.read(512)
+    """The format of a file from its first bytes: FollowTheMoney when the first JSON object
+    has ``schema`` and ``properties``, else BODS for any other JSON."""
+    head = stream.read(8192)
     stream.seek(0)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    first_line = text.split(b"\n", 1)[0]
+    if text[:1] == b"{" and all(key in first_line for key in _FTM_KEYS):
+        return ImportFormat.FTM
     if text[:1] in (b"[", b"{"):
         return ImportFormat.BODS
-    raise ValidationError({"format": ["The file's format is not recognised: give it (bods)."]})
+    raise ValidationError(
+        {"format": ["The file's format is not recognised: give it (bods or ftm)."]}
+    )
 
 
 @transaction.atomic
@@ -118,6 +139,40 @@ def import_run_create(
     return run
 
 
+def import_file_scheduled(*, path: str | Path, source_name: str, format: str) -> ImportRun | None:
+    """Import a file an operator keeps at ``path`` (a scheduled import): ``None`` when it is
+    the file the last finished run of the source read (same SHA-256), else the finished (or
+    failed) run. A missing file is a failed run that says so."""
+    path = Path(path)
+    last = (
+        ImportRun.objects.filter(source_name=source_name, status=ImportStatus.DONE, dry_run=False)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    if last is not None and path.is_file() and _sha256_of(path) == last.sha256:
+        logger.info("%s: unchanged since import run %s; not read again", path, last.pk)
+        return None
+    run = import_run_create(
+        source_name=source_name, file_name=path.name, format=format, enqueue=False
+    )
+    if not path.is_file():
+        run.started_at = timezone.now()
+        _finish(
+            run,
+            status=ImportStatus.FAILED,
+            errors=[_error("", "file", f"{path}: no such file (the download is the operator's).")],
+        )
+        return run
+    return import_run_execute(run=run, path=path)
+
+
+def _sha256_of(path: Path) -> str:
+    with open(path, "rb") as stream:
+        reader = HashingReader(stream)
+        reader.drain()
+    return reader.sha256.hexdigest()
+
+
 def _send(task_name: str, run_id: int) -> None:
     from imports import tasks
 
@@ -146,11 +201,14 @@ def import_run_execute(
         with _open(run, path) as stream:
             reader = HashingReader(stream, progress)
             try:
-                statements = _read(reader)
+                if run.format == ImportFormat.FTM:
+                    statements, notes = _read_ftm(reader)
+                else:
+                    statements, notes = _read(reader), []
             finally:
                 reader.drain()
                 run.sha256 = reader.sha256.hexdigest()
-        _apply(run, statements)
+        _apply(run, statements, notes)
     except ImportFailed as failure:
         _finish(run, status=ImportStatus.FAILED, errors=failure.errors)
     except Exception as exc:
@@ -209,11 +267,33 @@ def _read(reader: HashingReader) -> list[bods.Party | bods.Relationship]:
     return statements
 
 
+def _read_ftm(
+    reader: HashingReader,
+) -> tuple[list[bods.Party | bods.Relationship], list[dict[str, str]]]:
+    """Every FollowTheMoney entity the registry maps, and a warning per skipped schema."""
+    try:
+        reading = ftm.read_entities(json_values(reader), max_errors=MAX_ERRORS)
+    except ReadError as exc:
+        raise ImportFailed([_error(exc.where, "(file)", exc.message)]) from None
+    if reading.errors:
+        raise ImportFailed(reading.errors)
+    if not reading.statements:
+        message = "The file holds no entity the registry maps (companies, organisations, "
+        message += "public bodies, people, ownerships, directorships, control)."
+        raise ImportFailed([_error("line 1", "(file)", message)])
+    return reading.statements, reading.skipped_warnings()
+
+
 # --- Apply ---------------------------------------------------------------------------------------
 
 
-def _apply(run: ImportRun, statements: list[bods.Party | bods.Relationship]) -> None:
+def _apply(
+    run: ImportRun,
+    statements: list[bods.Party | bods.Relationship],
+    notes: list[dict[str, str]] = (),
+) -> None:
     applier = _Applier(run)
+    applier.warnings.extend(notes)
     try:
         with transaction.atomic():
             applier.apply(statements)
@@ -257,6 +337,8 @@ class _Applier:
         self.touched: set[int] = set()
         self.ended_records: set[str] = set()
         self.handover_days: dict[tuple[int, str], datetime.date] = {}
+        #: (entity, category) → (entity, reason, party) the file lists (FollowTheMoney topics).
+        self.listed: dict[tuple[int, str], tuple[Entity, str, bods.Party]] = {}
 
     def warn(self, record: str, field: str, message: str) -> None:
         self.warnings.append(_error(record, field, message))
@@ -291,6 +373,8 @@ class _Applier:
             self.handover_days = self._handover_days([r for _, r in same_day])
             for _, relationship in same_day:
                 self._relationship(relationship, replacing)
+        if self.run.format == ImportFormat.FTM:
+            self._watchlist()
 
     def _handover_days(
         self, same_day: list[bods.Relationship]
@@ -349,6 +433,8 @@ class _Applier:
             raise ImportFailed(_validation_errors(party.label, "", exc)) from None
         if party.pep:
             self.warn(party.label, "politicalExposure", f"{party.name} is declared a PEP.")
+        for category, reason in getattr(party, "watchlist", ()):
+            self.listed[(entity.pk, category)] = (entity, reason, party)
         self.entities[party.record] = entity
         for alias in party.replaces:
             self.entities.setdefault(alias, entity)
@@ -491,14 +577,16 @@ class _Applier:
         self, relationship: bods.Relationship
     ) -> tuple[Entity, Entity | None, bods.Unspecified | None]:
         prefix = "recordDetails." if relationship.replaces == [relationship.record] else ""
-        subject = self._resolve(relationship.subject, relationship, f"{prefix}subject")
+        subject_field = relationship.subject_field or f"{prefix}subject"
+        subject = self._resolve(relationship.subject, relationship, subject_field)
         if subject is None:
             raise ImportFailed(
-                [_error(relationship.label, f"{prefix}subject", "The subject is not disclosed.")]
+                [_error(relationship.label, subject_field, "The subject is not disclosed.")]
             )
         if relationship.unspecified is not None:
             return subject, None, relationship.unspecified
-        owner = self._resolve(relationship.owner, relationship, f"{prefix}interestedParty")
+        owner_field = relationship.owner_field or f"{prefix}interestedParty"
+        owner = self._resolve(relationship.owner, relationship, owner_field)
         if owner is None:
             return subject, None, self.unspecified[relationship.owner]
         return subject, owner, None
@@ -803,6 +891,73 @@ class _Applier:
             }
         )
 
+    # Watchlist ----------------------------------------------------------------------------------
+
+    def _watchlist(self) -> None:
+        """Bring the watchlist entries of this source in line with the file's topics: list what
+        the file lists and nobody has listed yet, and take off the entries earlier runs of the
+        source listed that the file no longer does. An entry a person made is never touched."""
+        existing = {
+            (entry.entity_id, entry.category): entry
+            for entry in WatchlistEntry.objects.filter(
+                entity_id__in={entity_id for entity_id, _ in self.listed}
+            ).select_related("import_run")
+        }
+        for key, (entity, reason, party) in self.listed.items():
+            category = key[1]
+            entry = existing.get(key)
+            label = WatchlistEntry(category=category).get_category_display().lower()
+            try:
+                if entry is None:
+                    watchlist_entry_create(
+                        entity=entity,
+                        category=category,
+                        reason=reason,
+                        import_run=self.run,
+                        import_record=party.record,
+                    )
+                    self.touched.add(entity.pk)
+                    self.warn(party.label, "properties.topics", f"{entity.name} listed as {label}.")
+                elif self._ours(entry) and entry.reason != reason:
+                    watchlist_entry_update(entry=entry, reason=reason)
+                    self.warn(
+                        party.label,
+                        "properties.topics",
+                        f"{entity.name}, listed as {label}: the reason is now {reason}",
+                    )
+            except ValidationError as exc:
+                raise ImportFailed(
+                    _validation_errors(party.label, "properties.topics", exc)
+                ) from None
+        dropped = (
+            WatchlistEntry.objects.filter(
+                import_run__source_name=self.run.source_name,
+                import_run__format=ImportFormat.FTM,
+            )
+            .exclude(import_run=self.run)
+            .select_related("entity")
+            .order_by("pk")
+        )
+        for entry in dropped:
+            if (entry.entity_id, entry.category) in self.listed:
+                continue
+            label = entry.get_category_display().lower()
+            watchlist_entry_delete(entry=entry, import_run=self.run)
+            self.touched.add(entry.entity_id)
+            self.warn(
+                entry.import_record,
+                "properties.topics",
+                f"{entry.entity.name} taken off the watchlist as {label}: "
+                f"{self.run.source_name} no longer lists it.",
+            )
+
+    def _ours(self, entry: WatchlistEntry) -> bool:
+        """Whether an import run of this source listed the entry (not a person, not another
+        source)."""
+        return entry.import_run is not None and entry.import_run.source_name == (
+            self.run.source_name
+        )
+
     def _touch(self, owner: Entity, owned: Entity) -> None:
         self.touched.add(owned.pk)
         if owner.kind == EntityKind.PERSON:
@@ -849,16 +1004,19 @@ def _field_name(field: str, name: str) -> str:
 def import_affected_vendor_ids(
     *, entity_ids: Iterable[int], events: Iterable[OwnershipEvent], today: datetime.date
 ) -> list[int]:
-    """Rule 6 for a run: the vendors around the entities whose edges it wrote directly (a
-    person's seats included) and those of each event it logged — one union."""
+    """Rule 6 for a run: the vendors around the entities whose edges or watchlist entries it
+    wrote directly (a person's seats included) and those of each event it logged — one
+    union."""
     entity_ids = set(entity_ids)
     people = set(
         Entity.objects.filter(pk__in=entity_ids, kind=EntityKind.PERSON).values_list(
             "pk", flat=True
         )
     )
+    # A person is taken both ways, as for a watchlist change (a run may list or unlist one):
+    # what they own or control, and the entities they sit on.
     around = affected_entities(
-        subject_ids=sorted(entity_ids - people), person_ids=sorted(people), as_of=today
+        subject_ids=sorted(entity_ids), person_ids=sorted(people), as_of=today
     )
     vendor_ids = set(Vendor.objects.filter(entity_id__in=around).values_list("pk", flat=True))
     for event in events:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from imports import services
+from imports.choices import ImportFormat
 from imports.models import ImportRun
 
 logger = logging.getLogger(__name__)
@@ -48,3 +49,17 @@ def sweep_import_rechecks() -> int:
     # committed, so it changed nothing.
     services.import_runs_abandoned_fail(older_than=timezone.timedelta(seconds=RUN_TIME_LIMIT + 60))
     return len(runs)
+
+
+@shared_task(time_limit=RUN_TIME_LIMIT, soft_time_limit=RUN_TIME_LIMIT - 60)
+def import_opensanctions_export() -> int | None:
+    """Import the FollowTheMoney export at ``OPENSANCTIONS_EXPORT_PATH`` (the beat entry runs
+    it daily); the run's id, or ``None`` when nothing is configured or the file is unchanged."""
+    if not settings.OPENSANCTIONS_EXPORT_PATH:
+        return None
+    run = services.import_file_scheduled(
+        path=settings.OPENSANCTIONS_EXPORT_PATH,
+        source_name=settings.OPENSANCTIONS_SOURCE_NAME,
+        format=ImportFormat.FTM,
+    )
+    return None if run is None else run.pk

@@ -198,6 +198,21 @@ CELERY_BEAT_SCHEDULE = {
 PIPELINE_SWEEP_AFTER_SECONDS = env.int("PIPELINE_SWEEP_AFTER_SECONDS", default=60)
 PIPELINE_MAX_RETRIES = env.int("PIPELINE_MAX_RETRIES", default=5)
 
+# --- Scheduled imports (imports.tasks.import_opensanctions_export) ----------------------------
+# A FollowTheMoney export the operator downloads to this path (e.g. OpenSanctions'
+# entities.ftm.json) is imported daily at OPENSANCTIONS_IMPORT_HOUR:OPENSANCTIONS_IMPORT_MINUTE
+# under the source name; a file unchanged since the last run of that source is not read again.
+OPENSANCTIONS_EXPORT_PATH = env("OPENSANCTIONS_EXPORT_PATH", default="")
+OPENSANCTIONS_SOURCE_NAME = env("OPENSANCTIONS_SOURCE_NAME", default="OpenSanctions")
+if OPENSANCTIONS_EXPORT_PATH:
+    CELERY_BEAT_SCHEDULE["import-opensanctions-export"] = {
+        "task": "imports.tasks.import_opensanctions_export",
+        "schedule": crontab(
+            hour=env.int("OPENSANCTIONS_IMPORT_HOUR", default=4),
+            minute=env.int("OPENSANCTIONS_IMPORT_MINUTE", default=30),
+        ),
+    }
+
 # --- Webhook delivery and e-mail of alerts (alerts.webhooks, alerts.notifications) -------------
 # Only tests may deliver to loopback/private addresses.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False

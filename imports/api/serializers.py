@@ -58,7 +58,9 @@ class ImportRunSerializer(serializers.ModelSerializer):
 class ImportUploadSerializer(serializers.Serializer):
     """``multipart/form-data``: the file and how to read it."""
 
-    file = serializers.FileField(help_text="BODS 0.2–0.4, a JSON array or JSON Lines.")
+    file = serializers.FileField(
+        help_text="BODS 0.2–0.4 (a JSON array or JSON Lines) or FollowTheMoney JSON Lines."
+    )
     format = serializers.ChoiceField(
         choices=ImportFormat.choices,
         required=False,

@@ -137,6 +137,11 @@ class Relationship:
     replaces: list[str]
     closed: bool = False
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    #: The fields that name the subject and the owner, where the format has its own names.
+    subject_field: str = ""
+    owner_field: str = ""
+    #: The schema of a format that has several relation schemas (FollowTheMoney).
+    statement_schema: str = ""
 
     @property
     def label(self) -> str:

@@ -23,9 +23,11 @@ class WatchlistEntryForm(ServiceForm):
 @admin.register(WatchlistEntry)
 class WatchlistEntryAdmin(ServiceFormMixin, AuditedAdmin):
     form = WatchlistEntryForm
-    list_display = ("entity", "category_badge", "reason", "created_at")
+    list_display = ("entity", "category_badge", "reason", "import_run", "created_at")
     list_filter = ("category",)
-    list_select_related = ("entity",)
+    list_select_related = ("entity", "import_run")
+    # Who listed it: an import run's entries are taken off by a later run of its source.
+    readonly_fields = ("import_run", "import_record")
     search_fields = ("entity__name", "reason")
     autocomplete_fields = ("entity",)
 

@@ -16,6 +16,22 @@ class WatchlistEntry(models.Model):
     )
     category = models.CharField(max_length=16, choices=WatchlistCategory.choices)
     reason = models.TextField()
+    import_run = models.ForeignKey(
+        "imports.ImportRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="watchlist_entries",
+        editable=False,
+        help_text="The import run that listed the entity, if any: a later run of the same "
+        "source that no longer lists it takes the entry off again.",
+    )
+    import_record = models.CharField(
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="Its record id in that import.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

@@ -1,5 +1,7 @@
 """Put entities on the watchlist and take them off; each change rechecks the vendors around."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
@@ -8,6 +10,9 @@ from registry.models import Entity, WatchlistEntry
 from registry.services.common import apply_changes, validated_save
 from registry.services.dispatch import recheck_request
 
+if TYPE_CHECKING:
+    from imports.models import ImportRun
+
 
 def _recheck_around(entity_ids: list[int], actor: AbstractBaseUser | None) -> None:
     recheck_request(reason=RecheckReason.WATCHLIST_CHANGED, entity_ids=entity_ids, actor=actor)
@@ -15,12 +20,26 @@ def _recheck_around(entity_ids: list[int], actor: AbstractBaseUser | None) -> No
 
 @transaction.atomic
 def watchlist_entry_create(
-    *, entity: Entity, category: str, reason: str, actor: AbstractBaseUser | None = None
+    *,
+    entity: Entity,
+    category: str,
+    reason: str,
+    import_run: "ImportRun | None" = None,
+    import_record: str = "",
+    actor: AbstractBaseUser | None = None,
 ) -> WatchlistEntry:
-    """List ``entity`` under ``category`` with a reason."""
-    entry = WatchlistEntry(entity=entity, category=category, reason=reason.strip())
+    """List ``entity`` under ``category`` with a reason. An entry an import run lists keeps
+    the run and record; the run's own recheck covers the vendors around it, once."""
+    entry = WatchlistEntry(
+        entity=entity,
+        category=category,
+        reason=reason.strip(),
+        import_run=import_run,
+        import_record=import_record,
+    )
     validated_save(entry, actor=actor)
-    _recheck_around([entity.pk], actor)
+    if import_run is None:
+        _recheck_around([entity.pk], actor)
     return entry
 
 
@@ -39,10 +58,17 @@ def watchlist_entry_update(
 
 
 @transaction.atomic
-def watchlist_entry_delete(*, entry: WatchlistEntry, actor: AbstractBaseUser | None = None) -> None:
-    """Take an entity off the watchlist."""
+def watchlist_entry_delete(
+    *,
+    entry: WatchlistEntry,
+    import_run: "ImportRun | None" = None,
+    actor: AbstractBaseUser | None = None,
+) -> None:
+    """Take an entity off the watchlist; when an import run does, the run's own recheck
+    covers the vendors around it."""
     entity_id = entry.entity_id
     if actor is not None and getattr(actor, "is_authenticated", False):
         entry._history_user = actor
     entry.delete()
-    _recheck_around([entity_id], actor)
+    if import_run is None:
+        _recheck_around([entity_id], actor)

@@ -11,7 +11,13 @@ from imports.services import import_run_create, import_run_execute
 DATA = Path(__file__).parent / "data"
 
 
-def run_file(path: Path | str, *, source_name: str = "Test register", dry_run: bool = False):
+def run_file(
+    path: Path | str,
+    *,
+    source_name: str = "Test register",
+    dry_run: bool = False,
+    format: str = "bods",
+):
     """Import ``path`` (a name in tests/imports/data, or a path) as the command does, with
     the work sent after commit (the run's recheck) done before it returns."""
     path = Path(path)
@@ -21,7 +27,7 @@ def run_file(path: Path | str, *, source_name: str = "Test register", dry_run: b
         run = import_run_create(
             source_name=source_name,
             file_name=path.name,
-            format="bods",
+            format=format,
             dry_run=dry_run,
             enqueue=False,
         )

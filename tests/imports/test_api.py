@@ -188,3 +188,24 @@ def test_the_run_list_reads_in_queries_that_do_not_grow_with_runs(
         response = client.get("/api/v1/imports/")
 
     assert response.json()["count"] == 6
+
+
+def test_an_ftm_upload_without_a_format_is_detected_and_imported(analyst):
+    lines = [
+        {"id": "a", "schema": "Company", "properties": {"name": ["Owner Co"]}, "datasets": []},
+        {"id": "b", "schema": "Company", "properties": {"name": ["Owned Co"]}, "datasets": []},
+        {
+            "id": "o",
+            "schema": "Ownership",
+            "properties": {"owner": ["a"], "asset": ["b"], "percentage": ["25-50"]},
+        },
+    ]
+    content = "\n".join(json.dumps(line) for line in lines).encode()
+
+    status, body = upload(token_client(analyst), content, "entities.ftm.json", source_name="OS")
+
+    assert status == 202, body
+    assert (body["format"], body["status"]) == ("ftm", "done")
+    assert (body["counts"]["entities_new"], body["counts"]["edges_new"]) == (2, 1)
+    edge = Ownership.objects.get()
+    assert (edge.share_min, edge.share_max) == (25, 50)

@@ -16,7 +16,10 @@ from imports.services import (
 
 
 class Command(BaseCommand):
-    help = "Import a file of published ownership data (BODS 0.2–0.4) and print the report."
+    help = (
+        "Import a file of published ownership data (BODS 0.2–0.4 or FollowTheMoney JSON "
+        "Lines) and print the report."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="The file to import (JSON array or JSON Lines).")
