@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('imports', '0003_ftm_format'),
-        ('registry', '0008_import_provenance'),
+        ('registry', '0009_undisclosed_ownership_factor_and_recheck'),
     ]
 
     operations = [
