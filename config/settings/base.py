@@ -106,6 +106,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# How many proxies in front of the app append to X-Forwarded-For (core.signin.client_address).
+# 0: the header is ignored and the peer's address is the client's; N: the Nth address from the
+# right is. Set it to the number of proxies actually there: more lets clients forge addresses.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -135,6 +140,8 @@ if REDIS_URL:
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
+        # A Redis that is down must not hold a request up (sign-in falls back, core.signin).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 
 # --- Celery -------------------------------------------------------------------------------------
@@ -227,7 +234,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"auth": "10/min"},
+    # Sign-in attempts (web, admin and the token endpoint) per client address and per account.
+    "DEFAULT_THROTTLE_RATES": {"auth": "10/min", "auth_account": "10/min"},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Vendor Registry API",

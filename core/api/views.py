@@ -17,11 +17,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from core.api.schema import ErrorDetailSerializer, RegistryAutoSchema, documented
 from core.api.serializers import HistoryRecordSerializer
 from core.history import history_records
+from core.signin import SIGNIN_THROTTLES
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -110,5 +110,5 @@ class TokenView(ObtainAuthToken):
     """``POST {username, password}`` → ``{"token": …}``; use it as ``Authorization: Token …``."""
 
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    # Per client address and per account, like the sign-in pages (core.signin).
+    throttle_classes = list(SIGNIN_THROTTLES)
