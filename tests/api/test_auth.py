@@ -127,3 +127,26 @@ def test_docs_are_public_and_load_their_assets_locally(anon_client):
 
 def test_schema_generates_without_warnings():
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null", verbosity=0)
+
+
+def _directives(response) -> set[str]:
+    return {part.strip() for part in response.get("Cache-Control", "").split(",") if part}
+
+
+def test_api_answers_are_not_stored(viewer_client, anon_client, viewer, registry):
+    for response in (
+        viewer_client.get("/api/v1/vendors/"),
+        viewer_client.get(f"/api/v1/vendors/{registry['scale_vendor'].pk}/risk/"),
+        anon_client.get("/api/v1/vendors/"),
+    ):
+        assert {"no-store", "private"} <= _directives(response), response.status_code
+
+
+def test_a_token_answer_is_not_stored(anon_client, viewer):
+    response = anon_client.post(
+        "/api/v1/auth/token/",
+        {"username": "viewer", "password": "pw-for-tests-only"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert {"no-store", "private"} <= _directives(response)
