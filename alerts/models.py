@@ -6,6 +6,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from alerts.choices import AlertKind, AlertStatus, DeliveryStatus
+from core.validators import validate_single_line
 from registry.choices import RiskLevel
 
 
@@ -91,7 +92,7 @@ class Alert(models.Model):
 class WebhookEndpoint(models.Model):
     """A receiver of signed alert notifications."""
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_single_line])
     url = models.URLField("URL", max_length=500)
     secret = models.CharField(
         max_length=128, help_text="Shared secret for the HMAC-SHA256 signature."
