@@ -268,6 +268,14 @@ class WebhookEndpointForm(ServiceForm):
             )
             self.initial["secret"] = ""
 
+    def _get_validation_exclusions(self):
+        # An unchanged URL was vetted when stored (and is before every request): a receiver
+        # whose host stopped resolving can still be switched off.
+        excluded = super()._get_validation_exclusions()
+        if not self.is_adding() and "url" not in self.changed_data:
+            excluded.add("url")
+        return excluded
+
     def clean_secret(self) -> str:
         # Blank on an existing endpoint keeps its secret (the instance still holds it here).
         return self.cleaned_data["secret"] or self.instance.secret

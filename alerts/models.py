@@ -6,6 +6,8 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from alerts.choices import AlertKind, AlertStatus, DeliveryStatus
+from alerts.ssrf import validate_webhook_url
+from core.validators import validate_single_line
 from registry.choices import RiskLevel
 
 
@@ -91,8 +93,10 @@ class Alert(models.Model):
 class WebhookEndpoint(models.Model):
     """A receiver of signed alert notifications."""
 
-    name = models.CharField(max_length=100)
-    url = models.URLField("URL", max_length=500)
+    name = models.CharField(max_length=100, validators=[validate_single_line])
+    # Checked whenever the model is validated (the service, the admin, any other door); the
+    # delivery checks it again after resolving, right before each request.
+    url = models.URLField("URL", max_length=500, validators=[validate_webhook_url])
     secret = models.CharField(
         max_length=128, help_text="Shared secret for the HMAC-SHA256 signature."
     )

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from alerts.choices import DeliveryStatus
 from alerts.models import Alert, EmailNotification
+from core.validators import single_line
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,9 @@ def notification_queue(
         EmailNotification(
             alert=alert,
             recipient=address,
-            subject=(SUBJECT_PREFIX + subject)[:255],
+            # Names in the subject may predate their validation: a line break in one would
+            # make the message unsendable (a header split in two).
+            subject=single_line(SUBJECT_PREFIX + subject)[:255],
             body=body,
             next_attempt_at=now,
         )
@@ -77,7 +80,7 @@ def notification_send(*, notification_id: int) -> EmailNotification | None:
         notification.attempt_count += 1
         try:
             send_mail(
-                subject=notification.subject,
+                subject=single_line(notification.subject),
                 message=notification.body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[notification.recipient],
@@ -87,7 +90,20 @@ def notification_send(*, notification_id: int) -> EmailNotification | None:
             if notification.attempt_count >= settings.EMAIL_MAX_ATTEMPTS:
                 notification.status = DeliveryStatus.FAILED
                 notification.next_attempt_at = None
+                logger.error(
+                    "E-mail notification %s failed for good after %s attempts: %s",
+                    notification.pk,
+                    notification.attempt_count,
+                    notification.last_error,
+                )
             else:
+                logger.warning(
+                    "E-mail notification %s failed (attempt %s of %s), will retry: %s",
+                    notification.pk,
+                    notification.attempt_count,
+                    settings.EMAIL_MAX_ATTEMPTS,
+                    notification.last_error,
+                )
                 notification.next_attempt_at = timezone.now() + timedelta(
                     seconds=notification_retry_delay(notification.attempt_count)
                 )

@@ -14,10 +14,14 @@ from django.core.exceptions import (
 )
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
+
+from core.models import ApiToken
+from core.tokens import api_token_issue
 
 admin.site.site_header = "Vendor Registry"
 admin.site.site_title = "Vendor Registry admin"
@@ -186,3 +190,54 @@ class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return self.fields
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditedAdmin):
+    """API tokens: issued here (the key is shown once, on the page that follows), renamed,
+    given an expiry, or deleted to revoke them. Only the key's digest is stored."""
+
+    list_display = ("prefix", "user", "name", "created_at", "expires_at", "last_used_at")
+    list_select_related = ("user",)
+    list_filter = (("expires_at", admin.EmptyFieldListFilter),)
+    search_fields = ("prefix", "name", "user__username")
+    autocomplete_fields = ("user",)
+    readonly_fields = ("prefix", "created_at", "last_used_at")
+
+    def get_fields(self, request: HttpRequest, obj: ApiToken | None = None):
+        if obj is None:
+            return ("user", "name", "expires_at")
+        return ("user", "name", "expires_at", "prefix", "created_at", "last_used_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None):
+        return self.readonly_fields if obj is None else ("user", *self.readonly_fields)
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form, change: bool) -> None:
+        if change:
+            obj._history_user = request.user
+            obj.save()
+            return
+        _token, key = api_token_issue(
+            user=obj.user,
+            name=obj.name,
+            expires_at=obj.expires_at,
+            actor=request.user,
+            token=obj,
+        )
+        request._issued_api_token_key = key
+
+    def response_add(self, request: HttpRequest, obj: ApiToken, post_url_continue=None):
+        key = getattr(request, "_issued_api_token_key", None)
+        if key is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "API token issued",
+            "opts": self.opts,
+            "token": obj,
+            "key": key,
+        }
+        return TemplateResponse(request, "admin/core/apitoken/issued.html", context)

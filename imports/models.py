@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.validators import validate_single_line
 from imports.choices import COUNT_KEYS, ImportFormat, ImportStatus
 
 
@@ -17,6 +18,7 @@ class ImportRun(models.Model):
 
     source_name = models.CharField(
         max_length=100,
+        validators=[validate_single_line],
         help_text="Who published the data (e.g. “UK PSC register”); record ids are matched "
         "against earlier runs of the same source.",
     )

@@ -23,7 +23,10 @@ def _empty_cache():
     """Throttle counters and other cached values never leak from one test into the next."""
     from django.core.cache import cache
 
+    from core.signin import FAIL_OPEN_CACHE
+
     cache.clear()
+    FAIL_OPEN_CACHE.local.clear()
     yield
 
 

@@ -11,17 +11,19 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models.deletion import ProtectedError, RestrictedError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import pagination, serializers, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
 
 from core.api.schema import ErrorDetailSerializer, RegistryAutoSchema, documented
 from core.api.serializers import HistoryRecordSerializer
 from core.history import history_records
+from core.signin import SIGNIN_THROTTLES
+from core.tokens import api_token_issue, default_expiry
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -94,21 +96,36 @@ class HistoryMixin:
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True)
+    token = serializers.CharField(read_only=True, help_text="The key: shown only this once.")
+    expires_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When it stops working; null: never."
+    )
 
 
 @extend_schema(
-    request=ObtainAuthToken.serializer_class,
+    request=AuthTokenSerializer,
     responses={
         200: TokenSerializer,
         400: OpenApiResponse(description="Wrong credentials."),
         429: OpenApiResponse(ErrorDetailSerializer, description="Too many tries; wait."),
     },
-    summary="Exchange a username and password for an API token (throttled).",
+    summary="Exchange a username and password for a new API token (throttled).",
 )
-class TokenView(ObtainAuthToken):
-    """``POST {username, password}`` → ``{"token": …}``; use it as ``Authorization: Token …``."""
+class TokenView(APIView):
+    """``POST {username, password}`` → ``{"token": …, "expires_at": …}``; use it as
+    ``Authorization: Token …``. Each exchange issues a new token: only its digest is stored,
+    so the key cannot be shown again."""
 
+    authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    # Per client address and per account, like the sign-in pages (core.signin).
+    throttle_classes = list(SIGNIN_THROTTLES)
+
+    def post(self, request: Request) -> Response:
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, key = api_token_issue(
+            user=user, name="token endpoint", expires_at=default_expiry(), actor=user
+        )
+        return Response(TokenSerializer({"token": key, "expires_at": token.expires_at}).data)

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.validators import validate_single_line
 from registry.choices import EntityKind
 from registry.validators import validate_country, validate_lei
 
@@ -12,7 +13,7 @@ from registry.validators import validate_country, validate_lei
 class Entity(models.Model):
     """A legal entity or natural person that can own or be owned."""
 
-    name = models.CharField(max_length=255, db_index=True)
+    name = models.CharField(max_length=255, db_index=True, validators=[validate_single_line])
     kind = models.CharField(max_length=16, choices=EntityKind.choices, default=EntityKind.COMPANY)
     country = models.CharField(
         max_length=2,
@@ -92,8 +93,12 @@ class EntityIdentifier(models.Model):
     """An identifier of an entity in another scheme (``GB-COH:123``, DUNS …)."""
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="identifiers")
-    scheme = models.CharField(max_length=32, help_text="Scheme code, e.g. GB-COH or DUNS.")
-    value = models.CharField("identifier", max_length=64)
+    scheme = models.CharField(
+        max_length=32,
+        validators=[validate_single_line],
+        help_text="Scheme code, e.g. GB-COH or DUNS.",
+    )
+    value = models.CharField("identifier", max_length=64, validators=[validate_single_line])
     history = HistoricalRecords()
 
     class Meta:

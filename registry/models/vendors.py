@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core.validators import validate_single_line
 from registry.choices import DataAccess, RiskLevel, VendorCategory, VendorStatus
 from registry.validators import validate_currency, validate_plausible_date
 
@@ -82,8 +83,8 @@ class Contract(models.Model):
     """A contract with a vendor; a change-of-control clause gives a termination window."""
 
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="contracts")
-    reference = models.CharField(max_length=64, unique=True)
-    title = models.CharField(max_length=255)
+    reference = models.CharField(max_length=64, unique=True, validators=[validate_single_line])
+    title = models.CharField(max_length=255, validators=[validate_single_line])
     value = models.DecimalField(
         max_digits=16,
         decimal_places=2,

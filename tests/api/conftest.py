@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from alerts.models import Alert
+from core.tokens import api_token_issue
 from registry.models import EntityIdentifier
 from tests.factories import (
     ContractFactory,
@@ -30,8 +30,8 @@ def _fresh_throttle_counts():
 def token_client(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = api_token_issue(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

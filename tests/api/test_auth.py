@@ -5,8 +5,10 @@ import re
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from core.models import ApiToken
+from core.tokens import api_token_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +38,13 @@ def test_token_from_the_endpoint_opens_the_api(anon_client, viewer, registry):
     anon_client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=viewer).key}
+    key = response.json()["token"]
+    assert response.json() == {"token": key, "expires_at": None}
+    assert re.fullmatch(r"[0-9a-f]{40}", key)
+    # Stored as its digest only: the key itself is nowhere in the database.
+    token = ApiToken.objects.get(user=viewer)
+    assert (token.digest, token.prefix) == (api_token_digest(key), key[:8])
+    assert not ApiToken.objects.filter(digest=key).exists()
     assert anon_client.get("/api/v1/vendors/").json()["count"] == 2
 
 
@@ -47,7 +55,7 @@ def test_wrong_password_gets_no_token(anon_client, viewer):
 
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
-    assert not Token.objects.filter(user=viewer).exists()
+    assert not ApiToken.objects.filter(user=viewer).exists()
 
 
 def test_token_endpoint_is_throttled_after_ten_tries_a_minute(anon_client, viewer):
@@ -127,3 +135,26 @@ def test_docs_are_public_and_load_their_assets_locally(anon_client):
 
 def test_schema_generates_without_warnings():
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null", verbosity=0)
+
+
+def _directives(response) -> set[str]:
+    return {part.strip() for part in response.get("Cache-Control", "").split(",") if part}
+
+
+def test_api_answers_are_not_stored(viewer_client, anon_client, viewer, registry):
+    for response in (
+        viewer_client.get("/api/v1/vendors/"),
+        viewer_client.get(f"/api/v1/vendors/{registry['scale_vendor'].pk}/risk/"),
+        anon_client.get("/api/v1/vendors/"),
+    ):
+        assert {"no-store", "private"} <= _directives(response), response.status_code
+
+
+def test_a_token_answer_is_not_stored(anon_client, viewer):
+    response = anon_client.post(
+        "/api/v1/auth/token/",
+        {"username": "viewer", "password": "pw-for-tests-only"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert {"no-store", "private"} <= _directives(response)

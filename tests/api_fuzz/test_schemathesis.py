@@ -19,12 +19,12 @@ from django.db import close_old_connections, transaction
 from django.test import TestCase
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from alerts.models import Alert
 from config.wsgi import application
+from core.tokens import api_token_issue
 from registry import services
 from registry.models import Contract, Entity, Ownership, OwnershipEvent, Vendor, WatchlistEntry
 from tests.pipeline.scenario import build_reference_registry, log_reference_events
@@ -121,7 +121,7 @@ def token(django_db_setup, django_db_blocker, wsgi_keeps_the_test_connection):
                 }.items()
             }
         )
-        yield Token.objects.create(user=user).key
+        yield api_token_issue(user=user)[1]
         KNOWN_IDS.clear()
         transaction.set_rollback(True)
 

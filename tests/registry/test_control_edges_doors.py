@@ -4,17 +4,17 @@ share), the vendor page draws it, and a competitor's control edge makes it contr
 import datetime
 
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.tokens import api_token_issue
 from registry.models import Ownership
 from tests.factories import EntityFactory, OwnershipFactory, VendorFactory, WatchlistEntryFactory
 
 
 def _api(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_issue(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

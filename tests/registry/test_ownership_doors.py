@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.tokens import api_token_issue
 from registry.choices import RecheckReason
 from registry.models import Ownership, RecheckRequest
 from tests.factories import EntityFactory, OwnershipFactory
@@ -20,8 +20,8 @@ D = datetime.date
 
 def _api(edge, user, body):
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, key = api_token_issue(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.patch(f"/api/v1/ownerships/{edge.pk}/", body, format="json")
     assert response.status_code == 200, response.content
 

@@ -73,3 +73,14 @@ def test_vendored_assets_keep_their_licences():
     assert (vendor / "htmx" / "LICENSE").is_file() and (vendor / "pico" / "LICENSE.md").is_file()
     assert "Licensed under MIT" in (vendor / "pico" / "pico.min.css").read_text()[:300]
     assert "Zero-Clause BSD" in (vendor / "htmx" / "htmx.min.js").read_text()[:200]
+
+
+def test_static_files_stay_cacheable_for_a_signed_in_user(collected, viewer):
+    client = Client()
+    client.force_login(viewer)
+    html = client.get("/vendors/").content.decode()
+    asset = re.findall(r'href="(/static/[^"]+\.css)"', html)[0]
+    response = client.get(asset)
+    assert response.status_code == 200
+    assert "no-store" not in response["Cache-Control"]
+    assert "max-age=315360000" in response["Cache-Control"]

@@ -105,6 +105,27 @@ def test_csv_export_has_every_filtered_vendor(viewer_client, vendors):
     ]
 
 
+def test_csv_export_writes_formula_like_cells_as_text(viewer_client, django_user_model):
+    owner = django_user_model.objects.create_user(username="@owner", password="x")
+    hostile = {
+        "=1+1": "'=1+1",
+        "+cmd|' /C calc'!A0": "'+cmd|' /C calc'!A0",
+        "-2+3": "'-2+3",
+        "@SUM(1+1)*cmd|' /C calc'!A0": "'@SUM(1+1)*cmd|' /C calc'!A0",
+        "\t=1+1": "'\t=1+1",
+        " =1+1": "' =1+1",
+        "Plain Vendor": "Plain Vendor",
+    }
+    for name in hostile:
+        VendorFactory(entity=EntityFactory(name=name), business_owner=owner)
+
+    response = viewer_client.get("/vendors/export.csv?sort=name")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    assert sorted(r["name"] for r in rows) == sorted(hostile.values())
+    assert {r["business_owner"] for r in rows} == {"'@owner"}
+
+
 def test_csv_export_refuses_an_unreadable_filter(viewer_client, vendors):
     response = viewer_client.get("/vendors/export.csv?risk_level=extreme")
     assert response.status_code == 400

@@ -130,3 +130,83 @@ class RefusingBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("mail server down")
+
+
+def test_an_alert_about_a_name_with_a_line_break_is_still_mailed_on_one_subject_line(
+    scale_contract, django_user_model, django_capture_on_commit_callbacks
+):
+    # The title carries a name stored before names were validated.
+    owner = django_user_model.objects.create_user(username="owner", email="owner@example.com")
+    scale_contract.owner = owner
+    scale_contract.save()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        alert, _ = alert_raise(
+            dedup_key="coc:scale-crlf",
+            kind=AlertKind.CHANGE_OF_CONTROL,
+            severity=RiskLevel.HIGH,
+            title="Change of control at Scale AI\r\nBcc: victim@example.com",
+            vendor=scale_contract.vendor,
+            contract=scale_contract,
+        )
+
+    notification = EmailNotification.objects.get(alert=alert)
+    assert notification.status == DeliveryStatus.DELIVERED
+    assert notification.subject == (
+        "[Vendor Registry] High: Change of control at Scale AI Bcc: victim@example.com"
+    )
+    (message,) = mail.outbox
+    assert message.subject == notification.subject
+    assert message.to == ["owner@example.com"]
+    assert message.bcc == []
+
+
+def test_a_stored_subject_with_a_line_break_is_sent_on_one_line(
+    scale_contract, django_user_model, django_capture_on_commit_callbacks
+):
+    owner = django_user_model.objects.create_user(username="owner", email="owner@example.com")
+    scale_contract.owner = owner
+    scale_contract.save()
+    alert, _ = _raise_and_die_after_commit(scale_contract, django_capture_on_commit_callbacks)
+    # An outbox row written before subjects were folded onto one line.
+    EmailNotification.objects.filter(alert=alert).update(subject="Change\r\nBcc: x@example.com")
+
+    sent = notification_send(notification_id=EmailNotification.objects.get(alert=alert).pk)
+
+    assert (sent.status, sent.last_error) == (DeliveryStatus.DELIVERED, "")
+    assert [m.subject for m in mail.outbox] == ["Change Bcc: x@example.com"]
+
+
+def test_a_failed_send_is_logged_and_recorded_on_the_outbox_row(
+    scale_contract, django_user_model, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.webhooks.test_outbox.RefusingBackend"
+    settings.EMAIL_MAX_ATTEMPTS = 2
+    owner = django_user_model.objects.create_user(username="owner", email="owner@example.com")
+    scale_contract.owner = owner
+    scale_contract.save()
+    alert, _ = _raise_and_die_after_commit(scale_contract, django_capture_on_commit_callbacks)
+    notification = EmailNotification.objects.get(alert=alert)
+
+    notification_send(notification_id=notification.pk)
+    notification_send(notification_id=notification.pk)
+
+    logged = [
+        (r.levelname, r.getMessage()) for r in caplog.records if r.name == "alerts.notifications"
+    ]
+    assert logged == [
+        (
+            "WARNING",
+            f"E-mail notification {notification.pk} failed (attempt 1 of 2), will retry: "
+            "ConnectionRefusedError: mail server down",
+        ),
+        (
+            "ERROR",
+            f"E-mail notification {notification.pk} failed for good after 2 attempts: "
+            "ConnectionRefusedError: mail server down",
+        ),
+    ]
+    notification.refresh_from_db()
+    assert (notification.status, notification.last_error) == (
+        DeliveryStatus.FAILED,
+        "ConnectionRefusedError: mail server down",
+    )

@@ -238,3 +238,160 @@ def test_loopback_endpoint_is_refused_at_send_time_once_the_setting_is_off(
     assert delivery.attempts.get().error == (
         "Refused: Webhooks may not be sent to 127.0.0.1: it is a loopback address."
     )
+
+
+# --- IPv6 addresses that embed or map to an internal IPv4 address ----------------------------
+
+EMBEDDED_FORMS = [
+    # 6to4 (2002::/16): the IPv4 address is bits 16–48.
+    ("http://[2002:7f00:1::1]/hook", "a 6to4 address embedding 127.0.0.1, a loopback address"),
+    (
+        "http://[2002:a9fe:a9fe::1]/hook",
+        "a 6to4 address embedding 169.254.169.254, a link-local address",
+    ),
+    ("http://[2002:a00:1::1]/hook", "a 6to4 address embedding 10.0.0.1, a private address"),
+    # Teredo (2001::/32): server 65.54.227.120, client bits inverted (~127.0.0.1 = 80ff:fffe).
+    (
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook",
+        "a Teredo address embedding 127.0.0.1, a loopback address",
+    ),
+    (
+        "http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/hook",
+        "a Teredo address embedding 10.0.0.1, a private address",
+    ),
+    # A Teredo server inside our network would relay to it as well.
+    (
+        "http://[2001:0:a9fe:a9fe:8000:63bf:f7f7:f7f7]/hook",
+        "a Teredo address embedding 169.254.169.254, a link-local address",
+    ),
+    # NAT64 (64:ff9b::/96): the last 32 bits.
+    ("http://[64:ff9b::7f00:1]/hook", "a NAT64 address embedding 127.0.0.1, a loopback address"),
+    (
+        "http://[64:ff9b::a9fe:a9fe]/hook",
+        "a NAT64 address embedding 169.254.169.254, a link-local address",
+    ),
+    ("http://[64:ff9b::c0a8:101]/hook", "a NAT64 address embedding 192.168.1.1, a private address"),
+    ("http://[64:ff9b:1::808:808]/hook", "a local-use NAT64 address"),
+    # IPv4-mapped (::ffff:0:0/96): the very IPv4 host.
+    ("http://[::ffff:7f00:1]/hook", "::ffff:7f00:1: it is a loopback address"),
+    ("http://[::ffff:169.254.169.254]/hook", "::ffff:169.254.169.254: it is a link-local address"),
+    ("http://[::ffff:10.1.2.3]/hook", "::ffff:10.1.2.3: it is a private address"),
+    # IPv4-translated (::ffff:0:0:0/96) and IPv4-compatible (::/96, deprecated).
+    (
+        "http://[::ffff:0:7f00:1]/hook",
+        "an IPv4-translated address embedding 127.0.0.1, a loopback address",
+    ),
+    (
+        "http://[::127.0.0.1]/hook",
+        "an IPv4-compatible address embedding 127.0.0.1, a loopback address",
+    ),
+    (
+        "http://[::a9fe:a9fe]/hook",
+        "an IPv4-compatible address embedding 169.254.169.254, a link-local address",
+    ),
+    # Site-local (fec0::/10, deprecated but still routed inside some networks).
+    ("http://[fec0::1]/hook", "a site-local address"),
+    ("http://[feff:ffff::1]/hook", "a site-local address"),
+]
+
+
+def _refusal_of(url: str) -> str:
+    with pytest.raises(ValidationError) as refused:
+        validate_webhook_url(url)
+    (message,) = refused.value.messages
+    return message
+
+
+@pytest.mark.parametrize(("url", "reason"), EMBEDDED_FORMS)
+def test_addresses_embedding_or_mapping_to_internal_ones_are_refused(
+    guarded, no_requests, url, reason
+):
+    message = _refusal_of(url)
+    assert message.startswith("Webhooks may not be sent to ")
+    assert message.endswith(f"{reason}."), message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [url for url, reason in EMBEDDED_FORMS if "embedding" in reason or "site-local" in reason],
+)
+def test_the_test_setting_never_opens_an_embedded_internal_address(settings, no_requests, url):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    _refusal_of(url)
+
+
+def test_a_name_resolving_to_6to4_loopback_is_refused(guarded, fake_dns, no_requests):
+    fake_dns["hooks.tunnel.example"] = ["2002:7f00:1::1"]
+    assert _refusal_of("https://hooks.tunnel.example/in") == (
+        "Webhooks may not be sent to hooks.tunnel.example (2002:7f00:1::1): it is a 6to4 "
+        "address embedding 127.0.0.1, a loopback address."
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[2002:808:808::1]/hook",  # 6to4 of 8.8.8.8
+        "https://[2606:4700:4700::1111]/hook",  # a public IPv6 address
+        "https://[::ffff:8.8.8.8]/hook",  # IPv4-mapped public address
+    ],
+)
+def test_public_addresses_in_these_forms_are_accepted(guarded, no_requests, url):
+    validate_webhook_url(url)
+
+
+# --- The model field carries the guard: no door can store an unsafe URL ---------------------
+
+
+def test_the_model_field_refuses_an_internal_url(guarded, no_requests, db):
+    endpoint = WebhookEndpoint(
+        name="Tunnel", url="http://[2002:a9fe:a9fe::1]/latest/meta-data/", secret="s"
+    )
+    with pytest.raises(ValidationError) as refused:
+        endpoint.full_clean()
+    assert refused.value.message_dict == {
+        "url": [
+            "Webhooks may not be sent to 2002:a9fe:a9fe::1: it is a 6to4 address embedding "
+            "169.254.169.254, a link-local address."
+        ]
+    }
+
+
+def test_the_admin_refuses_an_internal_url_at_the_field(guarded, no_requests, superuser):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(superuser)
+    response = client.post(
+        "/admin/alerts/webhookendpoint/add/",
+        {
+            "name": "Tunnel",
+            "url": "http://[fec0::1]/hook",
+            "secret": "whsec-0123456789abcdef",
+            "min_severity": "low",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["url"] == ["Webhooks may not be sent to fec0::1: it is a site-local address."]
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_an_endpoint_whose_host_stopped_resolving_can_still_be_switched_off(
+    guarded, fake_dns, no_requests, db
+):
+    fake_dns["hooks.partner.example"] = ["8.8.8.8"]
+    endpoint = webhook_endpoint_save(name="Partner", url="https://hooks.partner.example/in")
+    del fake_dns["hooks.partner.example"]
+
+    webhook_endpoint_save(
+        endpoint=endpoint, name="Partner (retired)", url=endpoint.url, is_active=False
+    )
+
+    endpoint.refresh_from_db()
+    assert (endpoint.name, endpoint.is_active) == ("Partner (retired)", False)
+    # A new URL is vetted as ever.
+    with pytest.raises(ValidationError) as refused:
+        webhook_endpoint_save(endpoint=endpoint, name="Partner", url="https://[fec0::2]/in")
+    assert list(refused.value.message_dict) == ["url"]

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts import selectors as alert_selectors
+from core.spreadsheets import spreadsheet_row
 from core.web.access import form_token_issue, permission_required
 from core.web.forms import service_errors_add
 from core.web.pages import form_save_once, paginate, query_without
@@ -122,7 +123,8 @@ class _Echo:
 
 @login_required
 def vendor_export(request: HttpRequest) -> HttpResponse:
-    """The filtered, sorted vendor list as CSV, streamed (any size)."""
+    """The filtered, sorted vendor list as CSV, streamed (any size), every cell safe to open in
+    a spreadsheet (core.spreadsheets)."""
     filterset, vendors, _ = _filtered_vendors(request)
     if not filterset.is_valid():
         return HttpResponse(
@@ -132,7 +134,8 @@ def vendor_export(request: HttpRequest) -> HttpResponse:
         )
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _csv_rows(vendors)), content_type="text/csv"
+        (writer.writerow(spreadsheet_row(row)) for row in _csv_rows(vendors)),
+        content_type="text/csv",
     )
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="vendors-{stamp}.csv"'

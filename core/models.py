@@ -1,0 +1,40 @@
+"""API tokens, kept as digests: the key itself is shown once, when it is issued."""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from core.validators import validate_single_line
+
+
+class ApiToken(models.Model):
+    """A key that signs a user in to the API (``Authorization: Token <key>``).
+
+    Only the key's SHA-256 digest is stored, so a copy of the database opens nothing; the
+    first eight characters are kept to tell a user's tokens apart. A token may expire, and
+    records when it was last used (to the minute)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[validate_single_line],
+        help_text="What it is for, e.g. “ticketing integration”.",
+    )
+    prefix = models.CharField(max_length=8, editable=False, help_text="The key's first characters.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: the token never expires."
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
