@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0008_import_provenance'),
+        ('registry', '0010_watchlist_import_provenance'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('imports', '0002_risk_analysts_import'),
+        ('imports', '0003_ftm_format'),
     ]
 
     operations = [
