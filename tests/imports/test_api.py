@@ -93,7 +93,9 @@ def test_list_and_detail_carry_exactly_the_contract_fields(analyst):
 
 @pytest.mark.parametrize("role", ["viewer", "buyer"])
 def test_other_roles_read_runs_but_may_not_start_one(role, request, analyst):
-    _, run = upload(token_client(analyst), fixture_bytes("v04-bods-package.json"), source_name="PSC")
+    _, run = upload(
+        token_client(analyst), fixture_bytes("v04-bods-package.json"), source_name="PSC"
+    )
     client = token_client(request.getfixturevalue(role))
 
     status, refused = upload(client, fixture_bytes("v04-bods-package-fi-soe.json"))
