@@ -162,6 +162,9 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "owned": graph.nodes[edge.owned_id],
             "label": edge.label,
             "interest": edge.interest,
+            "import_run": edge.import_run,
+            "import_record": edge.import_record,
+            "source_event_id": edge.source_event_id,
         }
         for edge in graph.edges
     ]
