@@ -310,3 +310,45 @@ def run_file_bytes(content: bytes, **kwargs) -> ImportRun:
         path = Path(folder) / "statements.json"
         path.write_bytes(content)
         return run_file(path, **kwargs)
+
+
+def test_the_walk_through_of_the_imports_guide(analyst_client, ref):
+    """docs/imports.md, "A walk-through", step by step through the page."""
+    parties = [
+        bods.entity("meta", "Meta Platforms, Inc.", identifiers=[("XI-LEI", META_LEI)]),
+        bods.entity("scale", "Scale AI, Inc.", identifiers=[("duns", "081234567")]),
+    ]
+    stake = bods.stake("meta-scale", "scale", "meta", share=49, start="2025-06-13")
+
+    def upload(statements, **fields) -> ImportRun:
+        token = token_of(analyst_client)
+        content = json.dumps(statements).encode()
+        response = post_upload(
+            analyst_client, content, token=token, source_name="UK PSC register", **fields
+        )
+        return ImportRun.objects.get(pk=int(response["Location"].strip("/").split("/")[-1]))
+
+    first = upload(parties)
+    dry = upload([*parties, stake], dry_run="on")
+    applied = upload([*parties, stake])
+    again = upload([*parties, stake])
+
+    assert (first.counts["entities_matched"], first.counts["entities_new"]) == (2, 0)
+    assert first.counts["edges_new"] == 0
+    assert (dry.counts["edges_new"], dry.counts["events"]) == (1, 1)
+    assert [(e["kind"], e["share"], e["effective_date"]) for e in dry.events] == [
+        ("acquisition", "49", "2025-06-13")
+    ]
+    levels = [
+        (r["vendor_name"], r["current_level"], r["projected_level"]) for r in dry.affected_vendors
+    ]
+    assert levels == [("Scale AI", "low", "critical"), ("Remotasks", "low", "high")]
+    assert applied.counts == dry.counts
+    assert [
+        (r["vendor_name"], r["current_level"], r["projected_level"])
+        for r in applied.affected_vendors
+    ] == levels
+    html = analyst_client.get(f"/imports/{applied.pk}/").content.decode()
+    assert "termination window ends 2025-07-13" in html
+    assert (again.counts["edges_unchanged"], again.counts["events"]) == (1, 0)
+    assert "0 alerts raised" in analyst_client.get(f"/imports/{again.pk}/").content.decode()
