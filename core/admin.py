@@ -45,8 +45,9 @@ def admin_link(obj: models.Model | None, label: object = None) -> str:
 
 def source_link(record: models.Model) -> str:
     """Who wrote an entity or an edge: the import run (linked, with the record id it came
-    from), else the ownership event (linked), else a person by hand. Reads ``import_run``
-    and ``source_event``: select them with the rows."""
+    from), else the ownership event (linked, with the import run that logged it, if one
+    did), else a person by hand. Reads ``import_run`` and ``source_event__import_run``:
+    select them with the rows."""
     run = getattr(record, "import_run", None)
     if run is not None:
         label = f"Import #{run.pk} ({run.source_name})"
@@ -54,9 +55,17 @@ def source_link(record: models.Model) -> str:
             label += f", record {record.import_record}"
         return admin_link(run, label)
     event = getattr(record, "source_event", None)
-    if event is not None:
+    if event is None:
+        return "By hand"
+    if event.import_run is None:
         return admin_link(event, f"Event #{event.pk}")
-    return "By hand"
+    return format_html(
+        "{} of {}",
+        admin_link(event, f"Event #{event.pk}"),
+        admin_link(
+            event.import_run, f"import #{event.import_run.pk} ({event.import_run.source_name})"
+        ),
+    )
 
 
 def changelist_link(model: type[models.Model], label: str, **filters: object) -> str:

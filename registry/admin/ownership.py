@@ -1,7 +1,7 @@
 """Edges of the ownership graph."""
 
 from django.contrib import admin
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ class EdgeInline(ReadOnlyInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("owner", "owned", "source_event", "import_run")
+            .select_related("owner", "owned", "source_event__import_run", "import_run")
             .order_by(F("end_date").desc(nulls_first=True), "-start_date", "id")
         )
 
@@ -61,16 +61,17 @@ class OwnershipSourceFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            ("import", "An import run"),
+            ("import", "An import run (directly or by its events)"),
             ("event", "An ownership event"),
             ("direct", "A direct edit"),
         ]
 
     def queryset(self, request, queryset):
+        by_import = Q(import_run__isnull=False) | Q(source_event__import_run__isnull=False)
         if self.value() == "import":
-            return queryset.filter(import_run__isnull=False)
+            return queryset.filter(by_import)
         if self.value() == "event":
-            return queryset.filter(source_event__isnull=False, import_run__isnull=True)
+            return queryset.filter(source_event__isnull=False).exclude(by_import)
         if self.value() == "direct":
             return queryset.filter(source_event__isnull=True, import_run__isnull=True)
         return queryset
@@ -119,7 +120,7 @@ class OwnershipAdmin(ServiceFormMixin, AuditedAdmin):
         "source",
     )
     list_filter = ("interest", OwnershipPeriodFilter, OwnershipSourceFilter)
-    list_select_related = ("owner", "owned", "source_event", "import_run")
+    list_select_related = ("owner", "owned", "source_event__import_run", "import_run")
     search_fields = ("owner__name", "owned__name")
     autocomplete_fields = ("owner", "owned")
     show_full_result_count = False

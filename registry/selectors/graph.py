@@ -39,10 +39,12 @@ class GraphEdge:
     label: str
     interest: str
     is_seat: bool
-    #: Who wrote the edge: an import run (with the record it came from), else an event.
+    #: Who wrote the edge: an import run (with the record it came from), else an event (and
+    #: the import run that logged the event, if one did).
     import_run: "ImportRun | None" = None
     import_record: str = ""
     source_event_id: int | None = None
+    source_event_run: "ImportRun | None" = None
 
     @classmethod
     def of(cls, edge: Ownership, *, is_seat: bool) -> "GraphEdge":
@@ -55,6 +57,7 @@ class GraphEdge:
             import_run=edge.import_run,
             import_record=edge.import_record,
             source_event_id=edge.source_event_id,
+            source_event_run=edge.source_event.import_run if edge.source_event_id else None,
         )
 
 
@@ -89,7 +92,7 @@ def _edges_into(root: Entity, as_of: datetime.date) -> dict[int, list[Ownership]
     if edge_ids:
         rows = (
             Ownership.objects.filter(pk__in=edge_ids)
-            .select_related("owner", "import_run")
+            .select_related("owner", "import_run", "source_event__import_run")
             .order_by("owned_id", "owner__name", "id")
         )
         for row in rows:
@@ -132,7 +135,7 @@ def vendor_ownership_graph(
         Ownership.objects.active_on(as_of)
         .filter(owner_id__in=people, interest__in=KEY_PERSON_INTERESTS, owned_id__in=listed)
         .exclude(owned_id__in=list(nodes))
-        .select_related("owned", "import_run")
+        .select_related("owned", "import_run", "source_event__import_run")
         .order_by("owned__name")
         if people
         else []

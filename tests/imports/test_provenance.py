@@ -2,6 +2,8 @@
 from, read-only, in the API (``source``), the admin and the vendor page's graph table."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from imports.models import ImportRun
 from registry import services
@@ -139,3 +141,67 @@ def test_the_vendor_graph_table_links_each_edge_to_the_run_that_wrote_it(
     ) in table
     # The reference registry's own edges were typed in.
     assert '<span class="muted">By hand</span>' in table
+
+
+@pytest.fixture
+def meta_stake_imported(ref, write_json) -> ImportRun:
+    """The same register says Meta Platforms (LEI on record) holds 49% of Scale AI: a stake
+    between two parties already in the registry, so the run logs it as an acquisition."""
+    services.entity_update(entity=ref.meta, lei="BQ4BKCS1HXDV9HN80Z93")
+    return run_file(
+        write_json(
+            [
+                bods.entity("meta", "Meta", identifiers=[("XI-LEI", "BQ4BKCS1HXDV9HN80Z93")]),
+                bods.entity("scale", "Scale AI, Inc.", identifiers=[("DUNS", "081234567")]),
+                bods.stake("meta-scale", "scale", "meta", share=49),
+            ]
+        ),
+        source_name="UK PSC",
+    )
+
+
+def test_an_edge_an_imported_event_wrote_names_the_event_and_its_run(
+    client, superuser, analyst, ref, meta_stake_imported
+):
+    run = meta_stake_imported
+    edge = Ownership.objects.get(owner=ref.meta, owned=ref.scale)
+    event = edge.source_event
+    client.force_login(superuser)
+
+    api = token_client(analyst).get(f"/api/v1/ownerships/{edge.pk}/").json()
+    vendor_page = client.get(f"/vendors/{ref.scale_vendor.pk}/").content.decode()
+    admin_list = client.get("/admin/registry/ownership/?source=import").content.decode()
+    by_hand_list = client.get("/admin/registry/ownership/?source=direct").content.decode()
+
+    assert event.import_run == run
+    assert api["source"] == {"kind": "event", "id": event.pk, "record": None}
+    assert (
+        f'<a href="/events/{event.pk}/">Event #{event.pk}</a> of '
+        f'<a href="/imports/{run.pk}/">import #{run.pk} (UK PSC)</a>'
+    ) in vendor_page
+    assert (
+        f'<a href="/admin/registry/ownershipevent/{event.pk}/change/">Event #{event.pk}</a> of '
+        f'<a href="/admin/imports/importrun/{run.pk}/change/">import #{run.pk} (UK PSC)</a>'
+    ) in admin_list
+    assert f"/admin/registry/ownership/{edge.pk}/change/" not in by_hand_list
+
+
+def test_the_vendor_page_reads_the_sources_with_the_edges(
+    client, viewer, ref, meta_stake_imported, imported
+):
+    """Edges typed in, written by an import and written by an imported event: their runs are
+    joined to the edges, never read one by one."""
+    client.force_login(viewer)
+    client.get(f"/vendors/{ref.remotasks_vendor.pk}/")
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(f"/vendors/{ref.remotasks_vendor.pk}/").content.decode()
+
+    table = html.split("The graph as a table")[1].split("</table>")[0]
+    rows = table.split("<tbody>")[1].count("<tr>")
+    runs_alone = [
+        q["sql"] for q in queries.captured_queries if 'FROM "imports_importrun"' in q["sql"]
+    ]
+    assert rows == 4, table
+    assert table.count(f'href="/imports/{imported.pk}/"') == 1
+    assert table.count(f'href="/imports/{meta_stake_imported.pk}/"') == 1
+    assert runs_alone == []
