@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Case, Count, F, IntegerField, QuerySet, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
 
 from alerts.choices import OPEN_STATUSES, AlertKind, AlertStatus
 from alerts.models import Alert
@@ -96,3 +96,14 @@ def contract_alerts(*, contract: Contract) -> list[Alert]:
 def event_alerts(*, event: OwnershipEvent) -> list[Alert]:
     """Alerts the event's processing raised, the latest first."""
     return list(Alert.objects.filter(event=event).order_by("-created_at", "-id"))
+
+
+def import_run_alerts(*, run_id: int) -> list[Alert]:
+    """Alerts the import run raised: its recheck's, and the change-of-control reviews of
+    the events it logged; the most severe first."""
+    return list(
+        Alert.objects.filter(Q(import_run_id=run_id) | Q(event__import_run_id=run_id))
+        .select_related("vendor__entity")
+        .annotate(urgency=URGENCY)
+        .order_by("urgency", "-created_at", "-id")
+    )

@@ -11,6 +11,7 @@ from core.signin import signin_throttled
 
 web_patterns = [
     path("alerts/", include("alerts.web.urls")),
+    path("imports/", include("imports.web.urls")),
     path("", include("registry.web.urls")),
 ]
 

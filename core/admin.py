@@ -47,6 +47,31 @@ def admin_link(obj: models.Model | None, label: object = None) -> str:
     return format_html('<a href="{}">{}</a>', url, obj if label is None else label)
 
 
+def source_link(record: models.Model) -> str:
+    """Who wrote an entity or an edge: the import run (linked, with the record id it came
+    from), else the ownership event (linked, with the import run that logged it, if one
+    did), else a person by hand. Reads ``import_run`` and ``source_event__import_run``:
+    select them with the rows."""
+    run = getattr(record, "import_run", None)
+    if run is not None:
+        label = f"Import #{run.pk} ({run.source_name})"
+        if getattr(record, "import_record", ""):
+            label += f", record {record.import_record}"
+        return admin_link(run, label)
+    event = getattr(record, "source_event", None)
+    if event is None:
+        return "By hand"
+    if event.import_run is None:
+        return admin_link(event, f"Event #{event.pk}")
+    return format_html(
+        "{} of {}",
+        admin_link(event, f"Event #{event.pk}"),
+        admin_link(
+            event.import_run, f"import #{event.import_run.pk} ({event.import_run.source_name})"
+        ),
+    )
+
+
 def changelist_link(model: type[models.Model], label: str, **filters: object) -> str:
     """A link to ``model``'s changelist filtered by ``filters`` (admin lookup parameters)."""
     opts = model._meta

@@ -23,9 +23,12 @@ REGISTRY_MODELS = (
 )
 ALERT_MODELS = ("alert",)
 
-_VIEW = {f"registry.view_{model}" for model in REGISTRY_MODELS} | {
-    f"alerts.view_{model}" for model in ALERT_MODELS
-}
+# Every role watches the import runs (imports/migrations/0003); analysts start them (0002).
+_VIEW = (
+    {f"registry.view_{model}" for model in REGISTRY_MODELS}
+    | {f"alerts.view_{model}" for model in ALERT_MODELS}
+    | {"imports.view_importrun"}
+)
 _PROCUREMENT_WRITES = {
     f"registry.{action}_{model}"
     for model in ("entity", "entityidentifier", "ownership", "vendor", "contract")
@@ -46,6 +49,7 @@ _ANALYST_WRITES = {
     "alerts.change_alert",
     "alerts.dismiss_alert",
     "alerts.assign_alert",
+    "imports.add_importrun",
 }
 
 # People who assign alerts or name a business owner pick users from a list.

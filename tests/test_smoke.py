@@ -2,16 +2,12 @@ import pytest
 from django.contrib.auth.models import Group
 
 from registry.models import RiskPolicy
-from registry.roles import RISK_ANALYST, ROLE_PERMISSIONS
-
-#: What the imports app's own migration grants on top (imports/migrations/0002).
-IMPORT_PERMISSIONS = {RISK_ANALYST: {"imports.add_importrun", "imports.view_importrun"}}
+from registry.roles import PROCUREMENT, RISK_ANALYST, ROLE_PERMISSIONS, VIEWER
 
 
 @pytest.mark.django_db
 def test_migrations_create_the_three_roles_with_their_permissions():
-    for role, registry_permissions in ROLE_PERMISSIONS.items():
-        expected = registry_permissions | IMPORT_PERMISSIONS.get(role, set())
+    for role, expected in ROLE_PERMISSIONS.items():
         group = Group.objects.get(name=role)
         granted = {
             f"{app}.{codename}"
@@ -20,6 +16,19 @@ def test_migrations_create_the_three_roles_with_their_permissions():
             )
         }
         assert granted == expected
+
+
+@pytest.mark.django_db
+def test_every_role_sees_import_runs_and_only_analysts_start_them():
+    def imports_of(role: str) -> set[str]:
+        return set(
+            Group.objects.get(name=role)
+            .permissions.filter(content_type__app_label="imports")
+            .values_list("codename", flat=True)
+        )
+
+    assert imports_of(VIEWER) == imports_of(PROCUREMENT) == {"view_importrun"}
+    assert imports_of(RISK_ANALYST) == {"view_importrun", "add_importrun"}
 
 
 @pytest.mark.django_db

@@ -6,7 +6,15 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from core.admin import EMPTY, AuditedAdmin, ReadOnlyMixin, admin_link, badge, changelist_link
+from core.admin import (
+    EMPTY,
+    AuditedAdmin,
+    ReadOnlyMixin,
+    admin_link,
+    badge,
+    changelist_link,
+    source_link,
+)
 from registry.admin.ownership import EdgeInline
 from registry.choices import WatchlistCategory
 from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent, WatchlistEntry
@@ -40,14 +48,14 @@ class HoldingsInline(EdgeInline):
     fk_name = "owner"
     verbose_name = "holding"
     verbose_name_plural = "holdings (what it owns or sits on)"
-    fields = ("owned", "interest", "share_display", "start_date", "end_date", "source_event")
+    fields = ("owned", "interest", "share_display", "start_date", "end_date", "source")
 
 
 class OwnersInline(EdgeInline):
     fk_name = "owned"
     verbose_name = "owner"
     verbose_name_plural = "owners (who owns or sits on it)"
-    fields = ("owner", "interest", "share_display", "start_date", "end_date", "source_event")
+    fields = ("owner", "interest", "share_display", "start_date", "end_date", "source")
 
 
 def _adopt(target: models.Model, saved: models.Model) -> None:
@@ -78,9 +86,10 @@ class EntityAdmin(AuditedAdmin):
         "watchlist",
         "owners_undisclosed",
         "vendor_link",
+        "source",
     )
     list_filter = ("kind", WatchlistFilter, "owners_undisclosed", "country")
-    list_select_related = ("vendor",)
+    list_select_related = ("vendor", "import_run")
     search_fields = ("name", "=lei", "=identifiers__value")
     search_help_text = "Name, LEI, identifier, or SCHEME:ID (e.g. GB-COH:01234567)."
     show_full_result_count = False
@@ -90,6 +99,7 @@ class EntityAdmin(AuditedAdmin):
         "watchlist",
         "owners_undisclosed",
         "vendor_link",
+        "source",
         "shortcuts",
         "created_at",
         "updated_at",
@@ -129,6 +139,10 @@ class EntityAdmin(AuditedAdmin):
     def vendor_link(self, entity: Entity) -> str:
         vendor = getattr(entity, "vendor", None)
         return admin_link(vendor, f"Vendor (tier {vendor.tier})") if vendor else EMPTY
+
+    @admin.display(description="source")
+    def source(self, entity: Entity) -> str:
+        return source_link(entity)
 
     @admin.display(description="see also")
     def shortcuts(self, entity: Entity) -> str:

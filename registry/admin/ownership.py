@@ -1,11 +1,17 @@
 """Edges of the ownership graph."""
 
 from django.contrib import admin
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from core.admin import AuditedAdmin, ReadOnlyInline, ServiceForm, ServiceFormMixin
+from core.admin import (
+    AuditedAdmin,
+    ReadOnlyInline,
+    ServiceForm,
+    ServiceFormMixin,
+    source_link,
+)
 from registry.models import Ownership
 from registry.services import ownership_delete, ownership_set, ownership_update
 
@@ -18,13 +24,17 @@ class EdgeInline(ReadOnlyInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("owner", "owned", "source_event__subject")
+            .select_related("owner", "owned", "source_event__import_run", "import_run")
             .order_by(F("end_date").desc(nulls_first=True), "-start_date", "id")
         )
 
     @admin.display(description="share")
     def share_display(self, edge: Ownership) -> str:
         return edge.share_display
+
+    @admin.display(description="source")
+    def source(self, edge: Ownership) -> str:
+        return source_link(edge)
 
 
 class OwnershipPeriodFilter(admin.SimpleListFilter):
@@ -50,13 +60,20 @@ class OwnershipSourceFilter(admin.SimpleListFilter):
     parameter_name = "source"
 
     def lookups(self, request, model_admin):
-        return [("event", "An ownership event"), ("direct", "A direct edit")]
+        return [
+            ("import", "An import run (directly or by its events)"),
+            ("event", "An ownership event"),
+            ("direct", "A direct edit"),
+        ]
 
     def queryset(self, request, queryset):
+        by_import = Q(import_run__isnull=False) | Q(source_event__import_run__isnull=False)
+        if self.value() == "import":
+            return queryset.filter(by_import)
         if self.value() == "event":
-            return queryset.filter(source_event__isnull=False)
+            return queryset.filter(source_event__isnull=False).exclude(by_import)
         if self.value() == "direct":
-            return queryset.filter(source_event__isnull=True)
+            return queryset.filter(source_event__isnull=True, import_run__isnull=True)
         return queryset
 
 
@@ -100,10 +117,10 @@ class OwnershipAdmin(ServiceFormMixin, AuditedAdmin):
         "share_column",
         "start_date",
         "end_date",
-        "source_event",
+        "source",
     )
     list_filter = ("interest", OwnershipPeriodFilter, OwnershipSourceFilter)
-    list_select_related = ("owner", "owned", "source_event__subject")
+    list_select_related = ("owner", "owned", "source_event__import_run", "import_run")
     search_fields = ("owner__name", "owned__name")
     autocomplete_fields = ("owner", "owned")
     show_full_result_count = False
@@ -121,12 +138,16 @@ class OwnershipAdmin(ServiceFormMixin, AuditedAdmin):
         if obj is None:
             return [(None, {"fields": ("owner", "owned", "interest")}), share, period]
         edge = (None, {"fields": ("owner", "owned", "interest"), "description": self.CHANGE_HELP})
-        return [edge, share, period, ("Recorded", {"fields": ("source_event", "created_at")})]
+        return [edge, share, period, ("Recorded", {"fields": ("source", "created_at")})]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Ownership | None = None):
         if obj is None:
             return ()
-        return ("owner", "owned", "interest", "source_event", "created_at")
+        return ("owner", "owned", "interest", "source", "created_at")
+
+    @admin.display(description="source")
+    def source(self, edge: Ownership) -> str:
+        return source_link(edge)
 
     @admin.display(description="share")
     def share_column(self, edge: Ownership) -> str:

@@ -8,12 +8,16 @@ page shows besides (names, labels, watchlist marks, interlocking seats).
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from registry.choices import KEY_PERSON_INTERESTS, EntityKind
 from registry.models import Entity, Ownership, Vendor, WatchlistEntry
 from registry.risk.loader import edges_above
+
+if TYPE_CHECKING:
+    from imports.models import ImportRun
 
 #: Bounds of the drawn ownership graph: layers above the vendor and entities drawn.
 GRAPH_MAX_DEPTH = 8
@@ -35,6 +39,26 @@ class GraphEdge:
     label: str
     interest: str
     is_seat: bool
+    #: Who wrote the edge: an import run (with the record it came from), else an event (and
+    #: the import run that logged the event, if one did).
+    import_run: "ImportRun | None" = None
+    import_record: str = ""
+    source_event_id: int | None = None
+    source_event_run: "ImportRun | None" = None
+
+    @classmethod
+    def of(cls, edge: Ownership, *, is_seat: bool) -> "GraphEdge":
+        return cls(
+            owner_id=edge.owner_id,
+            owned_id=edge.owned_id,
+            label=_edge_label(edge),
+            interest=edge.interest,
+            is_seat=is_seat,
+            import_run=edge.import_run,
+            import_record=edge.import_record,
+            source_event_id=edge.source_event_id,
+            source_event_run=edge.source_event.import_run if edge.source_event_id else None,
+        )
 
 
 @dataclass
@@ -68,7 +92,7 @@ def _edges_into(root: Entity, as_of: datetime.date) -> dict[int, list[Ownership]
     if edge_ids:
         rows = (
             Ownership.objects.filter(pk__in=edge_ids)
-            .select_related("owner")
+            .select_related("owner", "import_run", "source_event__import_run")
             .order_by("owned_id", "owner__name", "id")
         )
         for row in rows:
@@ -102,15 +126,7 @@ def vendor_ownership_graph(
                     continue
                 nodes[edge.owner_id] = GraphNode(entity=edge.owner, layer=depth)
                 frontier.add(edge.owner_id)
-            edges.append(
-                GraphEdge(
-                    owner_id=edge.owner_id,
-                    owned_id=edge.owned_id,
-                    label=_edge_label(edge),
-                    interest=edge.interest,
-                    is_seat=edge.interest in KEY_PERSON_INTERESTS,
-                )
-            )
+            edges.append(GraphEdge.of(edge, is_seat=edge.interest in KEY_PERSON_INTERESTS))
     else:
         truncated = truncated or bool(frontier)
     people = [pk for pk, node in nodes.items() if node.entity.kind == EntityKind.PERSON]
@@ -119,7 +135,7 @@ def vendor_ownership_graph(
         Ownership.objects.active_on(as_of)
         .filter(owner_id__in=people, interest__in=KEY_PERSON_INTERESTS, owned_id__in=listed)
         .exclude(owned_id__in=list(nodes))
-        .select_related("owned")
+        .select_related("owned", "import_run", "source_event__import_run")
         .order_by("owned__name")
         if people
         else []
@@ -132,15 +148,7 @@ def vendor_ownership_graph(
             nodes[seat.owned_id] = GraphNode(
                 entity=seat.owned, layer=nodes[seat.owner_id].layer + 1
             )
-        edges.append(
-            GraphEdge(
-                owner_id=seat.owner_id,
-                owned_id=seat.owned_id,
-                label=_edge_label(seat),
-                interest=seat.interest,
-                is_seat=True,
-            )
-        )
+        edges.append(GraphEdge.of(seat, is_seat=True))
     for entity_id, category in WatchlistEntry.objects.filter(entity_id__in=list(nodes)).values_list(
         "entity_id", "category"
     ):

@@ -92,12 +92,25 @@ def test_list_and_detail_carry_exactly_the_contract_fields(analyst):
 
 
 @pytest.mark.parametrize("role", ["viewer", "buyer"])
-def test_other_roles_may_neither_import_nor_read_runs(role, request):
+def test_other_roles_read_runs_but_may_not_start_one(role, request, analyst):
+    _, run = upload(
+        token_client(analyst), fixture_bytes("v04-bods-package.json"), source_name="PSC"
+    )
     client = token_client(request.getfixturevalue(role))
 
-    assert upload(client, fixture_bytes("v04-bods-package.json"))[0] == 403
-    assert client.get("/api/v1/imports/").status_code == 403
-    assert Entity.objects.count() == 0
+    status, refused = upload(client, fixture_bytes("v04-bods-package-fi-soe.json"))
+    listing = client.get("/api/v1/imports/")
+    detail = client.get(f"/api/v1/imports/{run['id']}/")
+
+    assert status == 403, refused
+    assert ImportRun.objects.count() == 1
+    # Only the analyst's file was imported: two entities, not the refused file's four more.
+    assert Entity.objects.count() == 2
+    assert listing.status_code == 200
+    assert listing.json()["count"] == 1
+    assert [r["id"] for r in listing.json()["results"]] == [run["id"]]
+    assert detail.status_code == 200
+    assert detail.json() == run
 
 
 def test_a_superuser_may_import(superuser):

@@ -29,6 +29,7 @@ def _read_urls(ref) -> list[str]:
         f"/events/{event.pk}/status/",
         "/alerts/",
         f"/alerts/{alert.pk}/",
+        "/imports/",
         "/accounts/password_change/",
     ]
 
@@ -167,6 +168,7 @@ def test_viewer_sees_no_edit_buttons(viewer_client, reference_after):
         "/alerts/",
         f"/alerts/{Alert.objects.first().pk}/",
         "/events/",
+        "/imports/",
     ]
     forbidden = [
         "/edit/",
@@ -178,6 +180,7 @@ def test_viewer_sees_no_edit_buttons(viewer_client, reference_after):
         "Recheck risk",
         ">Dismiss<",
         ">Assign<",
+        "Import a file",
     ]
     for url in pages:
         html = viewer_client.get(url).content.decode()

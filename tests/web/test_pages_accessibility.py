@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 
 from alerts.models import Alert
+from imports.services import import_run_create
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,7 @@ def unlabelled(html: str) -> list[str]:
 def pages(ref) -> list[str]:
     alert = Alert.objects.order_by("pk").first()
     edge = ref.remotasks.owners.get()
+    run = import_run_create(source_name="Test register", enqueue=False)
     return [
         "/",
         "/vendors/",
@@ -74,6 +76,8 @@ def pages(ref) -> list[str]:
         "/events/new/",
         "/alerts/",
         f"/alerts/{alert.pk}/",
+        "/imports/",
+        f"/imports/{run.pk}/",
         "/accounts/password_change/",
     ]
 

@@ -169,6 +169,10 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "owned": graph.nodes[edge.owned_id],
             "label": edge.label,
             "interest": edge.interest,
+            "import_run": edge.import_run,
+            "import_record": edge.import_record,
+            "source_event_id": edge.source_event_id,
+            "source_event_run": edge.source_event_run,
         }
         for edge in graph.edges
     ]
