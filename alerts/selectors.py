@@ -2,7 +2,9 @@
 
 import datetime
 
-from django.db.models import Case, Count, F, IntegerField, QuerySet, When
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
 
 from alerts.choices import OPEN_STATUSES, AlertKind, AlertStatus
 from alerts.models import Alert
@@ -14,6 +16,30 @@ URGENCY = Case(
     *(When(severity=level, then=rank) for rank, level in enumerate(reversed(RiskLevel.values))),
     output_field=IntegerField(),
 )
+
+
+#: The permission that makes a user someone who may act on an alert (Procurement, Risk analyst).
+ACT_PERMISSION = ("alerts", "resolve_alert")
+
+
+def alert_assignable_users() -> QuerySet[AbstractBaseUser]:
+    """Active users who may act on an alert, so may be given one: superusers and users
+    holding the resolve permission through a role or directly (never a Viewer), by username."""
+    app_label, codename = ACT_PERMISSION
+    through_group = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    )
+    direct = Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
+    )
+    may_act = get_user_model().objects.filter(Q(is_superuser=True) | through_group | direct)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=may_act.values("pk"))
+        .order_by("username")
+    )
 
 
 def alert_list() -> QuerySet[Alert]:
