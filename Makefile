@@ -21,13 +21,17 @@ install: $(STAMP)
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# The seed's output (and its e-mails) first; the address and the login last, just before
+# the server starts, with the host and port it really listens on.
 run: migrate
-	$(BIN)/python manage.py demo_login
 	$(BIN)/python manage.py seed_demo
 ifdef REDIS_URL
+	@echo "Tasks run on the Celery worker (REDIS_URL is set)."
+	$(BIN)/python manage.py demo_login --host $(HOST) --port $(PORT)
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
 else
-	@echo "Serving http://$(HOST):$(PORT)/ (admin at /admin/); tasks run in-process (no REDIS_URL)."
+	@echo "Tasks run in-process (no REDIS_URL)."
+	$(BIN)/python manage.py demo_login --host $(HOST) --port $(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 endif
 

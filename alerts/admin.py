@@ -6,15 +6,18 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from alerts.choices import OPEN_STATUSES, AlertKind, DeliveryStatus
 from alerts.models import Alert, EmailNotification, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from alerts.selectors import alert_assignable_users
 from alerts.services import alert_acknowledge, alert_assign, alert_dismiss, alert_resolve
 from alerts.webhooks import delivery_resend, webhook_endpoint_save
 from core.admin import (
@@ -27,6 +30,8 @@ from core.admin import (
     ServiceFormMixin,
     badge,
 )
+from core.people import person_label
+from core.web.forms import UserChoiceField
 
 # --- Alerts -------------------------------------------------------------------------------------
 
@@ -78,9 +83,21 @@ class AlertForm(ServiceForm):
     """An alert's one editable field is its assignee (``alert_assign``); its status changes
     through the list's actions."""
 
+    assignee = UserChoiceField(
+        queryset=alert_assignable_users(),
+        required=False,
+        empty_label="Nobody",
+        help_text="Only people who may act on alerts (Procurement, Risk analysts, superusers).",
+    )
+
     class Meta:
         model = Alert
         fields = ("assignee",)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "assignee" in self.fields:
+            self.fields["assignee"].queryset = alert_assignable_users()
 
     def save_through_service(self) -> Alert:
         stored = self.stored()
@@ -104,13 +121,12 @@ class AlertAdmin(ServiceFormMixin, AuditedAdmin):
         "vendor",
         "contract",
         "due",
-        "assignee",
+        "assignee_name",
         "created_at",
     )
     list_filter = ("status", "severity", "kind", OverdueFilter, AssigneeFilter)
     list_select_related = ("vendor__entity", "contract", "assignee")
     search_fields = ("title", "vendor__entity__name", "contract__reference")
-    autocomplete_fields = ("assignee",)
     date_hierarchy = "created_at"
     actions = ("acknowledge_selected", "resolve_selected", "dismiss_selected")
     fieldsets = [
@@ -121,7 +137,7 @@ class AlertAdmin(ServiceFormMixin, AuditedAdmin):
             {
                 "fields": (
                     "assignee",
-                    "handled_by",
+                    "handled_by_name",
                     "handled_at",
                     "resolution_note",
                     "created_at",
@@ -140,7 +156,7 @@ class AlertAdmin(ServiceFormMixin, AuditedAdmin):
         "contract",
         "event",
         "due",
-        "handled_by",
+        "handled_by_name",
         "handled_at",
         "resolution_note",
         "created_at",
@@ -158,7 +174,26 @@ class AlertAdmin(ServiceFormMixin, AuditedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Alert | None = None):
         if request.user.has_perm("alerts.assign_alert"):
             return self.SHOWN_ONLY
-        return (*self.SHOWN_ONLY, "assignee")
+        return (*self.SHOWN_ONLY, "assignee_name")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Alert | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm("alerts.assign_alert"):
+            return fieldsets
+        # Without the right to assign, the assignee is shown, named as everywhere else.
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": tuple(
+                        "assignee_name" if field == "assignee" else field
+                        for field in options["fields"]
+                    ),
+                },
+            )
+            for name, options in fieldsets
+        ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Alerts are raised by rechecks only.
@@ -174,6 +209,14 @@ class AlertAdmin(ServiceFormMixin, AuditedAdmin):
     @admin.display(description="status", ordering="status")
     def status_badge(self, alert: Alert) -> str:
         return badge("alert", alert.status, alert.get_status_display())
+
+    @admin.display(description="assignee", ordering="assignee__username")
+    def assignee_name(self, alert: Alert) -> str:
+        return person_label(alert.assignee, empty=EMPTY)
+
+    @admin.display(description="handled by", ordering="handled_by__username")
+    def handled_by_name(self, alert: Alert) -> str:
+        return person_label(alert.handled_by, empty=EMPTY)
 
     @admin.display(description="due", ordering="due_date")
     def due(self, alert: Alert) -> str:
@@ -212,15 +255,56 @@ class AlertAdmin(ServiceFormMixin, AuditedAdmin):
     def acknowledge_selected(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
         self._transition(request, queryset, alert_acknowledge, "acknowledged")
 
-    @admin.action(description="Resolve selected alerts (with the note)", permissions=["resolve"])
-    def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
-        note = request.POST.get("note", "")
-        self._transition(request, queryset, alert_resolve, "resolved", note=note)
+    def _with_note(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Alert],
+        *,
+        action: str,
+        service: Callable[..., Alert],
+        done: str,
+        asks: str,
+    ) -> TemplateResponse | None:
+        """Resolve or dismiss with the note of the action bar; without one, nothing changes
+        and an intermediate page asks for it (again, with an error, if it is sent blank)."""
+        note = request.POST.get("note", "").strip()
+        if note:
+            self._transition(request, queryset, service, done, note=note)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"A note is needed to {action} these alerts",
+            "opts": self.model._meta,
+            "alerts": list(queryset),
+            "action": f"{action}_selected",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "verb": action,
+            "asks": asks,
+            "error": "A note is required: " + asks if "note_asked" in request.POST else "",
+        }
+        return TemplateResponse(request, "admin/alerts/alert/note_required.html", context)
 
-    @admin.action(description="Dismiss selected alerts (with the note)", permissions=["dismiss"])
-    def dismiss_selected(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
-        note = request.POST.get("note", "")
-        self._transition(request, queryset, alert_dismiss, "dismissed", note=note)
+    @admin.action(description="Resolve selected alerts (with a note)", permissions=["resolve"])
+    def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Alert]):
+        return self._with_note(
+            request,
+            queryset,
+            action="resolve",
+            service=alert_resolve,
+            done="resolved",
+            asks="say what was done to resolve them.",
+        )
+
+    @admin.action(description="Dismiss selected alerts (with a note)", permissions=["dismiss"])
+    def dismiss_selected(self, request: HttpRequest, queryset: QuerySet[Alert]):
+        return self._with_note(
+            request,
+            queryset,
+            action="dismiss",
+            service=alert_dismiss,
+            done="dismissed",
+            asks="say why they are not a concern.",
+        )
 
     def has_acknowledge_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("alerts.acknowledge_alert")

@@ -1,7 +1,10 @@
 """Reads of alerts shared by the API and the pages, each in a constant number of queries."""
 
 import datetime
+from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
 
 from alerts.choices import OPEN_STATUSES, AlertKind, AlertStatus
@@ -14,6 +17,30 @@ URGENCY = Case(
     *(When(severity=level, then=rank) for rank, level in enumerate(reversed(RiskLevel.values))),
     output_field=IntegerField(),
 )
+
+
+#: The permission that makes a user someone who may act on an alert (Procurement, Risk analyst).
+ACT_PERMISSION = ("alerts", "resolve_alert")
+
+
+def alert_assignable_users() -> QuerySet[AbstractBaseUser]:
+    """Active users who may act on an alert, so may be given one: superusers and users
+    holding the resolve permission through a role or directly (never a Viewer), by username."""
+    app_label, codename = ACT_PERMISSION
+    through_group = Q(
+        groups__permissions__codename=codename,
+        groups__permissions__content_type__app_label=app_label,
+    )
+    direct = Q(
+        user_permissions__codename=codename,
+        user_permissions__content_type__app_label=app_label,
+    )
+    may_act = get_user_model().objects.filter(Q(is_superuser=True) | through_group | direct)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=may_act.values("pk"))
+        .order_by("username")
+    )
 
 
 def alert_list() -> QuerySet[Alert]:
@@ -60,19 +87,37 @@ def open_alerts_by_severity() -> list[dict]:
     ]
 
 
-def change_of_control_deadlines(*, today: datetime.date, horizon_days: int) -> list[Alert]:
-    """Open change-of-control alerts due within ``horizon_days`` of ``today``, and overdue
-    ones, soonest first (at most 20)."""
+@dataclass
+class Deadlines:
+    """Open change-of-control alerts: those due from today to the horizon, soonest first, and
+    the overdue ones apart, most overdue first — each list capped, each count complete."""
+
+    upcoming: list[Alert]
+    upcoming_count: int
+    overdue: list[Alert]
+    overdue_count: int
+
+
+def change_of_control_deadlines(
+    *, today: datetime.date, horizon_days: int, limit: int = 20
+) -> Deadlines:
+    """The dashboard's deadlines: upcoming means due today up to ``today + horizon_days``;
+    overdue (due before today) are listed apart with their count. Three queries."""
     horizon = today + datetime.timedelta(days=horizon_days)
-    return list(
-        Alert.objects.filter(
-            kind=AlertKind.CHANGE_OF_CONTROL,
-            status__in=OPEN_STATUSES,
-            due_date__isnull=False,
-            due_date__lte=horizon,
-        )
-        .select_related("vendor__entity", "contract")
-        .order_by("due_date", "id")[:20]
+    still_open = Alert.objects.filter(
+        kind=AlertKind.CHANGE_OF_CONTROL, status__in=OPEN_STATUSES, due_date__isnull=False
+    )
+    upcoming = Q(due_date__gte=today, due_date__lte=horizon)
+    overdue = Q(due_date__lt=today)
+    counts = still_open.aggregate(
+        upcoming=Count("id", filter=upcoming), overdue=Count("id", filter=overdue)
+    )
+    rows = still_open.select_related("vendor__entity", "contract")
+    return Deadlines(
+        upcoming=list(rows.filter(upcoming).order_by("due_date", "id")[:limit]),
+        upcoming_count=counts["upcoming"],
+        overdue=list(rows.filter(overdue).order_by("due_date", "id")[:limit]),
+        overdue_count=counts["overdue"],
     )
 
 

@@ -13,7 +13,9 @@ from django.utils import timezone
 from alerts.choices import OPEN_STATUSES, AlertStatus
 from alerts.models import Alert
 from alerts.notifications import notification_queue
+from alerts.selectors import alert_assignable_users
 from alerts.webhooks import deliveries_create
+from core.people import person_label
 from registry.models import Contract, OwnershipEvent, Vendor
 from registry.roles import RISK_ANALYST
 
@@ -119,11 +121,19 @@ def _transition(
     to: str,
     actor: AbstractBaseUser | None,
     note: str | None = None,
+    note_needed: str = "",
 ) -> Alert:
+    """Move ``alert`` to ``to``. With ``note_needed`` (what the note should say), a note is
+    required: an empty or blank one is refused at ``note``, together with a wrong status."""
+    errors: dict[str, list[str]] = {}
     if alert.status not in allowed_from:
-        raise ValidationError(
-            {"status": [f"An alert that is {alert.get_status_display().lower()} cannot be {to}."]}
-        )
+        errors["status"] = [
+            f"An alert that is {alert.get_status_display().lower()} cannot be {to}."
+        ]
+    if note_needed and not (note or "").strip():
+        errors["note"] = [f"A note is required: {note_needed}"]
+    if errors:
+        raise ValidationError(errors)
     alert.status = to
     alert.handled_by = actor if getattr(actor, "is_authenticated", False) else None
     alert.handled_at = timezone.now()
@@ -145,25 +155,27 @@ def alert_acknowledge(*, alert: Alert, actor: AbstractBaseUser | None = None) ->
 
 @transaction.atomic
 def alert_resolve(*, alert: Alert, note: str = "", actor: AbstractBaseUser | None = None) -> Alert:
-    """Done, with a note saying what was done."""
+    """Done, with a note (required) saying what was done."""
     return _transition(
         alert,
         allowed_from=(AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED),
         to=AlertStatus.RESOLVED,
         actor=actor,
         note=note,
+        note_needed="say what was done to resolve the alert.",
     )
 
 
 @transaction.atomic
 def alert_dismiss(*, alert: Alert, note: str = "", actor: AbstractBaseUser | None = None) -> Alert:
-    """Not a real concern (risk analysts only)."""
+    """Not a real concern (risk analysts only), with a note (required) saying why."""
     return _transition(
         alert,
         allowed_from=(AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED),
         to=AlertStatus.DISMISSED,
         actor=actor,
         note=note,
+        note_needed="say why the alert is not a concern.",
     )
 
 
@@ -171,9 +183,18 @@ def alert_dismiss(*, alert: Alert, note: str = "", actor: AbstractBaseUser | Non
 def alert_assign(
     *, alert: Alert, assignee: AbstractBaseUser | None, actor: AbstractBaseUser | None = None
 ) -> Alert:
-    """Give the alert to someone (or nobody) and e-mail them."""
+    """Give the alert to someone who may act on it (or nobody) and e-mail them."""
     if assignee is not None and not assignee.is_active:
         raise ValidationError({"assignee": ["This user is inactive and cannot be assigned."]})
+    if assignee is not None and not alert_assignable_users().filter(pk=assignee.pk).exists():
+        raise ValidationError(
+            {
+                "assignee": [
+                    f"{person_label(assignee)} cannot act on alerts (only Procurement, "
+                    "Risk analysts and superusers can), so cannot be assigned one."
+                ]
+            }
+        )
     alert.assignee = assignee
     if getattr(actor, "is_authenticated", False):
         alert._history_user = actor

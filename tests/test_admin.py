@@ -787,6 +787,47 @@ def test_bulk_acknowledge_changes_the_open_alerts_and_names_the_refused(client, 
     ]
 
 
+@pytest.mark.parametrize(("action", "asks"), [("resolve", "resolve"), ("dismiss", "dismiss")])
+def test_bulk_resolve_or_dismiss_without_a_note_asks_for_one_then_does_it(
+    client, analyst, action, asks
+):
+    first, second = _alert(), _alert()
+    login(client, analyst)
+
+    asked = _run_action(client, f"{action}_selected", [first, second], note="  ")
+    blank_again = client.post(
+        url(Alert, "changelist"),
+        {
+            "action": f"{action}_selected",
+            "_selected_action": [first.pk, second.pk],
+            "note_asked": "1",
+            "note": "",
+        },
+    )
+    unchanged = sorted(Alert.objects.values_list("status", flat=True))
+    done = client.post(
+        url(Alert, "changelist"),
+        {
+            "action": f"{action}_selected",
+            "_selected_action": [first.pk, second.pk],
+            "note_asked": "1",
+            "note": "Reviewed with legal.",
+        },
+        follow=True,
+    )
+
+    page = asked.content.decode()
+    assert f"A note is needed to {asks} these alerts" in page
+    assert 'name="note"' in page and page.count('name="_selected_action"') == 2
+    assert "A note is required" in blank_again.content.decode()
+    assert unchanged == [AlertStatus.OPEN, AlertStatus.OPEN]
+    expected = AlertStatus.RESOLVED if action == "resolve" else AlertStatus.DISMISSED
+    assert set(Alert.objects.values_list("status", "resolution_note")) == {
+        (expected, "Reviewed with legal.")
+    }
+    assert _messages(done) == [f"2 alert(s) {expected}."]
+
+
 def test_bulk_resolve_records_the_note(client, analyst):
     alert = _alert(status=AlertStatus.ACKNOWLEDGED)
     login(client, analyst)
@@ -888,11 +929,20 @@ def test_a_webhook_url_on_a_link_local_address_is_refused_at_the_url_field(clien
     assert not WebhookEndpoint.objects.exists()
 
 
-def test_risk_analyst_can_pick_a_user_when_assigning(client, analyst, buyer):
+def test_the_assignee_choices_are_people_who_may_act_named_in_full(
+    client, analyst, buyer, viewer, nobody
+):
+    buyer.first_name, buyer.last_name = "Bea", "Buyer"
+    buyer.save()
+    alert = _alert()
     login(client, analyst)
-    response = client.get(
-        reverse("admin:autocomplete"),
-        {"app_label": "alerts", "model_name": "alert", "field_name": "assignee", "term": "buy"},
-    )
-    assert response.status_code == 200
-    assert [row["text"] for row in response.json()["results"]] == ["buyer"]
+
+    form = client.get(url(Alert, "change", alert.pk)).context["adminform"].form
+    refused = client.post(url(Alert, "change", alert.pk), {"assignee": viewer.pk})
+
+    choices = [label for value, label in form.fields["assignee"].choices if value]
+    assert choices == ["analyst", "Bea Buyer (buyer)"]
+    assert refused.status_code == 200
+    assert "Select a valid choice" in _form_errors(refused)["assignee"][0]
+    alert.refresh_from_db()
+    assert alert.assignee is None

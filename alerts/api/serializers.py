@@ -29,7 +29,13 @@ class AlertSerializer(RegistryModelSerializer):
 class AlertNoteSerializer(serializers.Serializer):
     """What was done (resolve) or why it is no concern (dismiss)."""
 
-    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=10000)
+    note = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=10000,
+        help_text="Required, not blank: what was done, or why the alert is not a concern.",
+    )
 
 
 class AlertAssignSerializer(serializers.Serializer):

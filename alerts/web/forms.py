@@ -2,22 +2,29 @@
 
 from django import forms
 
-from core.selectors import active_users
+from alerts.selectors import alert_assignable_users
 from core.web.forms import UserChoiceField
 
 
 class AlertNoteForm(forms.Form):
+    """The note a resolve or dismiss needs: a blank one is refused by the service, at
+    ``note``, with any other reason the action cannot be done."""
+
     note = forms.CharField(
         max_length=2000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
         help_text="What was done, or why it is not a concern.",
     )
 
 
 class AlertAssignForm(forms.Form):
-    assignee = UserChoiceField(queryset=active_users(), required=False, empty_label="Nobody")
+    """Only people who may act on an alert are offered (never a Viewer)."""
+
+    assignee = UserChoiceField(
+        queryset=alert_assignable_users(), required=False, empty_label="Nobody"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = active_users()
+        self.fields["assignee"].queryset = alert_assignable_users()

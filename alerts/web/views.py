@@ -16,6 +16,7 @@ from alerts.choices import OPEN_STATUSES, AlertKind, AlertStatus
 from alerts.models import Alert
 from alerts.web.filters import AlertInboxFilterSet
 from alerts.web.forms import AlertAssignForm, AlertNoteForm
+from core.people import person_label
 from core.selectors import active_users
 from core.web.access import safe_next
 from core.web.pages import paginate, query_without
@@ -124,6 +125,7 @@ def _row(request: HttpRequest, pk: int, *, done: str = "", problem: str = "", st
 
 
 def _note(request: HttpRequest) -> str:
+    """The posted note; a blank one is left for the service to refuse (with the status)."""
     form = AlertNoteForm(request.POST)
     if not form.is_valid():
         raise ValidationError({"note": form.errors["note"]})
@@ -151,7 +153,7 @@ def _assign(request: HttpRequest, alert: Alert) -> str:
         raise ValidationError({"assignee": form.errors["assignee"]})
     assignee = form.cleaned_data["assignee"]
     alert_services.alert_assign(alert=alert, assignee=assignee, actor=request.user)
-    who = assignee.get_username() if assignee else "nobody"
+    who = person_label(assignee, empty="nobody")
     return f"Assigned to {who}: {alert.title}"
 
 

@@ -3,6 +3,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from core.people import person_label
+
 
 def service_errors_add(form: forms.BaseForm, error: ValidationError) -> None:
     """Put a service's ``ValidationError`` next to the fields it names; errors about fields
@@ -18,5 +20,4 @@ class UserChoiceField(forms.ModelChoiceField):
     """A user, shown by full name and username."""
 
     def label_from_instance(self, obj) -> str:
-        full = obj.get_full_name()
-        return f"{full} ({obj.get_username()})" if full else obj.get_username()
+        return person_label(obj)

@@ -1,5 +1,7 @@
 """Ownership events — what happened — and the recheck requests that drive the pipeline."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -137,6 +139,9 @@ class OwnershipEvent(models.Model):
             errors["person"] = [
                 "A board appointment needs the person (or a counterparty) appointed."
             ]
+        late = announced_after_effective(self.announced_date, self.effective_date)
+        if late:
+            errors["announced_date"] = [late]
         # That the person is a person is checked by the field itself (limit_choices_to).
         if self.person_id and self.person_id in (self.subject_id, self.counterparty_id):
             errors["person"] = ["The person cannot also be the subject or the counterparty."]
@@ -163,6 +168,18 @@ class OwnershipEvent(models.Model):
                 errors.setdefault(field, []).append(message)
         if errors:
             raise ValidationError(errors)
+
+
+def announced_after_effective(
+    announced: datetime.date | None, effective: datetime.date | None
+) -> str:
+    """Why an announced date after the effective date is refused ("" when it is not)."""
+    if announced is None or effective is None or announced <= effective:
+        return ""
+    return (
+        f"The announced date ({announced:%Y-%m-%d}) cannot be after the effective date "
+        f"({effective:%Y-%m-%d}): an event is announced on or before the day it takes effect."
+    )
 
 
 class RecheckRequest(models.Model):

@@ -8,8 +8,23 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from registry.choices import EntityKind, Interest
-from registry.risk.vocabulary import SHARELESS_INTERESTS
+from registry.risk.vocabulary import KEY_PERSON_INTERESTS, SHARELESS_INTERESTS
 from registry.validators import validate_percent, validate_plausible_date
+
+
+def seat_share_problems(interest: str, **shares: object) -> dict[str, str]:
+    """For a seat (board member, senior managing official), the share fields given a value,
+    each with why it must be empty: a seat is a place at the table, never a stake."""
+    if interest not in KEY_PERSON_INTERESTS:
+        return {}
+    seat = Interest(interest).label.lower()
+    return {
+        name: f"A {seat} seat carries no share: leave it empty, and record any stake the "
+        "holder also has as a separate shareholding."
+        for name, value in shares.items()
+        if value is not None
+    }
+
 
 SHARE_FIELD = {
     "max_digits": 7,
@@ -158,6 +173,10 @@ class Ownership(models.Model):
                 f"A {self.interest} edge carries no share: it records control without a known "
                 "share. Record a known share as a shareholding or as voting rights."
             )
+        for name, message in seat_share_problems(
+            self.interest, share=self.share, share_min=self.share_min, share_max=self.share_max
+        ).items():
+            errors.setdefault(name, []).append(message)
         if self.interest == Interest.SHAREHOLDING and self.share is None and not has_range:
             errors.setdefault("share", []).append(
                 "A shareholding needs a share in percent, or a range (min/max)."

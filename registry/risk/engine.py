@@ -1316,6 +1316,111 @@ def risk_score(level: str, factors: Iterable[Factor]) -> int:
     return SCORE_BAND_FLOOR[level] + max(bonus, 1 if level == Severity.LOW else 0)
 
 
+def _labels(codes: Iterable[str]) -> list[str]:
+    """Factor codes as lower-case names, each once, in a stable order."""
+    names = {code: FactorCode(code).label for code in codes}
+    return [names[code][:1].lower() + names[code][1:] for code in sorted(names)]
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def is_escalated(factors: Iterable, *, data_access: str, escalate_restricted: bool) -> bool:
+    """Whether rule 5 raised the level to critical for restricted data: the factors' own
+    highest severity is below critical, and the escalation applies."""
+    factors = list(factors)
+    highest = max(
+        (factor.severity for factor in factors), key=SEVERITY_RANK.get, default=Severity.LOW
+    )
+    escalating = [factor.severity for factor in factors if factor.code in ESCALATING_CODES]
+    return (
+        highest != Severity.CRITICAL
+        and escalate_restricted
+        and data_access == DataAccess.RESTRICTED
+        and max(escalating, key=SEVERITY_RANK.get, default=None) == Severity.HIGH
+    )
+
+
+def level_explanation(factors: Iterable, *, data_access: str, escalate_restricted: bool) -> str:
+    """Why a level is what it is, in one sentence: "Raised to critical: restricted data access
+    and a high competitor ownership factor." for an escalation, else the highest factors.
+    ``factors`` are the engine's or the stored ones (``code`` and ``severity`` are read)."""
+    factors = list(factors)
+    if not factors:
+        return "Low: no risk factor was found."
+    if is_escalated(factors, data_access=data_access, escalate_restricted=escalate_restricted):
+        high = _labels(
+            f.code for f in factors if f.code in ESCALATING_CODES and f.severity == Severity.HIGH
+        )
+        what = f"a high {high[0]} factor" if len(high) == 1 else f"high {_and(high)} factors"
+        return f"Raised to critical: restricted data access and {what}."
+    highest = max((factor.severity for factor in factors), key=SEVERITY_RANK.get)
+    top = _labels(f.code for f in factors if f.severity == highest)
+    if len(top) == 1:
+        return f"{Severity(highest).label}: its highest factor ({top[0]}) is {highest}."
+    return f"{Severity(highest).label}: its highest factors ({_and(top)}) are {highest}."
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    """One factor's part of a score: its severity weight and its share's points."""
+
+    code: str
+    label: str
+    severity: str
+    weight: int
+    share_points: float
+    points: float
+
+
+@dataclass(frozen=True)
+class ScoreBreakdown:
+    """How ``risk_score`` reached ``score``: the level's band floor plus the factors' points,
+    rounded half up and capped at the band's width."""
+
+    level: str
+    floor: int
+    lines: tuple[ScoreLine, ...]
+    points: float
+    bonus: int
+    capped: bool
+    score: int
+
+
+def score_breakdown(level: str, factors: Iterable) -> ScoreBreakdown:
+    """``risk_score(level, factors)`` shown step by step (the same arithmetic)."""
+    factors = list(factors)
+    lines = []
+    for factor in factors:
+        share = float(factor.effective_share) if factor.effective_share is not None else 0.0
+        weight = SEVERITY_POINTS[factor.severity]
+        lines.append(
+            ScoreLine(
+                code=factor.code,
+                label=FactorCode(factor.code).label,
+                severity=factor.severity,
+                weight=weight,
+                share_points=share / 20,
+                points=weight + share / 20,
+            )
+        )
+    points = sum(line.points for line in lines)
+    rounded = math.floor(points + 0.5) if lines else 0
+    bonus = min(SCORE_BAND_WIDTH, rounded)
+    if lines and level == Severity.LOW:
+        bonus = max(bonus, 1)
+    return ScoreBreakdown(
+        level=level,
+        floor=SCORE_BAND_FLOOR[level] if lines else 0,
+        lines=tuple(lines),
+        points=points,
+        bonus=bonus,
+        capped=rounded > SCORE_BAND_WIDTH,
+        score=(SCORE_BAND_FLOOR[level] + bonus) if lines else 0,
+    )
+
+
 def assess_vendor(
     graph: OwnershipGraph, entity_id: int, *, data_access: str, policy: Policy = DEFAULT_POLICY
 ) -> Assessment:

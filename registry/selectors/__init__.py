@@ -39,6 +39,7 @@ from registry.selectors.ownership import ownership_list, ownership_page
 from registry.selectors.pipeline import oldest_pending_work
 from registry.selectors.vendors import (
     DEFAULT_SORT,
+    assessment_changes,
     assessment_factors,
     vendor_assessments,
     vendor_audit_history,
@@ -57,6 +58,7 @@ __all__ = [
     "DEFAULT_SORT",
     "GraphNode",
     "OwnershipGraphView",
+    "assessment_changes",
     "assessment_factors",
     "contract_list",
     "contract_page",

@@ -33,31 +33,48 @@ def factor_code_filter(code: str) -> Q:
     )
 
 
-def vendors_by_risk_level() -> list[dict]:
-    """``[{"level", "label", "count", "percent", "undisclosed"}]`` of vendors not offboarded,
-    critical first; ``undisclosed`` counts those with an ``undisclosed_ownership`` factor
-    (undisclosed owners at or above their entity). One query."""
-    rows = (
-        Vendor.objects.exclude(status=VendorStatus.OFFBOARDED)
-        .values_list("risk_level")
+@dataclass
+class LevelSummary:
+    """Vendors by risk level, critical first (``rows``: level, label, count, percent of the
+    largest bar, and ``undisclosed``: those with an ``undisclosed_ownership`` factor); ``total``
+    is the sum of the rows, and ``offboarded`` the vendors left out."""
+
+    rows: list[dict]
+    total: int
+    offboarded: int
+
+
+def vendors_by_risk_level() -> LevelSummary:
+    """Vendors not offboarded by risk level, and how many offboarded ones that leaves out.
+    One query."""
+    counts: dict[str, int] = defaultdict(int)
+    undisclosed: dict[str, int] = defaultdict(int)
+    offboarded = 0
+    for status, level, n, n_undisclosed in (
+        Vendor.objects.values_list("status", "risk_level")
         .annotate(
             n=Count("id"),
             undisclosed=Count("id", filter=factor_code_filter(FactorCode.UNDISCLOSED_OWNERSHIP)),
         )
-        .values_list("risk_level", "n", "undisclosed")
-    )
-    counts = {level: (n, undisclosed) for level, n, undisclosed in rows}
-    top = max((n for n, _ in counts.values()), default=0)
-    return [
+        .values_list("status", "risk_level", "n", "undisclosed")
+    ):
+        if status == VendorStatus.OFFBOARDED:
+            offboarded += n
+        else:
+            counts[level] += n
+            undisclosed[level] += n_undisclosed
+    top = max(counts.values(), default=0)
+    rows = [
         {
             "level": value,
             "label": label,
-            "count": counts.get(value, (0, 0))[0],
-            "percent": round(100 * counts.get(value, (0, 0))[0] / top) if top else 0,
-            "undisclosed": counts.get(value, (0, 0))[1],
+            "count": counts[value],
+            "percent": round(100 * counts[value] / top) if top else 0,
+            "undisclosed": undisclosed[value],
         }
         for value, label in reversed(RiskLevel.choices)
     ]
+    return LevelSummary(rows=rows, total=sum(row["count"] for row in rows), offboarded=offboarded)
 
 
 def contract_renewals(*, today: datetime.date | None = None) -> list[Contract]:
@@ -73,12 +90,26 @@ def contract_renewals(*, today: datetime.date | None = None) -> list[Contract]:
 
 @dataclass
 class Exposure:
-    """Contract value under one watchlisted party's influence, per currency."""
+    """Contract value under one watchlisted party's influence, per currency; ``ranked_value``
+    is its value in the ranking's currency."""
 
     party: Entity
     categories: list[str]
     vendor_count: int
     totals: list[tuple[str, Decimal]] = field(default_factory=list)
+    ranked_value: Decimal = Decimal("0")
+
+
+@dataclass
+class ExposureRanking:
+    """Exposures ranked by contract value in ``currency``: the only currency, or, when values
+    come in several and no exchange rates are kept, the most common one (``mixed``); values
+    in the other currencies are shown beside it, not converted."""
+
+    rows: list[Exposure]
+    currency: str = ""
+    mixed: bool = False
+    other_currencies: list[str] = field(default_factory=list)
 
 
 def influencing_party_filter(party_id: int) -> Q:
@@ -90,10 +121,10 @@ def influencing_party_filter(party_id: int) -> Q:
     )
 
 
-def exposure_by_influencing_party(*, today: datetime.date | None = None) -> list[Exposure]:
+def exposure_by_influencing_party(*, today: datetime.date | None = None) -> ExposureRanking:
     """Contract value (contracts not yet ended) grouped by each watchlisted party that holds
-    influence over vendors through their latest assessments, largest vendor count first.
-    Four queries."""
+    influence over vendors through their latest assessments, ranked by value in the ranking
+    currency (then by vendor count, then by name). Four queries."""
     today = today or timezone.localdate()
     links = set(
         RiskFactor.objects.filter(
@@ -102,20 +133,27 @@ def exposure_by_influencing_party(*, today: datetime.date | None = None) -> list
         ).values_list("party_id", "assessment__vendor_id")
     )
     if not links:
-        return []
+        return ExposureRanking(rows=[])
     vendors_of: dict[int, set[int]] = defaultdict(set)
     for party_id, vendor_id in links:
         vendors_of[party_id].add(vendor_id)
     all_vendor_ids = set().union(*vendors_of.values())
     values: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for vendor_id, currency, total in (
+    contracts_in: dict[str, int] = defaultdict(int)
+    value_in: dict[str, Decimal] = defaultdict(Decimal)
+    for vendor_id, currency, total, n in (
         Contract.objects.filter(vendor_id__in=all_vendor_ids)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
         .values_list("vendor_id", "currency")
-        .annotate(total=Sum("value"))
-        .values_list("vendor_id", "currency", "total")
+        .annotate(total=Sum("value"), n=Count("id"))
+        .values_list("vendor_id", "currency", "total", "n")
     ):
         values[vendor_id][currency] = total
+        contracts_in[currency] += n
+        value_in[currency] += total
+    # The most common currency by number of contracts (then by value, then by code).
+    currencies = sorted(contracts_in, key=lambda c: (-contracts_in[c], -value_in[c], c))
+    currency = currencies[0] if currencies else ""
     parties = Entity.objects.in_bulk(vendors_of.keys())
     categories: dict[int, list[str]] = defaultdict(list)
     for entry in WatchlistEntry.objects.filter(entity_id__in=vendors_of.keys()).order_by(
@@ -126,14 +164,23 @@ def exposure_by_influencing_party(*, today: datetime.date | None = None) -> list
     for party_id, vendor_ids in vendors_of.items():
         per_currency: dict[str, Decimal] = defaultdict(Decimal)
         for vendor_id in vendor_ids:
-            for currency, total in values[vendor_id].items():
-                per_currency[currency] += total
+            for code, total in values[vendor_id].items():
+                per_currency[code] += total
         exposures.append(
             Exposure(
                 party=parties[party_id],
                 categories=categories[party_id],
                 vendor_count=len(vendor_ids),
                 totals=sorted(per_currency.items(), key=lambda item: (-item[1], item[0])),
+                ranked_value=per_currency.get(currency, Decimal("0")),
             )
         )
-    return sorted(exposures, key=lambda e: (-e.vendor_count, e.party.name.lower(), e.party.pk))
+    exposures.sort(
+        key=lambda e: (-e.ranked_value, -e.vendor_count, e.party.name.lower(), e.party.pk)
+    )
+    return ExposureRanking(
+        rows=exposures,
+        currency=currency,
+        mixed=len(currencies) > 1,
+        other_currencies=currencies[1:],
+    )

@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, When
 
@@ -68,12 +69,84 @@ def vendor_latest_assessment(*, vendor: Vendor) -> RiskAssessment | None:
 def vendor_assessments(*, vendor: Vendor, limit: int = 30) -> list[RiskAssessment]:
     """The vendor's latest assessments, oldest first (for a timeline): the last is the
     latest."""
-    return list(reversed(vendor.assessments.order_by("-assessed_at", "-id")[:limit]))
+    return list(
+        reversed(
+            vendor.assessments.select_related("policy").order_by("-assessed_at", "-id")[:limit]
+        )
+    )
 
 
 def assessment_factors(*, assessment: RiskAssessment) -> list[RiskFactor]:
     """The factors of an assessment with their parties, in the engine's order."""
     return list(assessment.factors.select_related("party"))
+
+
+@dataclass
+class FactorChange:
+    """One difference between a vendor's previous and latest assessment: a factor ``added``
+    or ``removed``, or one whose share ``moved`` or whose severity changed."""
+
+    change: str
+    code: str
+    label: str
+    party: str
+    severity_from: str = ""
+    severity_to: str = ""
+    share_from: Decimal | None = None
+    share_to: Decimal | None = None
+
+
+def assessment_changes(
+    *, latest: list[RiskFactor], previous: list[RiskFactor]
+) -> list[FactorChange]:
+    """What changed from ``previous``'s factors to ``latest``'s, a factor being one code for
+    one party: added, removed, moved (share or severity). Added first, then moved, then
+    removed; each by code and party name. Reads nothing more (the factors carry their party)."""
+
+    def key(factor: RiskFactor) -> tuple[str, int | None]:
+        return (factor.code, factor.party_id)
+
+    def row(change: str, factor: RiskFactor, **more) -> FactorChange:
+        return FactorChange(
+            change=change,
+            code=factor.code,
+            label=factor.get_code_display(),
+            party=factor.party.name if factor.party_id else "",
+            **more,
+        )
+
+    before = {key(f): f for f in previous}
+    after = {key(f): f for f in latest}
+    changes = []
+    for k, factor in after.items():
+        old = before.get(k)
+        if old is None:
+            changes.append(
+                row("added", factor, severity_to=factor.severity, share_to=factor.effective_share)
+            )
+        elif old.effective_share != factor.effective_share or old.severity != factor.severity:
+            changes.append(
+                row(
+                    "moved",
+                    factor,
+                    severity_from=old.severity,
+                    severity_to=factor.severity,
+                    share_from=old.effective_share,
+                    share_to=factor.effective_share,
+                )
+            )
+    for k, factor in before.items():
+        if k not in after:
+            changes.append(
+                row(
+                    "removed",
+                    factor,
+                    severity_from=factor.severity,
+                    share_from=factor.effective_share,
+                )
+            )
+    order = {"added": 0, "moved": 1, "removed": 2}
+    return sorted(changes, key=lambda c: (order[c.change], c.code, c.party.lower()))
 
 
 def vendor_contracts(*, vendor: Vendor) -> list[Contract]:

@@ -19,28 +19,53 @@ if TYPE_CHECKING:
 Identifier = tuple[str, str]
 
 
-def _identifiers_set(
-    *, entity: Entity, identifiers: Iterable[Identifier], actor: AbstractBaseUser | None
-) -> None:
+def _identifiers_wanted(identifiers: Iterable[Identifier]) -> set[Identifier]:
     # Scheme codes are upper case (GB-COH, DUNS), so "duns" and "DUNS" are one scheme.
-    wanted = {(scheme.strip().upper(), value.strip()) for scheme, value in identifiers}
-    for scheme, value in wanted:
+    return {(scheme.strip().upper(), value.strip()) for scheme, value in identifiers}
+
+
+def _identifier_problems(*, entity: Entity, wanted: set[Identifier]) -> list[str]:
+    """Every problem with the identifiers, not only the first."""
+    problems = []
+    for scheme, value in sorted(wanted):
         if not scheme or not value:
-            raise ValidationError({"identifiers": ["Each identifier needs a scheme and an id."]})
+            problems.append("Each identifier needs a scheme and an id.")
+            continue
         if ":" in scheme:
-            raise ValidationError(
-                {"identifiers": [f"“{scheme}”: a scheme code cannot contain “:”."]}
-            )
-        clash = (
-            EntityIdentifier.objects.filter(scheme=scheme, value=value)
-            .exclude(entity=entity)
-            .select_related("entity")
-            .first()
-        )
+            problems.append(f"“{scheme}”: a scheme code cannot contain “:”.")
+            continue
+        clash = EntityIdentifier.objects.filter(scheme=scheme, value=value).select_related("entity")
+        if entity.pk is not None:
+            clash = clash.exclude(entity_id=entity.pk)
+        clash = clash.first()
         if clash:
-            raise ValidationError(
-                {"identifiers": [f"{scheme}:{value} already identifies {clash.entity.name}."]}
-            )
+            problems.append(f"{scheme}:{value} already identifies {clash.entity.name}.")
+    return problems
+
+
+def _validated_with_identifiers(
+    entity: Entity, wanted: set[Identifier] | None, *, fields: bool = True
+) -> None:
+    """Check the entity's fields and its identifiers together, so that one answer names every
+    field that is wrong (a bad country, a bad LEI checksum and a taken identifier at once)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        if fields:
+            entity.full_clean()
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if wanted is not None:
+        problems = _identifier_problems(entity=entity, wanted=wanted)
+        if problems:
+            errors.setdefault("identifiers", []).extend(problems)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _identifiers_set(
+    *, entity: Entity, wanted: set[Identifier], actor: AbstractBaseUser | None
+) -> None:
+    """Replace the entity's identifiers with ``wanted`` (already checked)."""
     current = {(i.scheme, i.value): i for i in entity.identifiers.all()}
     for key, identifier in current.items():
         if key not in wanted:
@@ -81,8 +106,12 @@ def entity_create(
         import_run=import_run,
         import_record=import_record,
     )
-    validated_save(entity, actor=actor)
-    _identifiers_set(entity=entity, identifiers=identifiers, actor=actor)
+    wanted = _identifiers_wanted(identifiers)
+    _validated_with_identifiers(entity, wanted)
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        entity._history_user = actor
+    entity.save()
+    _identifiers_set(entity=entity, wanted=wanted, actor=actor)
     return entity
 
 
@@ -104,24 +133,30 @@ def entity_update(
     if "name" in changes and isinstance(changes["name"], str):
         changes["name"] = changes["name"].strip()
     was_person = entity.kind == EntityKind.PERSON
+    wanted = None if identifiers is None else _identifiers_wanted(identifiers)
     changed = apply_changes(entity, changes)
+    kind_flipped = changed and (entity.kind == EntityKind.PERSON) != was_person
+    if kind_flipped and _is_referenced(entity):
+        raise ValidationError(
+            {
+                "kind": [
+                    f"{entity.name} already has ownership edges or events, so it cannot "
+                    f"{'stop being' if was_person else 'become'} a person."
+                ]
+            }
+        )
+    if changed or wanted is not None:
+        _validated_with_identifiers(entity, wanted, fields=bool(changed))
     if changed:
-        if (entity.kind == EntityKind.PERSON) != was_person and _is_referenced(entity):
-            raise ValidationError(
-                {
-                    "kind": [
-                        f"{entity.name} already has ownership edges or events, so it cannot "
-                        f"{'stop being' if was_person else 'become'} a person."
-                    ]
-                }
-            )
-        validated_save(entity, actor=actor)
+        if actor is not None and getattr(actor, "is_authenticated", False):
+            entity._history_user = actor
+        entity.save()
         if "owners_undisclosed" in changed and import_run is None:
             recheck_request(
                 reason=RecheckReason.DISCLOSURE_CHANGED, entity_ids=[entity.pk], actor=actor
             )
-    if identifiers is not None:
-        _identifiers_set(entity=entity, identifiers=identifiers, actor=actor)
+    if wanted is not None:
+        _identifiers_set(entity=entity, wanted=wanted, actor=actor)
     return entity
 
 

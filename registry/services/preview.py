@@ -97,12 +97,26 @@ def ownership_event_preview(
         )
         before = influences.get(vendor.pk, (0, {}))[1]
         gained.append((vendor, sorted(new_influences(projected, before))))
+        reasons = [*why[vendor.entity_id], *(f.summary for f in projected.factors)]
+        if engine.is_escalated(
+            projected.factors,
+            data_access=vendor.data_access,
+            escalate_restricted=rules.escalate_restricted,
+        ):
+            # An escalation says so: the factors alone would not make it critical.
+            reasons.append(
+                engine.level_explanation(
+                    projected.factors,
+                    data_access=vendor.data_access,
+                    escalate_restricted=rules.escalate_restricted,
+                )
+            )
         affected.append(
             {
                 "vendor": vendor,
                 "current_level": vendor.risk_level,
                 "projected_level": projected.level,
-                "reasons": [*why[vendor.entity_id], *(f.summary for f in projected.factors)],
+                "reasons": reasons,
             }
         )
     return EventPreview(

@@ -136,8 +136,13 @@ def _raise_risk_increased(
     import_run: "ImportRun | None" = None,
 ) -> None:
     vendor, assessment = result.vendor, result.assessment
-    # The factors just stored, in their stored order, without reading them back.
-    reasons = "\n".join(f"- {factor.summary}" for factor in factors)
+    # The factors just stored, in their stored order, without reading them back; first, why
+    # the level is what it is (an escalation for restricted data says so).
+    factors = list(factors)
+    why = engine.level_explanation(
+        factors, data_access=vendor.data_access, escalate_restricted=policy.escalate_restricted
+    )
+    reasons = "\n".join([why, *(f"- {factor.summary}" for factor in factors)])
     alert, created = alert_raise(
         dedup_key=_risk_increased_key(vendor, assessment, event, recheck, import_run),
         kind=AlertKind.RISK_INCREASED,

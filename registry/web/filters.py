@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import QuerySet
 
-from registry.choices import DataAccess, FactorCode
+from registry.choices import DataAccess, FactorCode, VendorStatus
 from registry.filtersets import VendorFilterSet
 from registry.models import Entity
 from registry.selectors import factor_code_filter, influencing_party_filter
@@ -11,7 +11,8 @@ from registry.selectors import factor_code_filter, influencing_party_filter
 
 class VendorListFilterSet(VendorFilterSet):
     """Vendors, also by data access, by a watchlisted party that influences them (the
-    dashboard's exposure links) and by a factor of their latest assessment."""
+    dashboard's exposure links), by a factor of their latest assessment, and without the
+    offboarded ones (its risk-level links)."""
 
     data_access = django_filters.ChoiceFilter(choices=DataAccess.choices)
     influenced_by = django_filters.ModelChoiceFilter(
@@ -21,8 +22,23 @@ class VendorListFilterSet(VendorFilterSet):
         choices=FactorCode.choices, method="filter_factor", label="Risk factor"
     )
 
+    current = django_filters.BooleanFilter(
+        method="filter_current", label="Leave out offboarded vendors"
+    )
+
     class Meta(VendorFilterSet.Meta):
-        fields = [*VendorFilterSet.Meta.fields, "data_access", "influenced_by", "factor"]
+        fields = [
+            *VendorFilterSet.Meta.fields,
+            "data_access",
+            "influenced_by",
+            "factor",
+            "current",
+        ]
+
+    def filter_current(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        # ``current=true`` (the dashboard's links) leaves out the offboarded vendors, as the
+        # dashboard's counts do.
+        return queryset.exclude(status=VendorStatus.OFFBOARDED) if value else queryset
 
     def filter_influenced_by(self, queryset: QuerySet, name: str, value: Entity) -> QuerySet:
         return queryset.filter(influencing_party_filter(value.pk))

@@ -18,6 +18,9 @@ from registry.choices import (
     VendorStatus,
 )
 from registry.models import Contract
+from registry.models.events import announced_after_effective
+from registry.models.ownership import seat_share_problems
+from registry.validators import validate_country, validate_lei
 from registry.web.widgets import EntityChoiceField, picker_queries_bind
 
 PERCENT = {
@@ -58,22 +61,34 @@ class EntityForm(forms.Form):
         help_text="Other identifiers, one per line as SCHEME:ID (e.g. GB-COH:00445790).",
     )
 
+    # Each field is checked here with the model's own validators, so one submission reports
+    # every field's problem at once (the service checks them again, for the other doors).
+
     def clean_country(self) -> str:
-        return self.cleaned_data["country"].strip().upper()
+        country = self.cleaned_data["country"].strip().upper()
+        if country:
+            validate_country(country)
+        return country
 
     def clean_lei(self) -> str:
-        return self.cleaned_data["lei"].strip().upper()
+        lei = self.cleaned_data["lei"].strip().upper()
+        if lei:
+            validate_lei(lei)
+        return lei
 
     def clean_identifiers(self) -> list[tuple[str, str]]:
-        pairs = []
+        pairs, problems = [], []
         for number, line in enumerate(self.cleaned_data["identifiers"].splitlines(), start=1):
             line = line.strip()
             if not line:
                 continue
             scheme, colon, value = line.partition(":")
             if not (colon and scheme.strip() and value.strip()):
-                raise ValidationError(f"Line {number} (“{line}”) is not in the form SCHEME:ID.")
+                problems.append(f"Line {number} (“{line}”) is not in the form SCHEME:ID.")
+                continue
             pairs.append((scheme.strip(), value.strip()))
+        if problems:
+            raise ValidationError(problems)
         return pairs
 
     @staticmethod
@@ -206,6 +221,12 @@ class OwnershipForm(PickerForm):
         owner, owned = data.get("owner"), data.get("owned")
         if owner and owned and owner.pk == owned.pk:
             self.add_error("owned", "An entity cannot own itself.")
+        # Checked here as well as by the service, so it comes with the form's other errors.
+        interest = data.get("interest")
+        shares = {name: data.get(name) for name in ("share", "share_min", "share_max")}
+        for name, message in seat_share_problems(interest, **shares).items():
+            if name not in self.errors:
+                self.add_error(name, message)
         return data
 
 
@@ -250,6 +271,9 @@ class OwnershipEventForm(PickerForm):
         subject, counterparty = data.get("subject"), data.get("counterparty")
         if subject and counterparty and subject.pk == counterparty.pk:
             self.add_error("counterparty", "The counterparty cannot be the subject itself.")
+        late = announced_after_effective(data.get("announced_date"), data.get("effective_date"))
+        if late:
+            self.add_error("announced_date", late)
         return data
 
     def service_kwargs(self) -> dict:

@@ -217,11 +217,71 @@ def test_acknowledge_then_resolve_with_a_note(buyer_client, buyer, registry):
     assert alert.handled_by == buyer
 
 
-def test_resolve_without_a_note_is_allowed(buyer_client, registry):
-    response = buyer_client.post(f"/api/v1/alerts/{registry['alert'].pk}/resolve/")
+@pytest.mark.parametrize("body", [{}, {"note": ""}, {"note": "   \n\t "}])
+def test_resolve_without_a_note_is_400_naming_note(buyer_client, registry, body):
+    alert = registry["alert"]
 
-    assert response.status_code == 200
-    assert response.json()["status"] == "resolved"
+    response = buyer_client.post(f"/api/v1/alerts/{alert.pk}/resolve/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "note": ["A note is required: say what was done to resolve the alert."]
+    }
+    alert.refresh_from_db()
+    assert (alert.status, alert.handled_by, alert.resolution_note) == ("open", None, "")
+
+
+def test_dismiss_with_a_blank_note_is_400_naming_note(analyst_client, registry):
+    alert = registry["alert"]
+
+    response = analyst_client.post(
+        f"/api/v1/alerts/{alert.pk}/dismiss/", {"note": "  "}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"note": ["A note is required: say why the alert is not a concern."]}
+    alert.refresh_from_db()
+    assert alert.status == "open"
+
+
+def test_a_resolved_alert_without_a_note_names_both_status_and_note(buyer_client, registry):
+    url = f"/api/v1/alerts/{registry['alert'].pk}/resolve/"
+    buyer_client.post(url, {"note": "Done."}, format="json")
+
+    response = buyer_client.post(url, {"note": ""}, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"status", "note"}
+
+
+def test_assigning_a_viewer_is_400_naming_assignee(analyst_client, viewer, registry):
+    alert = registry["alert"]
+    viewer.first_name, viewer.last_name = "Vera", "Viewer"
+    viewer.save()
+
+    response = analyst_client.post(
+        f"/api/v1/alerts/{alert.pk}/assign/", {"assignee": viewer.pk}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "assignee": [
+            "Vera Viewer (viewer) cannot act on alerts (only Procurement, Risk analysts and "
+            "superusers can), so cannot be assigned one."
+        ]
+    }
+    alert.refresh_from_db()
+    assert alert.assignee is None
+
+
+def test_an_analyst_or_a_superuser_may_be_assigned(analyst_client, analyst, superuser, registry):
+    alert = registry["alert"]
+    url = f"/api/v1/alerts/{alert.pk}/assign/"
+
+    assert analyst_client.post(url, {"assignee": analyst.pk}, format="json").status_code == 200
+    assert analyst_client.post(url, {"assignee": superuser.pk}, format="json").status_code == 200
+    alert.refresh_from_db()
+    assert alert.assignee == superuser
 
 
 def test_analyst_dismisses_and_assigns(analyst_client, analyst, buyer, registry):

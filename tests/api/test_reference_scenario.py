@@ -139,6 +139,8 @@ def test_preview_showed_what_the_acquisition_then_did(scenario):
                     "Scale AI is the event's subject.",
                     "Meta Platforms holds 49.00% of Scale AI via Meta Platforms → Scale AI "
                     "(competitor).",
+                    "Raised to critical: restricted data access and a high competitor "
+                    "ownership factor.",
                 ],
             },
         ],

@@ -91,3 +91,25 @@ def test_risk_increased_once_per_vendor_whose_level_rose(reference):
         (ref.remotasks_vendor, "high", acquisition, None),
         (ref.scale_vendor, "critical", acquisition, None),
     ]
+
+
+def test_scale_ai_risk_alert_says_it_was_raised_to_critical_for_restricted_data(reference):
+    ref, _ = reference
+    alert = Alert.objects.get(kind="risk_increased", vendor=ref.scale_vendor, status="open")
+
+    first, *rest = alert.detail.splitlines()
+
+    assert first == (
+        "Raised to critical: restricted data access and high competitor ownership and "
+        "key-person interlock factors."
+    )
+    assert rest and all(line.startswith("- ") for line in rest)
+
+
+def test_remotasks_risk_alert_names_its_highest_factor(reference):
+    ref, _ = reference
+    alert = Alert.objects.get(kind="risk_increased", vendor=ref.remotasks_vendor, status="open")
+
+    assert (
+        alert.detail.splitlines()[0] == "High: its highest factor (competitor ownership) is high."
+    )

@@ -178,3 +178,59 @@ def test_inbox_query_count_is_constant(viewer_client, django_assert_num_queries,
     with django_assert_num_queries(9):
         response = viewer_client.get("/alerts/")
     assert len(titles(response)) == count
+
+
+@pytest.mark.parametrize("note", ["", "   "])
+def test_resolving_or_dismissing_without_a_note_is_refused_and_says_so(
+    buyer_client, analyst_client, note
+):
+    item = alert("needs a note")
+
+    resolved = buyer_client.post(f"/alerts/{item.pk}/resolve/", {"note": note}, follow=True)
+    dismissed = analyst_client.post(
+        f"/alerts/{item.pk}/dismiss/", {"note": note}, headers={"HX-Request": "true"}
+    )
+
+    assert "A note is required: say what was done to resolve the alert." in (
+        resolved.content.decode()
+    )
+    assert dismissed.status_code == 409
+    assert "A note is required: say why the alert is not a concern." in dismissed.content.decode()
+    item.refresh_from_db()
+    assert (item.status, item.handled_by) == ("open", None)
+
+
+def test_the_note_fields_are_marked_required(analyst_client):
+    item = alert("marked")
+    html = analyst_client.get(f"/alerts/{item.pk}/").content.decode()
+    assert 'name="note" rows="2" maxlength="2000" required' in html
+    assert html.count(" required") >= 2
+
+
+def test_assign_to_offers_only_people_who_may_act_named_in_full(
+    analyst_client, viewer, buyer, analyst, nobody
+):
+    buyer.first_name, buyer.last_name = "Bea", "Buyer"
+    buyer.save()
+    item = alert("pick someone", assignee=buyer)
+
+    html = analyst_client.get(f"/alerts/{item.pk}/").content.decode()
+    select = html[
+        html.index('name="assignee"') : html.index("</select>", html.index('name="assignee"'))
+    ]
+
+    options = re.findall(r"<option[^>]*>([^<]+)</option>", select)
+    assert options == ["Nobody", "analyst", "Bea Buyer (buyer)"]
+    assert "<dt>Assignee</dt><dd>Bea Buyer (buyer)</dd>" in html
+    inbox = analyst_client.get("/alerts/").content.decode()
+    assert "<td>Bea Buyer (buyer)</td>" in inbox
+
+
+def test_assigning_a_viewer_is_refused(analyst_client, viewer):
+    item = alert("not a viewer")
+    response = analyst_client.post(
+        f"/alerts/{item.pk}/assign/", {"assignee": viewer.pk}, follow=True
+    )
+    assert "Select a valid choice" in response.content.decode()
+    item.refresh_from_db()
+    assert item.assignee is None

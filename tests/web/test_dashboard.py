@@ -40,7 +40,7 @@ def test_exposure_link_lists_the_vendors_behind_the_figure(viewer_client, refere
     assert "under the influence of" in html and "Meta Platforms" in html
 
 
-def test_exposure_sums_each_currency_and_orders_parties_by_vendor_count(viewer_client):
+def test_exposure_sums_each_currency_and_ranks_parties_by_value(viewer_client):
     big, small = competitor("Big Rival Holdings"), competitor("Small Rival")
     assessed_vendor(party=big, value="1000000.00")
     assessed_vendor(party=big, value="2500000.00")
@@ -71,11 +71,11 @@ def test_open_alerts_and_vendor_levels_are_counted(viewer_client):
     html = viewer_client.get("/").content.decode()
     kpis = re.findall(r'kpi-value">(\d+)</span>\s*<span class="kpi-label">(\w+)', html)
     assert kpis == [("2", "Critical"), ("0", "High"), ("0", "Medium"), ("0", "Low")]
-    bars = re.findall(r'risk_level=(\w+)">\w+</a>.*?bar-count">(\d+)<', html, re.S)
+    bars = re.findall(r'risk_level=(\w+)&amp;current=true">\w+</a>.*?bar-count">(\d+)<', html, re.S)
     assert bars == [("critical", "1"), ("high", "2"), ("medium", "0"), ("low", "1")]
 
 
-def test_deadlines_and_renewals_within_90_days_are_listed_overdue_marked(viewer_client):
+def test_deadlines_list_the_next_90_days_and_the_overdue_apart_with_its_count(viewer_client):
     today = timezone.localdate()
     vendor = VendorFactory()
     soon = ContractFactory(
@@ -84,7 +84,14 @@ def test_deadlines_and_renewals_within_90_days_are_listed_overdue_marked(viewer_
     ContractFactory(
         vendor=vendor, reference="END-LATER", end_date=today + datetime.timedelta(days=200)
     )
-    for key, due in (("late", -3), ("soon", 10), ("far", 120)):
+    for key, due in (
+        ("two years late", -730),
+        ("late", -3),
+        ("today", 0),
+        ("soon", 10),
+        ("edge", 90),
+        ("far", 120),
+    ):
         Alert.objects.create(
             kind="change_of_control",
             severity="high",
@@ -94,13 +101,106 @@ def test_deadlines_and_renewals_within_90_days_are_listed_overdue_marked(viewer_
             due_date=today + datetime.timedelta(days=due),
             dedup_key=f"coc:{key}",
         )
+    Alert.objects.create(
+        kind="change_of_control",
+        severity="high",
+        title="CoC done",
+        vendor=vendor,
+        status="resolved",
+        due_date=today + datetime.timedelta(days=5),
+        dedup_key="coc:done",
+    )
     html = viewer_client.get("/").content.decode()
-    deadlines = html.split('id="coc-heading"')[1].split("</section>")[0]
-    assert deadlines.count("<tr") == 3
-    assert deadlines.count('class="badge overdue"') == 1
-    assert (today + datetime.timedelta(days=120)).isoformat() not in deadlines
+    section = html.split('id="coc-heading"')[1].split("</section>")[0]
+    upcoming = section.split('id="coc-upcoming"')[1].split("</table>")[0]
+    overdue = section.split('id="coc-overdue"')[1].split("</table>")[0]
+
+    def dates(table: str) -> list[str]:
+        return re.findall(r'class="due-(?:soon|overdue)">([\d-]+)</a>', table)
+
+    def day(offset: int) -> str:
+        return (today + datetime.timedelta(days=offset)).isoformat()
+
+    assert dates(upcoming) == [day(0), day(10), day(90)]
+    assert f"3 due from today to {day(90)}" in upcoming
+    assert dates(overdue) == [day(-730), day(-3)]
+    assert "2 past their due date" in section
+    assert day(120) not in section and day(5) not in section
     renewals = html.split('id="renewal-heading"')[1].split("</section>")[0]
     assert "END-SOON" in renewals and "END-LATER" not in renewals
+
+
+def test_deadlines_with_only_overdue_items_say_nothing_is_upcoming(viewer_client):
+    today = timezone.localdate()
+    Alert.objects.create(
+        kind="change_of_control",
+        severity="high",
+        title="CoC old",
+        vendor=VendorFactory(),
+        due_date=today - datetime.timedelta(days=400),
+        dedup_key="coc:old",
+    )
+    section = viewer_client.get("/").content.decode().split('id="coc-heading"')[1]
+    section = section.split("</section>")[0]
+    assert "No termination window closes in the next 90 days." in section
+    assert "1 past their due date" in section
+
+
+def test_vendor_level_totals_match_the_list_and_say_what_they_exclude(viewer_client):
+    for level in ("critical", "high", "high", "low"):
+        VendorFactory(risk_level=level)
+    VendorFactory(risk_level="high", status="offboarded")
+
+    html = viewer_client.get("/").content.decode()
+    card = html.split('id="levels-heading"')[1].split("</section>")[0]
+    bars = [int(n) for n in re.findall(r'bar-count">(\d+)<', card)]
+    listed = viewer_client.get("/vendors/?current=true").content.decode()
+    high = viewer_client.get("/vendors/?risk_level=high&current=true").content.decode()
+    everything = viewer_client.get("/vendors/").content.decode()
+
+    assert sum(bars) == 4
+    assert '?current=true">4 vendors →' in card
+    assert "Excludes 1 offboarded vendor (" in card
+    assert "<strong>4</strong> vendors, offboarded ones left out" in listed
+    assert "<strong>2</strong> vendors, offboarded ones left out" in high
+    assert "<strong>5</strong> vendors" in everything
+
+
+def test_exposure_is_ranked_by_value_with_the_vendor_count_beside_it(viewer_client):
+    many, rich = competitor("Many Small Holdings"), competitor("Meta Platforms")
+    for _ in range(3):
+        assessed_vendor(party=many, value="1000000.00")
+    assessed_vendor(party=rich, value="201000000.00")
+
+    html = viewer_client.get("/").content.decode()
+
+    assert exposure_rows(html) == [
+        ("Meta Platforms", "1", ["USD 201,000,000"]),
+        ("Many Small Holdings", "3", ["USD 3,000,000"]),
+    ]
+    assert "Ranked by contract value (USD)." in html
+
+
+def test_mixed_currencies_rank_by_the_most_common_one_and_say_so(viewer_client):
+    euro_party, dollar_party = competitor("Euro Rival"), competitor("Dollar Rival")
+    euro = assessed_vendor(party=euro_party, value="1.00")
+    euro.contracts.update(currency="EUR", value="900000000.00")
+    assessed_vendor(party=dollar_party, value="2000000.00")
+    assessed_vendor(party=dollar_party, value="1000000.00")
+    assessed_vendor(party=euro_party, value="500000.00")
+
+    html = viewer_client.get("/").content.decode()
+
+    # Three USD contracts, one EUR: ranked by USD; the EUR value is shown, not converted.
+    assert exposure_rows(html) == [
+        ("Dollar Rival", "2", ["USD 3,000,000"]),
+        ("Euro Rival", "2", ["EUR 900,000,000", "USD 500,000"]),
+    ]
+    note = re.search(r'id="exposure-ranking">([^<]+)<', html).group(1)
+    assert note == (
+        "Ranked by value in USD, the most common currency of these contracts; values in EUR "
+        "are shown beside it, not converted (no exchange rates are kept)."
+    )
 
 
 @pytest.mark.parametrize("vendor_count", [5, 40])
@@ -110,5 +210,5 @@ def test_dashboard_query_count_does_not_grow_with_the_registry(
     party = competitor("Rival")
     vendors = [assessed_vendor(party=party) for _ in range(vendor_count)]
     alerts_for(vendors)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(16):
         assert viewer_client.get("/").status_code == 200

@@ -1,11 +1,13 @@
 """The vendor page: details, contracts, the drawn ownership graph, risk explained, history."""
 
+import datetime
 import math
 import re
 from decimal import Decimal
 
 import pytest
 
+from registry.models import RiskAssessment, RiskFactor, RiskPolicy
 from registry.web.graph import COL_W, MAX_PER_ROW, PADDING
 from tests.factories import EntityFactory, OwnershipFactory, VendorFactory, WatchlistEntryFactory
 
@@ -151,3 +153,103 @@ def test_audit_history_names_who_changed_what(buyer, buyer_client):
     assert "<strong>Vendor</strong> changed by buyer" in audit
     changes = re.findall(r"<li>([^<]+)</li>", audit)
     assert "tier: 3 → 1" in changes and "status: active → suspended" in changes
+
+
+def test_scale_ai_page_explains_its_level_breaks_down_its_score_and_what_changed(
+    viewer_client, reference_after
+):
+    html = viewer_client.get(f"/vendors/{reference_after.scale_vendor.pk}/").content.decode()
+
+    explanation = re.search(r'id="level-explanation"><strong>([^<]+)<', html).group(1)
+    assert explanation == (
+        "Raised to critical: restricted data access and high competitor ownership and "
+        "key-person interlock factors."
+    )
+    breakdown = html.split('id="score-breakdown"')[1].split("</details>")[0]
+    assert "How the score 89 is made" in breakdown
+    assert re.findall(
+        r"<tr><th scope=\"row\">([^<]+)</th>.*?<td class=\"num\">([\d.]+)</td></tr>", breakdown
+    ) == [
+        ("Critical band floor", "75"),
+        ("Competitor ownership (high)", "8.45"),
+        ("Key-person interlock (high)", "6.00"),
+    ]
+    assert "75 + 14 (14.45 rounded) = <strong>89</strong>" in breakdown
+    assert 'id="assessment-changes"' in html
+
+
+def _assessed(vendor, level: str, score: int, factors: list[dict]):
+    policy = RiskPolicy.objects.latest()
+    assessment = RiskAssessment.objects.create(
+        vendor=vendor,
+        level=level,
+        score=score,
+        as_of=datetime.date(2025, 6, 13),
+        policy=policy,
+        policy_version=policy.version,
+    )
+    for item in factors:
+        RiskFactor.objects.create(assessment=assessment, summary="s", path=[], **item)
+    return assessment
+
+
+def test_the_vendor_page_shows_factors_added_removed_and_shares_moved(viewer_client):
+    vendor = VendorFactory(entity=EntityFactory(name="Ledgerline Payroll"))
+    meta, state = EntityFactory(name="Meta Platforms"), EntityFactory(name="Crown Holdings")
+    _assessed(
+        vendor,
+        "high",
+        59,
+        [
+            {
+                "code": "competitor_ownership",
+                "severity": "high",
+                "party": meta,
+                "effective_share": Decimal("30"),
+            },
+            {
+                "code": "state_ownership",
+                "severity": "medium",
+                "party": state,
+                "effective_share": Decimal("20"),
+            },
+        ],
+    )
+    _assessed(
+        vendor,
+        "high",
+        65,
+        [
+            {
+                "code": "competitor_ownership",
+                "severity": "high",
+                "party": meta,
+                "effective_share": Decimal("49"),
+            },
+            {"code": "key_person_interlock", "severity": "high", "party": meta},
+        ],
+    )
+
+    html = viewer_client.get(f"/vendors/{vendor.pk}/").content.decode()
+
+    changes = html.split('id="assessment-changes"')[1].split("</div>")[0]
+    assert "High 59 → High 65" in changes
+    assert re.findall(r'<li class="change-(\w+)">(.*?)</li>', changes) == [
+        ("added", "<strong>Added</strong>: Key-person interlock by Meta Platforms (high)"),
+        ("moved", "<strong>Moved</strong>: Competitor ownership by Meta Platforms 30.00% → 49.00%"),
+        (
+            "removed",
+            "<strong>Removed</strong>: State ownership by Crown Holdings (was medium, 20.00%)",
+        ),
+    ]
+    assert re.search(r'id="level-explanation"><strong>([^<]+)<', html).group(1) == (
+        "High: its highest factors (competitor ownership and key-person interlock) are high."
+    )
+
+
+def test_a_first_assessment_shows_no_changes_section(viewer_client):
+    vendor = VendorFactory()
+    _assessed(vendor, "low", 0, [])
+    html = viewer_client.get(f"/vendors/{vendor.pk}/").content.decode()
+    assert 'id="assessment-changes"' not in html
+    assert "Low: no risk factor was found." in html

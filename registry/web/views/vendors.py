@@ -25,6 +25,7 @@ from registry.choices import (
     VendorStatus,
     WatchlistCategory,
 )
+from registry.risk import engine
 from registry.services import vendor_create, vendor_update
 from registry.web.filters import VendorListFilterSet
 from registry.web.forms import VendorForm
@@ -149,6 +150,20 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessments = selectors.vendor_assessments(vendor=vendor)
     assessment = assessments[-1] if assessments else None
     factors = selectors.assessment_factors(assessment=assessment) if assessment else []
+    previous = assessments[-2] if len(assessments) > 1 else None
+    changes = None
+    if previous is not None:
+        changes = selectors.assessment_changes(
+            latest=factors, previous=selectors.assessment_factors(assessment=previous)
+        )
+    explanation = breakdown = None
+    if assessment is not None:
+        explanation = engine.level_explanation(
+            factors,
+            data_access=vendor.data_access,
+            escalate_restricted=assessment.policy.escalate_restricted,
+        )
+        breakdown = engine.score_breakdown(assessment.level, factors)
     names = selectors.entities_by_id(entity_id for factor in factors for entity_id in factor.path)
     explained = [
         {
@@ -182,6 +197,10 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contracts": selectors.vendor_contracts(vendor=vendor),
         "assessment": assessment,
         "factors": explained,
+        "explanation": explanation,
+        "breakdown": breakdown,
+        "previous": previous,
+        "changes": changes,
         "graph": graph,
         "graph_svg": svg,
         "graph_rows": graph_rows,
