@@ -25,6 +25,8 @@ VERSIONS = ("0.2", "0.3", "0.4")
 LEI_SCHEMES = {"XI-LEI", "LEI"}
 FOUR_PLACES = Decimal("0.0001")
 ONE_DAY = datetime.timedelta(days=1)
+#: An interest's ``details`` beginning so says that it confers control.
+CONFERS_CONTROL = "confers control"
 
 #: Unspecified-owner reasons that say nothing is hidden (recorded, not opacity).
 NOT_OPACITY = {"nobeneficialowners", "subjectexemptfromdisclosure"}
@@ -489,11 +491,7 @@ def _edge(interest: dict, where: str, name: str) -> WantedEdge:
     type_key = _key(interest.get("type"))
     mapped = _INTERESTS.get(type_key)
     if mapped is None:
-        mapped = (
-            CONTROL_INTEREST
-            if interest.get("beneficialOwnershipOrControl") is True
-            else Interest.OTHER_INFLUENCE
-        )
+        mapped = CONTROL_INTEREST if _confers_control(interest) else Interest.OTHER_INFLUENCE
     start = _date(interest.get("startDate"), where, f"{name}.startDate")
     ended = _date(interest.get("endDate"), where, f"{name}.endDate")
     if start and ended and ended < start:
@@ -515,6 +513,16 @@ def _edge(interest: dict, where: str, name: str) -> WantedEdge:
         start_date=start,
         end_date=end,
     )
+
+
+def _confers_control(interest: dict) -> bool:
+    """The statement says the interest confers control: it is a beneficial owner's
+    (``beneficialOwnershipOrControl``), or its ``details`` say so, as the export writes for an
+    entity's control (the standard keeps that flag for persons)."""
+    if interest.get("beneficialOwnershipOrControl") is True:
+        return True
+    details = interest.get("details")
+    return isinstance(details, str) and details.strip().lower().startswith(CONFERS_CONTROL)
 
 
 def _share(data: object, where: str, name: str) -> tuple[Decimal | None, ...]:
