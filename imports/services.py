@@ -11,6 +11,8 @@ same way inside a transaction it rolls back, so its report is what the run would
 """
 
 import datetime
+import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -146,11 +148,11 @@ def import_run_execute(
         with _open(run, path) as stream:
             reader = HashingReader(stream, progress)
             try:
-                statements = _read(reader)
+                statements, warnings = _read(reader)
             finally:
                 reader.drain()
                 run.sha256 = reader.sha256.hexdigest()
-        _apply(run, statements)
+        _apply(run, statements, warnings=warnings)
     except ImportFailed as failure:
         _finish(run, status=ImportStatus.FAILED, errors=failure.errors)
     except Exception as exc:
@@ -185,13 +187,26 @@ def _error(record: str, field: str, message: str) -> dict[str, str]:
 # --- Parse and validate --------------------------------------------------------------------------
 
 
-def _read(reader: HashingReader) -> list[bods.Party | bods.Relationship]:
-    """Every statement of the file, read and validated; ``ImportFailed`` with the errors."""
+def _read(
+    reader: HashingReader,
+) -> tuple[list[bods.Party | bods.Relationship], list[dict[str, str]]]:
+    """Every statement of the file, read and validated, and the warnings reading gave;
+    ``ImportFailed`` with the errors."""
     statements: list[bods.Party | bods.Relationship] = []
     errors: list[dict[str, str]] = []
+    warnings: list[dict[str, str]] = []
+    #: Each statement id seen: where, and a digest of what it said.
+    seen: dict[str, tuple[str, bytes]] = {}
+    repeated = 0
     try:
         for value in json_values(reader):
             try:
+                repeat = _repeat(value.data, value.where, seen)
+                if repeat is _SAME:
+                    repeated += 1
+                    continue
+                if repeat is not None:
+                    warnings.append(repeat)
                 statement = bods.read_statement(value.data, value.where)
             except bods.RecordError as exc:
                 errors.append(exc.as_dict())
@@ -206,14 +221,58 @@ def _read(reader: HashingReader) -> list[bods.Party | bods.Relationship]:
         raise ImportFailed(errors)
     if not statements:
         raise ImportFailed([_error("line 1", "(file)", "The file holds no statements.")])
-    return statements
+    if repeated:
+        message = f"{repeated} statement(s) repeat an earlier statement word for word: read once."
+        warnings.insert(0, _error("(file)", "statementId", message))
+    return statements, warnings
+
+
+#: A statement that repeats an earlier one word for word.
+_SAME = _error("", "", "")
+_PARTY_TYPES = {"entityStatement", "personStatement", "entity", "person"}
+
+
+def _repeat(data: object, where: str, seen: dict[str, tuple[str, bytes]]) -> dict | None:
+    """Whether the statement's id was used before: ``_SAME`` for a word-for-word repeat
+    (read once), a warning for an ownership statement that says something else under the
+    same id (both are read: each is its own interest, as published examples have it), and
+    :class:`bods.RecordError` for a party (which of the two would its references name?)."""
+    if not isinstance(data, dict):
+        return None
+    field = "statementId" if "statementId" in data else "statementID"
+    statement_id = data.get(field)
+    if not isinstance(statement_id, str) or not statement_id:
+        return None
+    digest = hashlib.blake2b(
+        json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode(),
+        digest_size=16,
+    ).digest()
+    earlier = seen.get(statement_id)
+    if earlier is None:
+        seen[statement_id] = (where, digest)
+        return None
+    if earlier[1] == digest:
+        return _SAME
+    record = f"{where} ({statement_id})"
+    message = f"the statement id “{statement_id}” is used by {earlier[0]} for a different statement"
+    if data.get("statementType") in _PARTY_TYPES or data.get("recordType") in _PARTY_TYPES:
+        raise bods.RecordError(
+            record, field, f"{message}: a statement id names one entity or person."
+        )
+    return _error(record, field, f"{message}; both are read.")
 
 
 # --- Apply ---------------------------------------------------------------------------------------
 
 
-def _apply(run: ImportRun, statements: list[bods.Party | bods.Relationship]) -> None:
+def _apply(
+    run: ImportRun,
+    statements: list[bods.Party | bods.Relationship],
+    *,
+    warnings: Iterable[dict[str, str]] = (),
+) -> None:
     applier = _Applier(run)
+    applier.warnings.extend(warnings)
     try:
         with transaction.atomic():
             applier.apply(statements)
@@ -257,6 +316,8 @@ class _Applier:
         self.touched: set[int] = set()
         self.ended_records: set[str] = set()
         self.handover_days: dict[tuple[int, str], datetime.date] = {}
+        #: The file's current shareholdings, (owner, owned) → (lower bound, record, field).
+        self.holdings: dict[tuple[int, int], tuple[Decimal, str, str]] = {}
 
     def warn(self, record: str, field: str, message: str) -> None:
         self.warnings.append(_error(record, field, message))
@@ -291,6 +352,57 @@ class _Applier:
             self.handover_days = self._handover_days([r for _, r in same_day])
             for _, relationship in same_day:
                 self._relationship(relationship, replacing)
+        self._warn_of_closed_loops()
+
+    def _hold(
+        self,
+        owner: Entity,
+        subject: Entity,
+        edge: bods.WantedEdge,
+        relationship: bods.Relationship,
+    ) -> None:
+        if edge.interest != Interest.SHAREHOLDING:
+            return
+        key = (owner.pk, subject.pk)
+        if edge.end_date is not None and edge.end_date < self.today:
+            self.holdings.pop(key, None)
+            return
+        low = edge.share if edge.share is not None else (edge.share_min or Decimal(0))
+        self.holdings[key] = (low, relationship.label, f"{edge.field}.share")
+
+    def _warn_of_closed_loops(self) -> None:
+        """A warning for each set of entities the file has holding each other entirely (on
+        the lower bounds) with no outside holder: such a loop owns itself, which the risk
+        engine sets aside as a ``data_problem``. The file is odd, not unreadable."""
+        held: dict[int, dict[int, Decimal]] = {}
+        for (owner, owned), (low, _, _) in self.holdings.items():
+            held.setdefault(owned, {})[owner] = low
+        loop = {owned for owned, owners in held.items() if sum(owners.values()) >= 100}
+        while True:
+            # Keep the entities held entirely by members of the set; stop when none leaves.
+            kept = {
+                owned
+                for owned in loop
+                if sum(low for owner, low in held[owned].items() if owner in loop) >= 100
+            }
+            if kept == loop:
+                break
+            loop = kept
+        if not loop:
+            return
+        names = dict(Entity.objects.filter(pk__in=loop).values_list("pk", "name"))
+        inside = sorted(
+            (record, field)
+            for (owner, owned), (_, record, field) in self.holdings.items()
+            if owner in loop and owned in loop
+        )
+        listed = ", ".join(sorted(names.values()))
+        self.warn(
+            inside[0][0],
+            inside[0][1],
+            f"A closed ownership loop: {listed} hold each other entirely with no outside "
+            "holder. Imported as published; the risk engine reports it as a data problem.",
+        )
 
     def _handover_days(
         self, same_day: list[bods.Relationship]
@@ -521,6 +633,8 @@ class _Applier:
         try:
             self._end_replaced(relationship, replacing, day)
             if relationship.closed:
+                for key in self._keys(relationship):
+                    self.holdings.pop(key, None)
                 return
             if unspecified is not None:
                 self._undisclosed(subject, unspecified, relationship)
@@ -531,6 +645,7 @@ class _Applier:
             for edge in relationship.edges:
                 field = edge.field
                 self._edge(owner, subject, edge, relationship, day)
+                self._hold(owner, subject, edge, relationship)
         except ValidationError as exc:
             raise ImportFailed(_validation_errors(relationship.label, field, exc)) from None
         ImportedRecord.objects.create(

@@ -52,7 +52,13 @@ _ENTITY_KINDS = {
 _UNKNOWN_ENTITY_TYPES = {"anonymousentity", "unknownentity"}
 _UNKNOWN_PERSON_TYPES = {"anonymousperson", "unknownperson"}
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+#: The whole value: a date, partial or full, or a full date with an ISO 8601 time (published
+#: files write ``2020-09-11T16:30:23Z``, its day is the date); anything else after it
+#: (``2024-01-01junk``) is not a date.
+_DATE = re.compile(
+    r"(\d{4})(?:-(\d{2})(?:-(\d{2})"
+    r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)?)?"
+)
 
 
 def _key(value: object) -> str:
@@ -575,7 +581,7 @@ def _date(value: object, where: str, name: str) -> datetime.date | None:
     """A BODS date: ``2016-04-06``, or partial (``2016-04``, ``2016``: the first day)."""
     if value in (None, ""):
         return None
-    match = _DATE.match(value) if isinstance(value, str) else None
+    match = _DATE.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise RecordError(where, name, f"“{value}” is not a date (YYYY-MM-DD).")
     year, month, day = (int(part) if part else 1 for part in match.groups())

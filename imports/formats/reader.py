@@ -141,6 +141,8 @@ def json_values(reader: HashingReader) -> Iterator[Value]:
     first = buffer.skip_whitespace()
     if first == "":
         raise ReadError("line 1", "the file is empty.")
+    if first not in "[{":
+        raise ReadError(buffer.where(), _not_json(buffer))
     if first != "[":
         while buffer.skip_whitespace():
             label = f"line {buffer.line_of(buffer.pos)}"
@@ -168,6 +170,22 @@ def json_values(reader: HashingReader) -> Iterator[Value]:
         raise ReadError(buffer.where(), "invalid JSON: expected “,” or “]” after an element.")
     if buffer.skip_whitespace():
         raise ReadError(buffer.where(), "invalid JSON: more data after the array.")
+
+
+def _not_json(buffer: _Buffer) -> str:
+    """Why a file that starts with neither ``[`` nor ``{`` is refused: it is not JSON
+    statements — and what it looks like instead, when that is plain."""
+    head = buffer.text[buffer.pos : buffer.pos + 200].split("\n", 1)[0].strip()
+    if head.startswith("<"):
+        looks = "it is XML"
+    elif "," in head or ";" in head or "\t" in head:
+        looks = "it looks like CSV"
+    else:
+        looks = "it does not start with “[” or “{”"
+    shown = head[:40] + ("…" if len(head) > 40 else "")
+    return (
+        f"the file is not JSON statements ({looks}: “{shown}”); BODS is a JSON array or JSON Lines."
+    )
 
 
 def _value_at(buffer: _Buffer, label: str) -> object:
