@@ -188,3 +188,32 @@ def test_the_run_list_reads_in_queries_that_do_not_grow_with_runs(
         response = client.get("/api/v1/imports/")
 
     assert response.json()["count"] == 6
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        120_000,  # within the body's allowance beside the file: stopped as it arrives
+        1_000_000,  # the declared length is too large: refused before the body is read
+    ],
+)
+def test_a_file_over_the_limit_is_413_at_file_and_no_run(analyst, settings, size):
+    settings.IMPORT_UPLOAD_MAX_BYTES = 100_000
+    content = b"[" + b" " * (size - 2) + b"]"
+
+    status, body = upload(token_client(analyst), content, format="bods")
+
+    assert status == 413
+    assert body == {"file": ["The file is larger than 100000 bytes, the most an upload may be."]}
+    assert ImportRun.objects.count() == 0
+
+
+def test_a_file_just_under_the_limit_is_taken(analyst, settings):
+    settings.IMPORT_UPLOAD_MAX_BYTES = 100_000
+    statements = json.dumps([{"statementID": "a", "statementType": "entityStatement", "name": "A"}])
+    content = statements.encode().ljust(100_000)
+
+    status, body = upload(token_client(analyst), content, format="bods")
+
+    assert status == 202, body
+    assert body["status"] == "done", body["errors"]
