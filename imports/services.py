@@ -24,8 +24,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from imports.choices import ImportFormat, ImportStatus
 from imports.formats import bods
@@ -33,9 +35,10 @@ from imports.formats.reader import HashingReader, ReadError, json_values
 from imports.models import ImportedRecord, ImportRun, empty_counts
 from registry.choices import EntityKind, EventKind, EventStatus, Interest, RiskLevel
 from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent, Vendor
+from registry.risk import effects
+from registry.risk.effects import Stake
 from registry.risk.loader import affected_entities
 from registry.services import (
-    entity_create,
     entity_update,
     ownership_end,
     ownership_event_log,
@@ -47,6 +50,8 @@ from registry.services.risk import vendor_risk_as_of, vendors_recheck
 logger = logging.getLogger(__name__)
 
 ONE_DAY = datetime.timedelta(days=1)
+#: Rows per INSERT of the bulk writes.
+BULK_BATCH = 1000
 #: A refused file reports at most this many of its bad statements.
 MAX_ERRORS = 50
 
@@ -318,6 +323,26 @@ class _Applier:
         self.handover_days: dict[tuple[int, str], datetime.date] = {}
         #: The file's current shareholdings, (owner, owned) → (lower bound, record, field).
         self.holdings: dict[tuple[int, int], tuple[Decimal, str, str]] = {}
+        # What the registry holds for the file's parties, read in bulk before applying.
+        self.by_lei: dict[str, Entity] = {}
+        self.by_identifier: dict[tuple[str, str], Entity] = {}
+        self.earlier_parties: dict[str, Entity] = {}
+        self.earlier_rows: dict[str, list[tuple[int, int, list[str]]]] = {}
+        self.twins: dict[tuple[str, str], Entity] = {}
+        # New entities (with identifiers) and edges are written in bulk: pending until then.
+        self.new_entities: list[tuple[Entity, list[tuple[str, str]]]] = []
+        self.duplicate_warnings: list[tuple[dict, Entity, Entity]] = []
+        self.new_edges: list[Ownership] = []
+        self.new_edge_keys: set[tuple[int, int, str]] = set()
+        #: New subjects whose edges went through the registry services (not in bulk).
+        self.slow_subjects: set[int] = set()
+        #: This run's records, written at the end; relationships' rows also kept by record.
+        self.records: list[ImportedRecord] = []
+        self.run_rows: dict[str, list[tuple[int, int, list[str]]]] = {}
+        #: Stored edges into the file's subjects: (owner, owned, interest) → edges, by start.
+        self.stored_edges: dict[tuple[int, int, str], list[Ownership]] = {}
+        self.cached_subjects: set[int] = set()
+        self.pending_subjects: dict[int, list[Ownership]] = {}
 
     def warn(self, record: str, field: str, message: str) -> None:
         self.warnings.append(_error(record, field, message))
@@ -337,8 +362,11 @@ class _Applier:
                     parties[statement.record] = statement
             else:
                 relationships.append((position, statement))
+        self._prefetch(parties.values(), [r for _, r in relationships])
         for party in parties.values():
             self._party(party)
+        self._flush_entities()
+        self._prefetch_edges()
         relationships.sort(key=lambda item: (item[1].statement_date or datetime.date.min, item[0]))
         replacing: dict[str, list[bods.Relationship]] = {}
         for _, relationship in relationships:
@@ -352,7 +380,163 @@ class _Applier:
             self.handover_days = self._handover_days([r for _, r in same_day])
             for _, relationship in same_day:
                 self._relationship(relationship, replacing)
+        self._flush_edges()
+        ImportedRecord.objects.bulk_create(self.records, batch_size=BULK_BATCH)
         self._warn_of_closed_loops()
+
+    # Bulk reads and writes ----------------------------------------------------------------------
+
+    def _prefetch(
+        self, parties: Iterable[bods.Party], relationships: list[bods.Relationship]
+    ) -> None:
+        """Read at once what matching needs: entities by the file's LEIs and identifiers,
+        the records of earlier runs of the source, and entities that share a new party's
+        name and country (possible duplicates)."""
+        parties = [p for p in parties if p.unspecified is None]
+        leis = sorted({p.lei for p in parties if p.lei})
+        for chunk in _chunks(leis):
+            for entity in Entity.objects.filter(lei__in=chunk):
+                self.by_lei[entity.lei] = entity
+        values = sorted({value for p in parties for _, value in p.identifiers})
+        for chunk in _chunks(values):
+            rows = EntityIdentifier.objects.filter(value__in=chunk).select_related("entity")
+            for row in rows.order_by("pk"):
+                self.by_identifier.setdefault((row.scheme, row.value), row.entity)
+        records = sorted(
+            {r for p in parties for r in (p.record, *p.replaces)}
+            | {rel.subject for rel in relationships}
+            | {rel.owner for rel in relationships if rel.owner}
+        )
+        for chunk in _chunks(records):
+            earlier = self._earlier_records(chunk).filter(owner__isnull=True)
+            for row in earlier.select_related("entity").order_by("-run_id", "-pk"):
+                self.earlier_parties.setdefault(row.record, row.entity)
+        names = sorted({p.name.lower() for p in parties if p.name})
+        for chunk in _chunks(names):
+            rows = Entity.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=chunk)
+            for entity in rows.order_by("pk"):
+                self.twins.setdefault((entity.lower_name, entity.country), entity)
+        wanted = sorted(
+            {r for rel in relationships for r in (rel.record, *rel.replaces)}
+            | {rel.subject for rel in relationships}
+            | {rel.owner for rel in relationships if rel.owner}
+        )
+        for chunk in _chunks(wanted):
+            earlier = self._earlier_records(chunk).filter(owner__isnull=False)
+            for row in earlier.order_by("pk"):
+                self.earlier_rows.setdefault(row.record, []).append(
+                    (row.owner_id, row.entity_id, row.interests)
+                )
+
+    def _flush_entities(self) -> None:
+        """Write the new entities and their identifiers, with their audit history."""
+        if not self.new_entities:
+            return
+        entities = [entity for entity, _ in self.new_entities]
+        bulk_create_with_history(entities, Entity, batch_size=BULK_BATCH)
+        identifiers = [
+            EntityIdentifier(entity=entity, scheme=scheme, value=value)
+            for entity, wanted in self.new_entities
+            for scheme, value in wanted
+        ]
+        bulk_create_with_history(identifiers, EntityIdentifier, batch_size=BULK_BATCH)
+        self.created.update(entity.pk for entity in entities)
+        for warning, entity, twin in self.duplicate_warnings:
+            where = f" ({twin.country})" if twin.country else ""
+            warning["message"] = (
+                f"Possible duplicate: created {entity.name} (#{entity.pk}) beside "
+                f"{twin.name}{where} (#{twin.pk}), which has the same name and country."
+            )
+        self.new_entities, self.duplicate_warnings = [], []
+
+    def _prefetch_edges(self) -> None:
+        """The stored edges into the file's subjects that were in the registry before."""
+        known = [*self.entities.values(), *self.earlier_parties.values()]
+        subjects = sorted({e.pk for e in known if e.pk is not None} - self.created)
+        for chunk in _chunks(subjects):
+            for edge in Ownership.objects.filter(owned_id__in=chunk).order_by("start_date", "id"):
+                key = (edge.owner_id, edge.owned_id, edge.interest)
+                self.stored_edges.setdefault(key, []).append(edge)
+            self.cached_subjects.update(chunk)
+
+    def _pair(self, owner: Entity, subject: Entity, interest: str) -> list[Ownership]:
+        """The stored edges of one owner, owned and interest, oldest first."""
+        if subject.pk in self.cached_subjects:
+            edges = self.stored_edges.get((owner.pk, subject.pk, interest), [])
+            for edge in edges:
+                edge.owner, edge.owned = owner, subject
+            return list(edges)
+        self._slow(subject)
+        return list(
+            Ownership.objects.filter(owner=owner, owned=subject, interest=interest)
+            .select_related("owner", "owned")
+            .order_by("start_date", "id")
+        )
+
+    def _slow(self, subject_id: Entity | int) -> None:
+        """The subject's edges are about to be read or written through the services: what
+        is pending is written first, and nothing cached of it is trusted after."""
+        pk = subject_id if isinstance(subject_id, int) else subject_id.pk
+        if pk in self.created and pk not in self.slow_subjects:
+            self._flush_edges()
+            self.slow_subjects.add(pk)
+        if pk in self.cached_subjects:
+            self.cached_subjects.discard(pk)
+
+    def _fresh(self, owner: Entity, subject: Entity, interest: str) -> bool:
+        """Whether an edge can be written in bulk: into an entity this run created, of a
+        pair that has none yet, and that nothing but bulk writes touched."""
+        return (
+            subject.pk in self.created
+            and subject.pk not in self.slow_subjects
+            and subject.kind != EntityKind.PERSON
+            and (owner.pk, subject.pk, interest) not in self.new_edge_keys
+        )
+
+    def _bulk_edge(
+        self,
+        owner: Entity,
+        subject: Entity,
+        wanted: bods.WantedEdge,
+        relationship: bods.Relationship,
+        start: datetime.date,
+    ) -> bool:
+        """Add the edge to the bulk write; ``False`` when it would break the 100% rule (the
+        services then refuse it, naming the holders)."""
+        edge = Ownership(
+            owner=owner,
+            owned=subject,
+            interest=wanted.interest,
+            share=wanted.share,
+            share_min=wanted.share_min,
+            share_max=wanted.share_max,
+            start_date=start,
+            end_date=wanted.end_date,
+            import_run=self.run,
+            import_record=relationship.record,
+        )
+        edge.clean_fields(exclude=["owner", "owned", "source_event", "import_run"])
+        edge.clean()
+        if wanted.interest == Interest.SHAREHOLDING:
+            stakes = [Stake.of(e) for e in (*self.pending_by_subject(subject), edge)]
+            if effects.shareholding_overflow(stakes) is not None:
+                return False
+        self.new_edges.append(edge)
+        self.new_edge_keys.add((owner.pk, subject.pk, wanted.interest))
+        self.pending_subjects.setdefault(subject.pk, []).append(edge)
+        return True
+
+    def pending_by_subject(self, subject: Entity) -> list[Ownership]:
+        return [
+            e
+            for e in self.pending_subjects.get(subject.pk, [])
+            if e.interest == Interest.SHAREHOLDING
+        ]
+
+    def _flush_edges(self) -> None:
+        if self.new_edges:
+            bulk_create_with_history(self.new_edges, Ownership, batch_size=BULK_BATCH)
+        self.new_edges, self.pending_subjects = [], {}
 
     def _hold(
         self,
@@ -430,15 +614,13 @@ class _Applier:
         for edge in relationship.edges:
             if owner is None or edge.interest != Interest.SHAREHOLDING:
                 continue
-            held = (
-                Ownership.objects.filter(owner=owner, owned=subject, interest=edge.interest)
-                .filter(
-                    Q(end_date__isnull=True)
-                    | Q(end_date__gte=relationship.statement_date or self.today)
-                )
-                .order_by("-start_date")
-                .first()
-            )
+            day = relationship.statement_date or self.today
+            if subject.pk in self.created and subject.pk not in self.slow_subjects:
+                pair = [e for e in self.pending_by_subject(subject) if e.owner_id == owner.pk]
+            else:
+                pair = self._pair(owner, subject, edge.interest)
+            running = [e for e in pair if e.end_date is None or e.end_date >= day]
+            held = max(running, key=lambda e: e.start_date) if running else None
             before = Decimal(0) if held is None else (held.share or held.share_min or 0)
             change += (edge.share or edge.share_min or 0) - before
         return (1, change, position)
@@ -464,7 +646,7 @@ class _Applier:
         self.entities[party.record] = entity
         for alias in party.replaces:
             self.entities.setdefault(alias, entity)
-        ImportedRecord.objects.create(run=self.run, record=party.record, entity=entity)
+        self.records.append(ImportedRecord(run=self.run, record=party.record, entity=entity))
 
     def _earlier_records(self, records: Iterable[str]):
         """Records of earlier, finished runs of the same source."""
@@ -478,34 +660,23 @@ class _Applier:
     def _match(self, party: bods.Party) -> Entity | None:
         """By LEI, else by any identifier, else by its record id in an earlier run of the
         same source (or in this run); never by name."""
-        if party.lei:
-            entity = Entity.objects.filter(lei=party.lei).first()
-            if entity is not None:
-                return self._matched(entity, party)
-        if party.identifiers:
-            wanted = Q(pk__in=[])
-            for scheme, value in party.identifiers:
-                wanted |= Q(scheme=scheme, value=value)
-            identifier = (
-                EntityIdentifier.objects.filter(wanted).select_related("entity").order_by("pk")
-            ).first()
-            if identifier is not None:
-                return self._matched(identifier.entity, party)
+        if party.lei and party.lei in self.by_lei:
+            return self._matched(self.by_lei[party.lei], party)
+        for scheme, value in party.identifiers:
+            if (scheme, value) in self.by_identifier:
+                return self._matched(self.by_identifier[(scheme, value)], party)
         records = [party.record, *party.replaces]
         for record in records:
             if record in self.entities:
                 return self._matched(self.entities[record], party)
-        earlier = (
-            self._earlier_records(records)
-            .filter(owner__isnull=True)
-            .select_related("entity")
-            .order_by("-run_id")
-            .first()
-        )
-        return None if earlier is None else self._matched(earlier.entity, party)
+        for record in records:
+            if record in self.earlier_parties:
+                return self._matched(self.earlier_parties[record], party)
+        return None
 
     def _matched(self, entity: Entity, party: bods.Party) -> Entity:
-        if entity.pk not in self.created and entity.pk not in self.matched:
+        new = entity.pk is None or entity.pk in self.created
+        if not new and entity.pk not in self.matched:
             self.matched.add(entity.pk)
             self.counts["entities_matched"] += 1
         if (entity.kind == EntityKind.PERSON) != (party.kind == EntityKind.PERSON):
@@ -518,57 +689,61 @@ class _Applier:
         return entity
 
     def _create(self, party: bods.Party) -> Entity:
-        twin = (
-            Entity.objects.filter(name__iexact=party.name, country=party.country)
-            .order_by("pk")
-            .first()
-        )
-        free = [
+        """A new entity, validated now and written with the others in bulk."""
+        twin = self.twins.get((party.name.lower(), party.country))
+        free = _identifiers_checked(
             (scheme, value)
             for scheme, value in party.identifiers
-            if not EntityIdentifier.objects.filter(scheme=scheme, value=value).exists()
-        ]
-        entity = entity_create(
-            name=party.name,
+            if (scheme, value) not in self.by_identifier
+        )
+        if party.lei and party.lei in self.by_lei:
+            raise ValidationError(
+                {"lei": [f"LEI {party.lei} already identifies {self.by_lei[party.lei].name}."]}
+            )
+        entity = Entity(
+            name=party.name.strip(),
             kind=party.kind,
             country=party.country,
             lei=party.lei,
-            identifiers=free,
             import_run=self.run,
             import_record=party.record,
         )
-        self.created.add(entity.pk)
+        entity.clean_fields(exclude=["import_run"])
+        self.new_entities.append((entity, free))
+        for key in free:
+            self.by_identifier[key] = entity
+        if party.lei:
+            self.by_lei[party.lei] = entity
+        self.twins.setdefault((party.name.lower(), party.country), entity)
         self.counts["entities_new"] += 1
         if twin is not None:
-            where = f" ({twin.country})" if twin.country else ""
-            self.warn(
-                party.label,
-                "name",
-                f"Possible duplicate: created {entity.name} (#{entity.pk}) beside "
-                f"{twin.name}{where} (#{twin.pk}), which has the same name and country.",
-            )
+            warning = _error(party.label, "name", "")
+            self.warnings.append(warning)
+            self.duplicate_warnings.append((warning, entity, twin))
         return entity
 
     def _complete(self, entity: Entity, party: bods.Party) -> None:
         """Add the LEI and identifiers the file knows and the registry does not."""
         changes: dict[str, object] = {}
-        if party.lei and not entity.lei and not Entity.objects.filter(lei=party.lei).exists():
+        if party.lei and not entity.lei and party.lei not in self.by_lei:
             changes["lei"] = party.lei
-        current = [(i.scheme, i.value) for i in entity.identifiers.all()]
+            self.by_lei[party.lei] = entity
         added = []
         for scheme, value in party.identifiers:
-            if (scheme, value) in current:
+            holder = self.by_identifier.get((scheme, value))
+            if holder is entity or (holder is not None and holder.pk == entity.pk):
                 continue
-            holder = EntityIdentifier.objects.filter(scheme=scheme, value=value).first()
             if holder is not None:
                 self.warn(
                     party.label,
                     "identifiers",
-                    f"{scheme}:{value} identifies another entity (#{holder.entity_id}): left out.",
+                    f"{scheme}:{value} identifies another entity (#{holder.pk}): left out.",
                 )
                 continue
             added.append((scheme, value))
+            self.by_identifier[(scheme, value)] = entity
         if changes or added:
+            current = [(i.scheme, i.value) for i in entity.identifiers.all()]
             entity_update(entity=entity, identifiers=current + added if added else None, **changes)
 
     # Relationships ------------------------------------------------------------------------------
@@ -578,13 +753,7 @@ class _Applier:
             return self.entities[record]
         if record in self.unspecified:
             return None
-        earlier = (
-            self._earlier_records([record])
-            .filter(owner__isnull=True)
-            .select_related("entity")
-            .order_by("-run_id")
-            .first()
-        )
+        earlier = self.earlier_parties.get(record)
         if earlier is None:
             raise ImportFailed(
                 [
@@ -596,8 +765,8 @@ class _Applier:
                     )
                 ]
             )
-        self.entities[record] = earlier.entity
-        return earlier.entity
+        self.entities[record] = earlier
+        return earlier
 
     def _parties_of(
         self, relationship: bods.Relationship
@@ -648,13 +817,20 @@ class _Applier:
                 self._hold(owner, subject, edge, relationship)
         except ValidationError as exc:
             raise ImportFailed(_validation_errors(relationship.label, field, exc)) from None
-        ImportedRecord.objects.create(
-            run=self.run,
-            record=relationship.record,
-            entity=subject,
-            owner=owner,
-            interests=[edge.interest for edge in relationship.edges],
+        interests = [edge.interest for edge in relationship.edges]
+        self.records.append(
+            ImportedRecord(
+                run=self.run,
+                record=relationship.record,
+                entity=subject,
+                owner=owner,
+                interests=interests,
+            )
         )
+        if owner is not None:
+            self.run_rows.setdefault(relationship.record, []).append(
+                (owner.pk, subject.pk, interests)
+            )
 
     def _end_replaced(
         self,
@@ -681,16 +857,12 @@ class _Applier:
             else:
                 self.ended_records.add(record)
                 covered = set().union(*(self._keys(r) for r in replacing.get(record, [])))
-            rows = ImportedRecord.objects.filter(
-                Q(run=self.run) | Q(pk__in=self._earlier_records([record]).values("pk")),
-                record=record,
-                owner__isnull=False,
-            )
-            for row in rows:
-                for interest in row.interests:
-                    key = (row.owner_id, row.entity_id, interest)
+            rows = [*self.earlier_rows.get(record, []), *self.run_rows.get(record, [])]
+            for owner_id, entity_id, interests in rows:
+                for interest in interests:
+                    key = (owner_id, entity_id, interest)
                     if key not in covered:
-                        handover = self.handover_days.get((row.entity_id, interest), day)
+                        handover = self.handover_days.get((entity_id, interest), day)
                         ends = closing_days.get(key, min(day, handover))
                         self._end_key(key, ends, relationship)
 
@@ -698,6 +870,7 @@ class _Applier:
         self, key: tuple[int, int, str], day: datetime.date, relationship: bods.Relationship
     ) -> None:
         owner_id, owned_id, interest = key
+        self._slow(owned_id)
         edge = (
             Ownership.objects.filter(owner_id=owner_id, owned_id=owned_id, interest=interest)
             .active_on(day)
@@ -710,6 +883,7 @@ class _Applier:
             self._end(edge, day - ONE_DAY, relationship)
 
     def _end(self, edge: Ownership, end: datetime.date, relationship: bods.Relationship) -> None:
+        self._slow(edge.owned_id)
         self.counts["edges_ended"] += 1
         if self._between_registry_parties(edge.owner, edge.owned) and (
             edge.interest == Interest.SHAREHOLDING
@@ -755,12 +929,14 @@ class _Applier:
         relationship: bods.Relationship,
         day: datetime.date,
     ) -> None:
-        pair = list(
-            Ownership.objects.filter(owner=owner, owned=subject, interest=wanted.interest)
-            .select_related("owner", "owned")
-            .order_by("start_date", "id")
-        )
         start = wanted.start_date or day
+        if self._fresh(owner, subject, wanted.interest) and self._bulk_edge(
+            owner, subject, wanted, relationship, start
+        ):
+            self.counts["edges_new"] += 1
+            self._touch(owner, subject)
+            return
+        pair = self._pair(owner, subject, wanted.interest)
 
         def active_on(date: datetime.date) -> Ownership | None:
             running = [edge for edge in pair if edge.is_active_on(date)]
@@ -786,6 +962,7 @@ class _Applier:
             return
         changed = active is not None
         self.counts["edges_changed" if changed else "edges_new"] += 1
+        self._slow(subject)
         if self._between_registry_parties(owner, subject) and self._as_event(
             owner, subject, wanted, relationship, start, changed
         ):
@@ -889,6 +1066,7 @@ class _Applier:
         person: Entity | None = None,
         share: Decimal | None = None,
     ) -> None:
+        self._slow(subject)
         event = ownership_event_log(
             kind=kind,
             subject=subject,
@@ -942,6 +1120,28 @@ class _Applier:
             }
             for vendor in vendors.order_by("pk")
         ]
+
+
+def _chunks(values: list, size: int = 2000) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _identifiers_checked(identifiers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Identifiers as the registry keeps them (schemes upper case), each once; a scheme or
+    id that is empty or a scheme with “:” is refused at ``identifiers``."""
+    wanted: list[tuple[str, str]] = []
+    for scheme, value in identifiers:
+        scheme, value = scheme.strip().upper(), value.strip()
+        if not scheme or not value:
+            raise ValidationError({"identifiers": ["Each identifier needs a scheme and an id."]})
+        if ":" in scheme:
+            raise ValidationError(
+                {"identifiers": [f"“{scheme}”: a scheme code cannot contain “:”."]}
+            )
+        if (scheme, value) not in wanted:
+            wanted.append((scheme, value))
+    return wanted
 
 
 def _validation_errors(record: str, field: str, exc: ValidationError) -> list[dict[str, str]]:

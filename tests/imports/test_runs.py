@@ -466,3 +466,25 @@ def test_a_run_whose_worker_died_is_failed_by_the_sweeper_and_changed_nothing():
     assert stuck.status == "failed"
     assert "worker ended" in stuck.errors[0]["message"]
     assert recent.status == "running"
+
+
+def test_entities_and_edges_written_in_bulk_keep_their_audit_history(write_json):
+    run = run_file(
+        write_json(
+            [
+                bods.entity("a", "A", identifiers=[("gb-coh", "00000042")]),
+                bods.entity("b", "B"),
+                bods.stake("ab", "a", "b", share=30, start="2020-01-01"),
+            ]
+        )
+    )
+
+    assert run.status == "done", run.errors
+    a = Entity.objects.get(name="A")
+    edge = Ownership.objects.get()
+    assert (a.import_run, a.import_record) == (run, "a")
+    assert [(i.scheme, i.value) for i in a.identifiers.all()] == [("GB-COH", "00000042")]
+    assert (edge.import_run, edge.import_record, edge.share) == (run, "ab", Decimal("30"))
+    assert a.history.count() == 1
+    assert a.identifiers.get().history.count() == 1
+    assert list(edge.history.values_list("history_type", "share")) == [("+", Decimal("30"))]
