@@ -23,11 +23,10 @@ from typing import BinaryIO
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from imports.choices import ImportFormat, ImportStatus
 from imports.formats import bods
@@ -393,15 +392,18 @@ class _Applier:
         the records of earlier runs of the source, and entities that share a new party's
         name and country (possible duplicates)."""
         parties = [p for p in parties if p.unspecified is None]
+        known: dict[int, Entity] = {}
         leis = sorted({p.lei for p in parties if p.lei})
         for chunk in _chunks(leis):
             for entity in Entity.objects.filter(lei__in=chunk):
-                self.by_lei[entity.lei] = entity
+                self.by_lei[entity.lei] = known.setdefault(entity.pk, entity)
+        by_identifier: dict[tuple[str, str], int] = {}
         values = sorted({value for p in parties for _, value in p.identifiers})
         for chunk in _chunks(values):
-            rows = EntityIdentifier.objects.filter(value__in=chunk).select_related("entity")
-            for row in rows.order_by("pk"):
-                self.by_identifier.setdefault((row.scheme, row.value), row.entity)
+            rows = EntityIdentifier.objects.filter(value__in=chunk).order_by("pk")
+            for scheme, value, entity_id in rows.values_list("scheme", "value", "entity_id"):
+                by_identifier.setdefault((scheme, value), entity_id)
+        earlier_parties: dict[str, int] = {}
         records = sorted(
             {r for p in parties for r in (p.record, *p.replaces)}
             | {rel.subject for rel in relationships}
@@ -409,9 +411,26 @@ class _Applier:
         )
         for chunk in _chunks(records):
             earlier = self._earlier_records(chunk).filter(owner__isnull=True)
-            for row in earlier.select_related("entity").order_by("-run_id", "-pk"):
-                self.earlier_parties.setdefault(row.record, row.entity)
-        names = sorted({p.name.lower() for p in parties if p.name})
+            for record, entity_id in earlier.order_by("-run_id", "-pk").values_list(
+                "record", "entity_id"
+            ):
+                earlier_parties.setdefault(record, entity_id)
+        # One object per entity, whichever way it is found.
+        missing = sorted({*by_identifier.values(), *earlier_parties.values()} - set(known))
+        for chunk in _chunks(missing):
+            for entity in Entity.objects.filter(pk__in=chunk):
+                known[entity.pk] = entity
+        self.by_identifier = {key: known[pk] for key, pk in by_identifier.items()}
+        self.earlier_parties = {record: known[pk] for record, pk in earlier_parties.items()}
+        # Possible duplicates matter only for the parties that will be new.
+        unmatched = [
+            p
+            for p in parties
+            if not (p.lei and p.lei in self.by_lei)
+            and not any(key in self.by_identifier for key in p.identifiers)
+            and not any(r in self.earlier_parties for r in (p.record, *p.replaces))
+        ]
+        names = sorted({p.name.lower() for p in unmatched if p.name})
         for chunk in _chunks(names):
             rows = Entity.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=chunk)
             for entity in rows.order_by("pk"):
@@ -433,13 +452,13 @@ class _Applier:
         if not self.new_entities:
             return
         entities = [entity for entity, _ in self.new_entities]
-        bulk_create_with_history(entities, Entity, batch_size=BULK_BATCH)
+        _bulk_create_recorded(entities, Entity)
         identifiers = [
             EntityIdentifier(entity=entity, scheme=scheme, value=value)
             for entity, wanted in self.new_entities
             for scheme, value in wanted
         ]
-        bulk_create_with_history(identifiers, EntityIdentifier, batch_size=BULK_BATCH)
+        _bulk_create_recorded(identifiers, EntityIdentifier)
         self.created.update(entity.pk for entity in entities)
         for warning, entity, twin in self.duplicate_warnings:
             where = f" ({twin.country})" if twin.country else ""
@@ -535,7 +554,7 @@ class _Applier:
 
     def _flush_edges(self) -> None:
         if self.new_edges:
-            bulk_create_with_history(self.new_edges, Ownership, batch_size=BULK_BATCH)
+            _bulk_create_recorded(self.new_edges, Ownership)
         self.new_edges, self.pending_subjects = [], {}
 
     def _hold(
@@ -1120,6 +1139,29 @@ class _Applier:
             }
             for vendor in vendors.order_by("pk")
         ]
+
+
+def _bulk_create_recorded(rows: list, model) -> None:
+    """``bulk_create`` with the audit history's "created" rows, copied from the new rows in
+    one ``INSERT … SELECT`` a batch (building a historical instance per row costs more than
+    the insert itself)."""
+    history = model.history.model
+    own = {"history_id", "history_date", "history_change_reason", "history_type", "history_user_id"}
+    columns = [f.column for f in history._meta.concrete_fields if f.column not in own]
+    quote = connection.ops.quote_name
+    now = timezone.now()
+    for batch in _chunks(rows, BULK_BATCH):
+        model.objects.bulk_create(batch)
+        ids = [row.pk for row in batch]
+        listed = ", ".join(quote(c) for c in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(history._meta.db_table)} ({listed}, history_date, "
+                "history_change_reason, history_type, history_user_id) "
+                f"SELECT {listed}, %s, NULL, '+', NULL FROM {quote(model._meta.db_table)} "
+                f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(ids))})",
+                [now, *ids],
+            )
 
 
 def _chunks(values: list, size: int = 2000) -> Iterable[list]:
