@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench lint format migrate clean
+.PHONY: install run test bench bench-import lint format migrate clean
 
 $(STAMP): requirements/base.txt requirements/local.txt requirements/production.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -40,6 +40,10 @@ test: install
 
 bench: migrate
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# A BODS import of 100k statements and its re-import, in a database of its own.
+bench-import: install
+	$(BIN)/python -m bench.imports $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@
     python -m bench.run                 # full size: 100k entities, 200k edges, 10k vendors
     python -m bench.run --scale 0.01    # a quick run
     python -m bench.run --rebuild       # rebuild the registry even if one of this shape exists
+    python -m bench.run --import-bods   # the BODS import benchmark instead (bench/imports.py)
 
 The registry lives in PostgreSQL, by default ``vendor_registry_bench`` on the local server
 (``BENCH_DATABASE_URL`` overrides; the database is created if missing). It is built once into
@@ -395,6 +396,12 @@ def _measure(
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--import-bods" in argv:
+        # The import benchmark has a database and arguments of its own (bench/imports.py).
+        from bench import imports
+
+        return imports.main([arg for arg in argv if arg != "--import-bods"])
     args = _arguments(argv)
     started = time.perf_counter()
     database = BenchDatabase(os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL), args.spec)

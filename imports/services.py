@@ -11,6 +11,8 @@ same way inside a transaction it rolls back, so its report is what the run would
 """
 
 import datetime
+import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -21,8 +23,9 @@ from typing import BinaryIO
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from imports.choices import ImportFormat, ImportStatus
@@ -38,9 +41,10 @@ from registry.models import (
     Vendor,
     WatchlistEntry,
 )
+from registry.risk import effects
+from registry.risk.effects import Stake
 from registry.risk.loader import affected_entities
 from registry.services import (
-    entity_create,
     entity_update,
     ownership_end,
     ownership_event_log,
@@ -55,6 +59,8 @@ from registry.services.risk import vendor_risk_as_of, vendors_recheck
 logger = logging.getLogger(__name__)
 
 ONE_DAY = datetime.timedelta(days=1)
+#: Rows per INSERT of the bulk writes.
+BULK_BATCH = 1000
 #: A refused file reports at most this many of its bad statements.
 MAX_ERRORS = 50
 
@@ -202,13 +208,13 @@ def import_run_execute(
             reader = HashingReader(stream, progress)
             try:
                 if run.format == ImportFormat.FTM:
-                    statements, notes = _read_ftm(reader)
+                    statements, warnings = _read_ftm(reader)
                 else:
-                    statements, notes = _read(reader), []
+                    statements, warnings = _read(reader)
             finally:
                 reader.drain()
                 run.sha256 = reader.sha256.hexdigest()
-        _apply(run, statements, notes)
+        _apply(run, statements, warnings=warnings)
     except ImportFailed as failure:
         _finish(run, status=ImportStatus.FAILED, errors=failure.errors)
     except Exception as exc:
@@ -243,13 +249,26 @@ def _error(record: str, field: str, message: str) -> dict[str, str]:
 # --- Parse and validate --------------------------------------------------------------------------
 
 
-def _read(reader: HashingReader) -> list[bods.Party | bods.Relationship]:
-    """Every statement of the file, read and validated; ``ImportFailed`` with the errors."""
+def _read(
+    reader: HashingReader,
+) -> tuple[list[bods.Party | bods.Relationship], list[dict[str, str]]]:
+    """Every statement of the file, read and validated, and the warnings reading gave;
+    ``ImportFailed`` with the errors."""
     statements: list[bods.Party | bods.Relationship] = []
     errors: list[dict[str, str]] = []
+    warnings: list[dict[str, str]] = []
+    #: Each statement id seen: where, and a digest of what it said.
+    seen: dict[str, tuple[str, bytes]] = {}
+    repeated = 0
     try:
         for value in json_values(reader):
             try:
+                repeat = _repeat(value.data, value.where, seen)
+                if repeat is _SAME:
+                    repeated += 1
+                    continue
+                if repeat is not None:
+                    warnings.append(repeat)
                 statement = bods.read_statement(value.data, value.where)
             except bods.RecordError as exc:
                 errors.append(exc.as_dict())
@@ -264,7 +283,45 @@ def _read(reader: HashingReader) -> list[bods.Party | bods.Relationship]:
         raise ImportFailed(errors)
     if not statements:
         raise ImportFailed([_error("line 1", "(file)", "The file holds no statements.")])
-    return statements
+    if repeated:
+        message = f"{repeated} statement(s) repeat an earlier statement word for word: read once."
+        warnings.insert(0, _error("(file)", "statementId", message))
+    return statements, warnings
+
+
+#: A statement that repeats an earlier one word for word.
+_SAME = _error("", "", "")
+_PARTY_TYPES = {"entityStatement", "personStatement", "entity", "person"}
+
+
+def _repeat(data: object, where: str, seen: dict[str, tuple[str, bytes]]) -> dict | None:
+    """Whether the statement's id was used before: ``_SAME`` for a word-for-word repeat
+    (read once), a warning for an ownership statement that says something else under the
+    same id (both are read: each is its own interest, as published examples have it), and
+    :class:`bods.RecordError` for a party (which of the two would its references name?)."""
+    if not isinstance(data, dict):
+        return None
+    field = "statementId" if "statementId" in data else "statementID"
+    statement_id = data.get(field)
+    if not isinstance(statement_id, str) or not statement_id:
+        return None
+    digest = hashlib.blake2b(
+        json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode(),
+        digest_size=16,
+    ).digest()
+    earlier = seen.get(statement_id)
+    if earlier is None:
+        seen[statement_id] = (where, digest)
+        return None
+    if earlier[1] == digest:
+        return _SAME
+    record = f"{where} ({statement_id})"
+    message = f"the statement id “{statement_id}” is used by {earlier[0]} for a different statement"
+    if data.get("statementType") in _PARTY_TYPES or data.get("recordType") in _PARTY_TYPES:
+        raise bods.RecordError(
+            record, field, f"{message}: a statement id names one entity or person."
+        )
+    return _error(record, field, f"{message}; both are read.")
 
 
 def _read_ftm(
@@ -290,10 +347,11 @@ def _read_ftm(
 def _apply(
     run: ImportRun,
     statements: list[bods.Party | bods.Relationship],
-    notes: list[dict[str, str]] = (),
+    *,
+    warnings: Iterable[dict[str, str]] = (),
 ) -> None:
     applier = _Applier(run)
-    applier.warnings.extend(notes)
+    applier.warnings.extend(warnings)
     try:
         with transaction.atomic():
             applier.apply(statements)
@@ -338,7 +396,32 @@ class _Applier:
         self.ended_records: set[str] = set()
         self.handover_days: dict[tuple[int, str], datetime.date] = {}
         #: (entity, category) → (entity, reason, party) the file lists (FollowTheMoney topics).
+        #: (entity, category, reason, party) the file lists (FollowTheMoney topics); new
+        #: entities get their ids when written in bulk, so ``listed`` is keyed only then.
+        self.listing: list[tuple[Entity, str, str, bods.Party]] = []
         self.listed: dict[tuple[int, str], tuple[Entity, str, bods.Party]] = {}
+        #: The file's current shareholdings, (owner, owned) → (lower bound, record, field).
+        self.holdings: dict[tuple[int, int], tuple[Decimal, str, str]] = {}
+        # What the registry holds for the file's parties, read in bulk before applying.
+        self.by_lei: dict[str, Entity] = {}
+        self.by_identifier: dict[tuple[str, str], Entity] = {}
+        self.earlier_parties: dict[str, Entity] = {}
+        self.earlier_rows: dict[str, list[tuple[int, int, list[str]]]] = {}
+        self.twins: dict[tuple[str, str], Entity] = {}
+        # New entities (with identifiers) and edges are written in bulk: pending until then.
+        self.new_entities: list[tuple[Entity, list[tuple[str, str]]]] = []
+        self.duplicate_warnings: list[tuple[dict, Entity, Entity]] = []
+        self.new_edges: list[Ownership] = []
+        self.new_edge_keys: set[tuple[int, int, str]] = set()
+        #: New subjects whose edges went through the registry services (not in bulk).
+        self.slow_subjects: set[int] = set()
+        #: This run's records, written at the end; relationships' rows also kept by record.
+        self.records: list[ImportedRecord] = []
+        self.run_rows: dict[str, list[tuple[int, int, list[str]]]] = {}
+        #: Stored edges into the file's subjects: (owner, owned, interest) → edges, by start.
+        self.stored_edges: dict[tuple[int, int, str], list[Ownership]] = {}
+        self.cached_subjects: set[int] = set()
+        self.pending_subjects: dict[int, list[Ownership]] = {}
 
     def warn(self, record: str, field: str, message: str) -> None:
         self.warnings.append(_error(record, field, message))
@@ -358,8 +441,11 @@ class _Applier:
                     parties[statement.record] = statement
             else:
                 relationships.append((position, statement))
+        self._prefetch(parties.values(), [r for _, r in relationships])
         for party in parties.values():
             self._party(party)
+        self._flush_entities()
+        self._prefetch_edges()
         relationships.sort(key=lambda item: (item[1].statement_date or datetime.date.min, item[0]))
         replacing: dict[str, list[bods.Relationship]] = {}
         for _, relationship in relationships:
@@ -373,8 +459,235 @@ class _Applier:
             self.handover_days = self._handover_days([r for _, r in same_day])
             for _, relationship in same_day:
                 self._relationship(relationship, replacing)
+        self._flush_edges()
+        ImportedRecord.objects.bulk_create(self.records, batch_size=BULK_BATCH)
+        self._warn_of_closed_loops()
         if self.run.format == ImportFormat.FTM:
             self._watchlist()
+
+    # Bulk reads and writes ----------------------------------------------------------------------
+
+    def _prefetch(
+        self, parties: Iterable[bods.Party], relationships: list[bods.Relationship]
+    ) -> None:
+        """Read at once what matching needs: entities by the file's LEIs and identifiers,
+        the records of earlier runs of the source, and entities that share a new party's
+        name and country (possible duplicates)."""
+        parties = [p for p in parties if p.unspecified is None]
+        known: dict[int, Entity] = {}
+        leis = sorted({p.lei for p in parties if p.lei})
+        for chunk in _chunks(leis):
+            for entity in Entity.objects.filter(lei__in=chunk):
+                self.by_lei[entity.lei] = known.setdefault(entity.pk, entity)
+        by_identifier: dict[tuple[str, str], int] = {}
+        values = sorted({value for p in parties for _, value in p.identifiers})
+        for chunk in _chunks(values):
+            rows = EntityIdentifier.objects.filter(value__in=chunk).order_by("pk")
+            for scheme, value, entity_id in rows.values_list("scheme", "value", "entity_id"):
+                by_identifier.setdefault((scheme, value), entity_id)
+        earlier_parties: dict[str, int] = {}
+        records = sorted(
+            {r for p in parties for r in (p.record, *p.replaces)}
+            | {rel.subject for rel in relationships}
+            | {rel.owner for rel in relationships if rel.owner}
+        )
+        for chunk in _chunks(records):
+            earlier = self._earlier_records(chunk).filter(owner__isnull=True)
+            for record, entity_id in earlier.order_by("-run_id", "-pk").values_list(
+                "record", "entity_id"
+            ):
+                earlier_parties.setdefault(record, entity_id)
+        # One object per entity, whichever way it is found.
+        missing = sorted({*by_identifier.values(), *earlier_parties.values()} - set(known))
+        for chunk in _chunks(missing):
+            for entity in Entity.objects.filter(pk__in=chunk):
+                known[entity.pk] = entity
+        self.by_identifier = {key: known[pk] for key, pk in by_identifier.items()}
+        self.earlier_parties = {record: known[pk] for record, pk in earlier_parties.items()}
+        # Possible duplicates matter only for the parties that will be new.
+        unmatched = [
+            p
+            for p in parties
+            if not (p.lei and p.lei in self.by_lei)
+            and not any(key in self.by_identifier for key in p.identifiers)
+            and not any(r in self.earlier_parties for r in (p.record, *p.replaces))
+        ]
+        names = sorted({p.name.lower() for p in unmatched if p.name})
+        for chunk in _chunks(names):
+            rows = Entity.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=chunk)
+            for entity in rows.order_by("pk"):
+                self.twins.setdefault((entity.lower_name, entity.country), entity)
+        wanted = sorted(
+            {r for rel in relationships for r in (rel.record, *rel.replaces)}
+            | {rel.subject for rel in relationships}
+            | {rel.owner for rel in relationships if rel.owner}
+        )
+        for chunk in _chunks(wanted):
+            earlier = self._earlier_records(chunk).filter(owner__isnull=False)
+            for row in earlier.order_by("pk"):
+                self.earlier_rows.setdefault(row.record, []).append(
+                    (row.owner_id, row.entity_id, row.interests)
+                )
+
+    def _flush_entities(self) -> None:
+        """Write the new entities and their identifiers, with their audit history."""
+        if not self.new_entities:
+            return
+        entities = [entity for entity, _ in self.new_entities]
+        _bulk_create_recorded(entities, Entity)
+        identifiers = [
+            EntityIdentifier(entity=entity, scheme=scheme, value=value)
+            for entity, wanted in self.new_entities
+            for scheme, value in wanted
+        ]
+        _bulk_create_recorded(identifiers, EntityIdentifier)
+        self.created.update(entity.pk for entity in entities)
+        for warning, entity, twin in self.duplicate_warnings:
+            where = f" ({twin.country})" if twin.country else ""
+            warning["message"] = (
+                f"Possible duplicate: created {entity.name} (#{entity.pk}) beside "
+                f"{twin.name}{where} (#{twin.pk}), which has the same name and country."
+            )
+        self.new_entities, self.duplicate_warnings = [], []
+
+    def _prefetch_edges(self) -> None:
+        """The stored edges into the file's subjects that were in the registry before."""
+        known = [*self.entities.values(), *self.earlier_parties.values()]
+        subjects = sorted({e.pk for e in known if e.pk is not None} - self.created)
+        for chunk in _chunks(subjects):
+            for edge in Ownership.objects.filter(owned_id__in=chunk).order_by("start_date", "id"):
+                key = (edge.owner_id, edge.owned_id, edge.interest)
+                self.stored_edges.setdefault(key, []).append(edge)
+            self.cached_subjects.update(chunk)
+
+    def _pair(self, owner: Entity, subject: Entity, interest: str) -> list[Ownership]:
+        """The stored edges of one owner, owned and interest, oldest first."""
+        if subject.pk in self.cached_subjects:
+            edges = self.stored_edges.get((owner.pk, subject.pk, interest), [])
+            for edge in edges:
+                edge.owner, edge.owned = owner, subject
+            return list(edges)
+        self._slow(subject)
+        return list(
+            Ownership.objects.filter(owner=owner, owned=subject, interest=interest)
+            .select_related("owner", "owned")
+            .order_by("start_date", "id")
+        )
+
+    def _slow(self, subject_id: Entity | int) -> None:
+        """The subject's edges are about to be read or written through the services: what
+        is pending is written first, and nothing cached of it is trusted after."""
+        pk = subject_id if isinstance(subject_id, int) else subject_id.pk
+        if pk in self.created and pk not in self.slow_subjects:
+            self._flush_edges()
+            self.slow_subjects.add(pk)
+        if pk in self.cached_subjects:
+            self.cached_subjects.discard(pk)
+
+    def _fresh(self, owner: Entity, subject: Entity, interest: str) -> bool:
+        """Whether an edge can be written in bulk: into an entity this run created, of a
+        pair that has none yet, and that nothing but bulk writes touched."""
+        return (
+            subject.pk in self.created
+            and subject.pk not in self.slow_subjects
+            and subject.kind != EntityKind.PERSON
+            and (owner.pk, subject.pk, interest) not in self.new_edge_keys
+        )
+
+    def _bulk_edge(
+        self,
+        owner: Entity,
+        subject: Entity,
+        wanted: bods.WantedEdge,
+        relationship: bods.Relationship,
+        start: datetime.date,
+    ) -> bool:
+        """Add the edge to the bulk write; ``False`` when it would break the 100% rule (the
+        services then refuse it, naming the holders)."""
+        edge = Ownership(
+            owner=owner,
+            owned=subject,
+            interest=wanted.interest,
+            share=wanted.share,
+            share_min=wanted.share_min,
+            share_max=wanted.share_max,
+            start_date=start,
+            end_date=wanted.end_date,
+            import_run=self.run,
+            import_record=relationship.record,
+        )
+        edge.clean_fields(exclude=["owner", "owned", "source_event", "import_run"])
+        edge.clean()
+        if wanted.interest == Interest.SHAREHOLDING:
+            stakes = [Stake.of(e) for e in (*self.pending_by_subject(subject), edge)]
+            if effects.shareholding_overflow(stakes) is not None:
+                return False
+        self.new_edges.append(edge)
+        self.new_edge_keys.add((owner.pk, subject.pk, wanted.interest))
+        self.pending_subjects.setdefault(subject.pk, []).append(edge)
+        return True
+
+    def pending_by_subject(self, subject: Entity) -> list[Ownership]:
+        return [
+            e
+            for e in self.pending_subjects.get(subject.pk, [])
+            if e.interest == Interest.SHAREHOLDING
+        ]
+
+    def _flush_edges(self) -> None:
+        if self.new_edges:
+            _bulk_create_recorded(self.new_edges, Ownership)
+        self.new_edges, self.pending_subjects = [], {}
+
+    def _hold(
+        self,
+        owner: Entity,
+        subject: Entity,
+        edge: bods.WantedEdge,
+        relationship: bods.Relationship,
+    ) -> None:
+        if edge.interest != Interest.SHAREHOLDING:
+            return
+        key = (owner.pk, subject.pk)
+        if edge.end_date is not None and edge.end_date < self.today:
+            self.holdings.pop(key, None)
+            return
+        low = edge.share if edge.share is not None else (edge.share_min or Decimal(0))
+        self.holdings[key] = (low, relationship.label, f"{edge.field}.share")
+
+    def _warn_of_closed_loops(self) -> None:
+        """A warning for each set of entities the file has holding each other entirely (on
+        the lower bounds) with no outside holder: such a loop owns itself, which the risk
+        engine sets aside as a ``data_problem``. The file is odd, not unreadable."""
+        held: dict[int, dict[int, Decimal]] = {}
+        for (owner, owned), (low, _, _) in self.holdings.items():
+            held.setdefault(owned, {})[owner] = low
+        loop = {owned for owned, owners in held.items() if sum(owners.values()) >= 100}
+        while True:
+            # Keep the entities held entirely by members of the set; stop when none leaves.
+            kept = {
+                owned
+                for owned in loop
+                if sum(low for owner, low in held[owned].items() if owner in loop) >= 100
+            }
+            if kept == loop:
+                break
+            loop = kept
+        if not loop:
+            return
+        names = dict(Entity.objects.filter(pk__in=loop).values_list("pk", "name"))
+        inside = sorted(
+            (record, field)
+            for (owner, owned), (_, record, field) in self.holdings.items()
+            if owner in loop and owned in loop
+        )
+        listed = ", ".join(sorted(names.values()))
+        self.warn(
+            inside[0][0],
+            inside[0][1],
+            f"A closed ownership loop: {listed} hold each other entirely with no outside "
+            "holder. Imported as published; the risk engine reports it as a data problem.",
+        )
 
     def _handover_days(
         self, same_day: list[bods.Relationship]
@@ -402,15 +715,13 @@ class _Applier:
         for edge in relationship.edges:
             if owner is None or edge.interest != Interest.SHAREHOLDING:
                 continue
-            held = (
-                Ownership.objects.filter(owner=owner, owned=subject, interest=edge.interest)
-                .filter(
-                    Q(end_date__isnull=True)
-                    | Q(end_date__gte=relationship.statement_date or self.today)
-                )
-                .order_by("-start_date")
-                .first()
-            )
+            day = relationship.statement_date or self.today
+            if subject.pk in self.created and subject.pk not in self.slow_subjects:
+                pair = [e for e in self.pending_by_subject(subject) if e.owner_id == owner.pk]
+            else:
+                pair = self._pair(owner, subject, edge.interest)
+            running = [e for e in pair if e.end_date is None or e.end_date >= day]
+            held = max(running, key=lambda e: e.start_date) if running else None
             before = Decimal(0) if held is None else (held.share or held.share_min or 0)
             change += (edge.share or edge.share_min or 0) - before
         return (1, change, position)
@@ -434,11 +745,11 @@ class _Applier:
         if party.pep:
             self.warn(party.label, "politicalExposure", f"{party.name} is declared a PEP.")
         for category, reason in getattr(party, "watchlist", ()):
-            self.listed[(entity.pk, category)] = (entity, reason, party)
+            self.listing.append((entity, category, reason, party))
         self.entities[party.record] = entity
         for alias in party.replaces:
             self.entities.setdefault(alias, entity)
-        ImportedRecord.objects.create(run=self.run, record=party.record, entity=entity)
+        self.records.append(ImportedRecord(run=self.run, record=party.record, entity=entity))
 
     def _earlier_records(self, records: Iterable[str]):
         """Records of earlier, finished runs of the same source."""
@@ -452,34 +763,23 @@ class _Applier:
     def _match(self, party: bods.Party) -> Entity | None:
         """By LEI, else by any identifier, else by its record id in an earlier run of the
         same source (or in this run); never by name."""
-        if party.lei:
-            entity = Entity.objects.filter(lei=party.lei).first()
-            if entity is not None:
-                return self._matched(entity, party)
-        if party.identifiers:
-            wanted = Q(pk__in=[])
-            for scheme, value in party.identifiers:
-                wanted |= Q(scheme=scheme, value=value)
-            identifier = (
-                EntityIdentifier.objects.filter(wanted).select_related("entity").order_by("pk")
-            ).first()
-            if identifier is not None:
-                return self._matched(identifier.entity, party)
+        if party.lei and party.lei in self.by_lei:
+            return self._matched(self.by_lei[party.lei], party)
+        for scheme, value in party.identifiers:
+            if (scheme, value) in self.by_identifier:
+                return self._matched(self.by_identifier[(scheme, value)], party)
         records = [party.record, *party.replaces]
         for record in records:
             if record in self.entities:
                 return self._matched(self.entities[record], party)
-        earlier = (
-            self._earlier_records(records)
-            .filter(owner__isnull=True)
-            .select_related("entity")
-            .order_by("-run_id")
-            .first()
-        )
-        return None if earlier is None else self._matched(earlier.entity, party)
+        for record in records:
+            if record in self.earlier_parties:
+                return self._matched(self.earlier_parties[record], party)
+        return None
 
     def _matched(self, entity: Entity, party: bods.Party) -> Entity:
-        if entity.pk not in self.created and entity.pk not in self.matched:
+        new = entity.pk is None or entity.pk in self.created
+        if not new and entity.pk not in self.matched:
             self.matched.add(entity.pk)
             self.counts["entities_matched"] += 1
         if (entity.kind == EntityKind.PERSON) != (party.kind == EntityKind.PERSON):
@@ -492,57 +792,61 @@ class _Applier:
         return entity
 
     def _create(self, party: bods.Party) -> Entity:
-        twin = (
-            Entity.objects.filter(name__iexact=party.name, country=party.country)
-            .order_by("pk")
-            .first()
-        )
-        free = [
+        """A new entity, validated now and written with the others in bulk."""
+        twin = self.twins.get((party.name.lower(), party.country))
+        free = _identifiers_checked(
             (scheme, value)
             for scheme, value in party.identifiers
-            if not EntityIdentifier.objects.filter(scheme=scheme, value=value).exists()
-        ]
-        entity = entity_create(
-            name=party.name,
+            if (scheme, value) not in self.by_identifier
+        )
+        if party.lei and party.lei in self.by_lei:
+            raise ValidationError(
+                {"lei": [f"LEI {party.lei} already identifies {self.by_lei[party.lei].name}."]}
+            )
+        entity = Entity(
+            name=party.name.strip(),
             kind=party.kind,
             country=party.country,
             lei=party.lei,
-            identifiers=free,
             import_run=self.run,
             import_record=party.record,
         )
-        self.created.add(entity.pk)
+        entity.clean_fields(exclude=["import_run"])
+        self.new_entities.append((entity, free))
+        for key in free:
+            self.by_identifier[key] = entity
+        if party.lei:
+            self.by_lei[party.lei] = entity
+        self.twins.setdefault((party.name.lower(), party.country), entity)
         self.counts["entities_new"] += 1
         if twin is not None:
-            where = f" ({twin.country})" if twin.country else ""
-            self.warn(
-                party.label,
-                "name",
-                f"Possible duplicate: created {entity.name} (#{entity.pk}) beside "
-                f"{twin.name}{where} (#{twin.pk}), which has the same name and country.",
-            )
+            warning = _error(party.label, "name", "")
+            self.warnings.append(warning)
+            self.duplicate_warnings.append((warning, entity, twin))
         return entity
 
     def _complete(self, entity: Entity, party: bods.Party) -> None:
         """Add the LEI and identifiers the file knows and the registry does not."""
         changes: dict[str, object] = {}
-        if party.lei and not entity.lei and not Entity.objects.filter(lei=party.lei).exists():
+        if party.lei and not entity.lei and party.lei not in self.by_lei:
             changes["lei"] = party.lei
-        current = [(i.scheme, i.value) for i in entity.identifiers.all()]
+            self.by_lei[party.lei] = entity
         added = []
         for scheme, value in party.identifiers:
-            if (scheme, value) in current:
+            holder = self.by_identifier.get((scheme, value))
+            if holder is entity or (holder is not None and holder.pk == entity.pk):
                 continue
-            holder = EntityIdentifier.objects.filter(scheme=scheme, value=value).first()
             if holder is not None:
                 self.warn(
                     party.label,
                     "identifiers",
-                    f"{scheme}:{value} identifies another entity (#{holder.entity_id}): left out.",
+                    f"{scheme}:{value} identifies another entity (#{holder.pk}): left out.",
                 )
                 continue
             added.append((scheme, value))
+            self.by_identifier[(scheme, value)] = entity
         if changes or added:
+            current = [(i.scheme, i.value) for i in entity.identifiers.all()]
             entity_update(entity=entity, identifiers=current + added if added else None, **changes)
 
     # Relationships ------------------------------------------------------------------------------
@@ -552,13 +856,7 @@ class _Applier:
             return self.entities[record]
         if record in self.unspecified:
             return None
-        earlier = (
-            self._earlier_records([record])
-            .filter(owner__isnull=True)
-            .select_related("entity")
-            .order_by("-run_id")
-            .first()
-        )
+        earlier = self.earlier_parties.get(record)
         if earlier is None:
             raise ImportFailed(
                 [
@@ -570,8 +868,8 @@ class _Applier:
                     )
                 ]
             )
-        self.entities[record] = earlier.entity
-        return earlier.entity
+        self.entities[record] = earlier
+        return earlier
 
     def _parties_of(
         self, relationship: bods.Relationship
@@ -609,6 +907,8 @@ class _Applier:
         try:
             self._end_replaced(relationship, replacing, day)
             if relationship.closed:
+                for key in self._keys(relationship):
+                    self.holdings.pop(key, None)
                 return
             if unspecified is not None:
                 self._undisclosed(subject, unspecified, relationship)
@@ -619,15 +919,23 @@ class _Applier:
             for edge in relationship.edges:
                 field = edge.field
                 self._edge(owner, subject, edge, relationship, day)
+                self._hold(owner, subject, edge, relationship)
         except ValidationError as exc:
             raise ImportFailed(_validation_errors(relationship.label, field, exc)) from None
-        ImportedRecord.objects.create(
-            run=self.run,
-            record=relationship.record,
-            entity=subject,
-            owner=owner,
-            interests=[edge.interest for edge in relationship.edges],
+        interests = [edge.interest for edge in relationship.edges]
+        self.records.append(
+            ImportedRecord(
+                run=self.run,
+                record=relationship.record,
+                entity=subject,
+                owner=owner,
+                interests=interests,
+            )
         )
+        if owner is not None:
+            self.run_rows.setdefault(relationship.record, []).append(
+                (owner.pk, subject.pk, interests)
+            )
 
     def _end_replaced(
         self,
@@ -654,16 +962,12 @@ class _Applier:
             else:
                 self.ended_records.add(record)
                 covered = set().union(*(self._keys(r) for r in replacing.get(record, [])))
-            rows = ImportedRecord.objects.filter(
-                Q(run=self.run) | Q(pk__in=self._earlier_records([record]).values("pk")),
-                record=record,
-                owner__isnull=False,
-            )
-            for row in rows:
-                for interest in row.interests:
-                    key = (row.owner_id, row.entity_id, interest)
+            rows = [*self.earlier_rows.get(record, []), *self.run_rows.get(record, [])]
+            for owner_id, entity_id, interests in rows:
+                for interest in interests:
+                    key = (owner_id, entity_id, interest)
                     if key not in covered:
-                        handover = self.handover_days.get((row.entity_id, interest), day)
+                        handover = self.handover_days.get((entity_id, interest), day)
                         ends = closing_days.get(key, min(day, handover))
                         self._end_key(key, ends, relationship)
 
@@ -671,6 +975,7 @@ class _Applier:
         self, key: tuple[int, int, str], day: datetime.date, relationship: bods.Relationship
     ) -> None:
         owner_id, owned_id, interest = key
+        self._slow(owned_id)
         edge = (
             Ownership.objects.filter(owner_id=owner_id, owned_id=owned_id, interest=interest)
             .active_on(day)
@@ -683,6 +988,7 @@ class _Applier:
             self._end(edge, day - ONE_DAY, relationship)
 
     def _end(self, edge: Ownership, end: datetime.date, relationship: bods.Relationship) -> None:
+        self._slow(edge.owned_id)
         self.counts["edges_ended"] += 1
         if self._between_registry_parties(edge.owner, edge.owned) and (
             edge.interest == Interest.SHAREHOLDING
@@ -728,12 +1034,14 @@ class _Applier:
         relationship: bods.Relationship,
         day: datetime.date,
     ) -> None:
-        pair = list(
-            Ownership.objects.filter(owner=owner, owned=subject, interest=wanted.interest)
-            .select_related("owner", "owned")
-            .order_by("start_date", "id")
-        )
         start = wanted.start_date or day
+        if self._fresh(owner, subject, wanted.interest) and self._bulk_edge(
+            owner, subject, wanted, relationship, start
+        ):
+            self.counts["edges_new"] += 1
+            self._touch(owner, subject)
+            return
+        pair = self._pair(owner, subject, wanted.interest)
 
         def active_on(date: datetime.date) -> Ownership | None:
             running = [edge for edge in pair if edge.is_active_on(date)]
@@ -759,6 +1067,7 @@ class _Applier:
             return
         changed = active is not None
         self.counts["edges_changed" if changed else "edges_new"] += 1
+        self._slow(subject)
         if self._between_registry_parties(owner, subject) and self._as_event(
             owner, subject, wanted, relationship, start, changed
         ):
@@ -862,6 +1171,7 @@ class _Applier:
         person: Entity | None = None,
         share: Decimal | None = None,
     ) -> None:
+        self._slow(subject)
         event = ownership_event_log(
             kind=kind,
             subject=subject,
@@ -897,6 +1207,10 @@ class _Applier:
         """Bring the watchlist entries of this source in line with the file's topics: list what
         the file lists and nobody has listed yet, and take off the entries earlier runs of the
         source listed that the file no longer does. An entry a person made is never touched."""
+        self.listed = {
+            (entity.pk, category): (entity, reason, party)
+            for entity, category, reason, party in self.listing
+        }
         existing = {
             (entry.entity_id, entry.category): entry
             for entry in WatchlistEntry.objects.filter(
@@ -982,6 +1296,51 @@ class _Applier:
             }
             for vendor in vendors.order_by("pk")
         ]
+
+
+def _bulk_create_recorded(rows: list, model) -> None:
+    """``bulk_create`` with the audit history's "created" rows, copied from the new rows in
+    one ``INSERT … SELECT`` a batch (building a historical instance per row costs more than
+    the insert itself)."""
+    history = model.history.model
+    own = {"history_id", "history_date", "history_change_reason", "history_type", "history_user_id"}
+    columns = [f.column for f in history._meta.concrete_fields if f.column not in own]
+    quote = connection.ops.quote_name
+    now = timezone.now()
+    for batch in _chunks(rows, BULK_BATCH):
+        model.objects.bulk_create(batch)
+        ids = [row.pk for row in batch]
+        listed = ", ".join(quote(c) for c in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(history._meta.db_table)} ({listed}, history_date, "
+                "history_change_reason, history_type, history_user_id) "
+                f"SELECT {listed}, %s, NULL, '+', NULL FROM {quote(model._meta.db_table)} "
+                f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(ids))})",
+                [now, *ids],
+            )
+
+
+def _chunks(values: list, size: int = 2000) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _identifiers_checked(identifiers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Identifiers as the registry keeps them (schemes upper case), each once; a scheme or
+    id that is empty or a scheme with “:” is refused at ``identifiers``."""
+    wanted: list[tuple[str, str]] = []
+    for scheme, value in identifiers:
+        scheme, value = scheme.strip().upper(), value.strip()
+        if not scheme or not value:
+            raise ValidationError({"identifiers": ["Each identifier needs a scheme and an id."]})
+        if ":" in scheme:
+            raise ValidationError(
+                {"identifiers": [f"“{scheme}”: a scheme code cannot contain “:”."]}
+            )
+        if (scheme, value) not in wanted:
+            wanted.append((scheme, value))
+    return wanted
 
 
 def _validation_errors(record: str, field: str, exc: ValidationError) -> list[dict[str, str]]:

@@ -226,6 +226,11 @@ if OPENSANCTIONS_EXPORT_PATH:
         ),
     }
 
+# --- Imports (imports.services) -----------------------------------------------------------------
+# The largest file an API upload may be: a larger one is refused (413) as it arrives, before
+# it fills the disk. The importer streams what it reads, so this bounds disk, not memory.
+IMPORT_UPLOAD_MAX_BYTES = env.int("IMPORT_UPLOAD_MAX_BYTES", default=1024 * 1024 * 1024)
+
 # --- Webhook delivery and e-mail of alerts (alerts.webhooks, alerts.notifications) -------------
 # Only tests may deliver to loopback/private addresses.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False

@@ -1,13 +1,22 @@
 """Serializers of the import runs and the BODS export of the REST API v1."""
 
+from django.conf import settings
 from rest_framework import serializers
 
 from imports.choices import COUNT_KEYS, ImportFormat
 from imports.models import ImportRun
 from registry.choices import RiskLevel
 
-#: The largest file an upload may be (the importer streams it; this bounds the disk it takes).
-MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
+
+def max_upload_bytes() -> int:
+    """The largest file an upload may be (the importer streams it; this bounds the disk)."""
+    return settings.IMPORT_UPLOAD_MAX_BYTES
+
+
+def too_large_message() -> str:
+    limit = max_upload_bytes()
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit} bytes"
+    return f"The file is larger than {size}, the most an upload may be."
 
 
 class ImportCountsSerializer(serializers.Serializer):
@@ -79,10 +88,8 @@ class ImportUploadSerializer(serializers.Serializer):
     )
 
     def validate_file(self, value):
-        if value.size > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError(
-                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
-            )
+        if value.size > max_upload_bytes():
+            raise serializers.ValidationError(too_large_message())
         return value
 
 

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from django.http import StreamingHttpResponse
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpRequest, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_view
 from rest_framework import mixins, status
@@ -46,8 +47,20 @@ class ImportRunViewSet(
         "background; it is answered 202 with its status (`queued`, or already `running`, "
         "`done` or `failed`).",
     )
+    def initialize_request(self, request: HttpRequest, *args, **kwargs) -> Request:
+        if request.method == "POST":
+            # Before anything reads the body: a file over the limit stops being stored as it
+            # arrives, and the view answers 413.
+            request.upload_handlers.insert(0, _LimitedUpload(request, api.max_upload_bytes()))
+        return super().initialize_request(request, *args, **kwargs)
+
     def create(self, request: Request, *args, **kwargs) -> Response:
-        upload = api.ImportUploadSerializer(data=request.data)
+        if _declared_length(request) > api.max_upload_bytes() + MULTIPART_SLACK_BYTES:
+            return _too_large()
+        data = request.data
+        if getattr(request._request, "import_upload_too_large", False):
+            return _too_large()
+        upload = api.ImportUploadSerializer(data=data)
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
         file = data["file"]
@@ -62,6 +75,43 @@ class ImportRunViewSet(
         # With in-process tasks the run may be finished by now: answer with what is stored.
         run = selectors.import_run_list().get(pk=run.pk)
         return Response(api.ImportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+#: What a multipart body may hold beside the file (the other fields, boundaries, headers).
+MULTIPART_SLACK_BYTES = 64 * 1024
+
+
+def _declared_length(request: Request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _too_large() -> Response:
+    return Response(
+        {"file": [api.too_large_message()]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    )
+
+
+class _LimitedUpload(FileUploadHandler):
+    """Counts an upload's bytes as they arrive and stops the upload past ``limit`` (the
+    rest of the body is read and dropped, not stored)."""
+
+    def __init__(self, request: HttpRequest, limit: int):
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.request.import_upload_too_large = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
 
 
 class BodsExportViewSet(ServiceViewSet):

@@ -25,6 +25,8 @@ VERSIONS = ("0.2", "0.3", "0.4")
 LEI_SCHEMES = {"XI-LEI", "LEI"}
 FOUR_PLACES = Decimal("0.0001")
 ONE_DAY = datetime.timedelta(days=1)
+#: An interest's ``details`` beginning so says that it confers control.
+CONFERS_CONTROL = "confers control"
 
 #: Unspecified-owner reasons that say nothing is hidden (recorded, not opacity).
 NOT_OPACITY = {"nobeneficialowners", "subjectexemptfromdisclosure"}
@@ -50,7 +52,13 @@ _ENTITY_KINDS = {
 _UNKNOWN_ENTITY_TYPES = {"anonymousentity", "unknownentity"}
 _UNKNOWN_PERSON_TYPES = {"anonymousperson", "unknownperson"}
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+#: The whole value: a date, partial or full, or a full date with an ISO 8601 time (published
+#: files write ``2020-09-11T16:30:23Z``, its day is the date); anything else after it
+#: (``2024-01-01junk``) is not a date.
+_DATE = re.compile(
+    r"(\d{4})(?:-(\d{2})(?:-(\d{2})"
+    r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)?)?"
+)
 
 
 def _key(value: object) -> str:
@@ -494,11 +502,7 @@ def _edge(interest: dict, where: str, name: str) -> WantedEdge:
     type_key = _key(interest.get("type"))
     mapped = _INTERESTS.get(type_key)
     if mapped is None:
-        mapped = (
-            CONTROL_INTEREST
-            if interest.get("beneficialOwnershipOrControl") is True
-            else Interest.OTHER_INFLUENCE
-        )
+        mapped = CONTROL_INTEREST if _confers_control(interest) else Interest.OTHER_INFLUENCE
     start = _date(interest.get("startDate"), where, f"{name}.startDate")
     ended = _date(interest.get("endDate"), where, f"{name}.endDate")
     if start and ended and ended < start:
@@ -520,6 +524,16 @@ def _edge(interest: dict, where: str, name: str) -> WantedEdge:
         start_date=start,
         end_date=end,
     )
+
+
+def _confers_control(interest: dict) -> bool:
+    """The statement says the interest confers control: it is a beneficial owner's
+    (``beneficialOwnershipOrControl``), or its ``details`` say so, as the export writes for an
+    entity's control (the standard keeps that flag for persons)."""
+    if interest.get("beneficialOwnershipOrControl") is True:
+        return True
+    details = interest.get("details")
+    return isinstance(details, str) and details.strip().lower().startswith(CONFERS_CONTROL)
 
 
 def _share(data: object, where: str, name: str) -> tuple[Decimal | None, ...]:
@@ -572,7 +586,7 @@ def _date(value: object, where: str, name: str) -> datetime.date | None:
     """A BODS date: ``2016-04-06``, or partial (``2016-04``, ``2016``: the first day)."""
     if value in (None, ""):
         return None
-    match = _DATE.match(value) if isinstance(value, str) else None
+    match = _DATE.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise RecordError(where, name, f"“{value}” is not a date (YYYY-MM-DD).")
     year, month, day = (int(part) if part else 1 for part in match.groups())

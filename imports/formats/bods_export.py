@@ -13,8 +13,10 @@ import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 
+import pycountry
 from django.db.models import QuerySet
 
+from imports.formats.bods import CONFERS_CONTROL
 from registry.choices import EntityKind, Interest
 from registry.models import Entity, Ownership
 
@@ -62,6 +64,12 @@ def _number(value: Decimal) -> int | float:
     return int(normal) if normal == normal.to_integral_value() else float(normal)
 
 
+def _country(code: str) -> dict:
+    """A BODS Country or Jurisdiction: the schema requires its name beside the code."""
+    country = pycountry.countries.get(alpha_2=code)
+    return {"name": country.name if country is not None else code, "code": code}
+
+
 def _statement_id(record: str, details: dict) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{record}:{sorted(details.items())!r}"))
 
@@ -83,10 +91,10 @@ def _entity_statement(entity: Entity, today: datetime.date) -> dict:
         details: dict = {
             "isComponent": False,
             "personType": "knownPerson",
-            "names": [{"type": "individual", "fullName": entity.name}],
+            "names": [{"type": "legal", "fullName": entity.name}],
         }
         if entity.country:
-            details["nationalities"] = [{"code": entity.country}]
+            details["nationalities"] = [_country(entity.country)]
         record_type = "person"
     else:
         details = {
@@ -95,7 +103,7 @@ def _entity_statement(entity: Entity, today: datetime.date) -> dict:
             "name": entity.name,
         }
         if entity.country:
-            details["jurisdiction"] = {"code": entity.country}
+            details["jurisdiction"] = _country(entity.country)
         record_type = "entity"
     if identifiers:
         details["identifiers"] = identifiers
@@ -113,12 +121,17 @@ def _entity_statement(entity: Entity, today: datetime.date) -> dict:
 
 def _relationship_statement(edge: Ownership, today: datetime.date) -> dict:
     record = f"ownership-{edge.pk}"
+    owner_is_person = edge.owner.kind == EntityKind.PERSON
     interest: dict = {
         "type": _INTEREST_TYPES.get(edge.interest, "otherInfluenceOrControl"),
         "directOrIndirect": "direct",
-        "beneficialOwnershipOrControl": edge.interest == _CONTROL,
+        # The standard keeps this flag for a person's (beneficial) interest; an entity's
+        # control is said in the interest's details, which the importer reads back.
+        "beneficialOwnershipOrControl": edge.interest == _CONTROL and owner_is_person,
         "startDate": edge.start_date.isoformat(),
     }
+    if edge.interest == _CONTROL:
+        interest["details"] = f"{CONFERS_CONTROL} (without a known share)"
     if edge.end_date is not None:
         # BODS's endDate is the day the interest ended: the day after the edge's last day.
         interest["endDate"] = (edge.end_date + datetime.timedelta(days=1)).isoformat()
@@ -155,7 +168,7 @@ def _entities(ids: set[int] | None) -> QuerySet[Entity]:
 
 
 def _edges(ids: set[int] | None) -> QuerySet[Ownership]:
-    edges = Ownership.objects.order_by("pk")
+    edges = Ownership.objects.select_related("owner").order_by("pk")
     return edges if ids is None else edges.filter(owner_id__in=ids, owned_id__in=ids)
 
 

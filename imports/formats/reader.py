@@ -67,10 +67,10 @@ class _Buffer:
         self.line_start = 0  # offset in text where that line starts (may be negative)
         self.eof = False
 
-    def more(self) -> bool:
+    def more(self, size: int = CHUNK_BYTES) -> bool:
         if self.eof:
             return False
-        data = self.reader.read(CHUNK_BYTES)
+        data = self.reader.read(size)
         try:
             chunk = self.decoder.decode(data, final=not data)
         except UnicodeDecodeError as exc:
@@ -114,13 +114,19 @@ class _Buffer:
                 return ""
 
     def value(self) -> object:
-        """Decode the JSON value at ``pos``, reading more of the file until it is complete."""
+        """Decode the JSON value at ``pos``, reading more of the file until it is complete.
+
+        Each attempt decodes from the value's start, so each read doubles what is held of it:
+        a value of n characters is decoded O(log n) times, O(n) work in all (a chunk at a
+        time would be O(n²) for one large statement)."""
+        size = CHUNK_BYTES
         while True:
             try:
                 data, end = _decoder.raw_decode(self.text, self.pos)
             except json.JSONDecodeError as exc:
                 if not self.eof and len(self.text) - self.pos < MAX_VALUE_CHARS:
-                    self.more()
+                    self.more(max(size, len(self.text) - self.pos))
+                    size *= 2
                     continue
                 where = self.where(exc.pos)
                 raise ReadError(where, f"invalid JSON at {where}: {exc.msg}.") from None
@@ -128,7 +134,7 @@ class _Buffer:
                 raise ReadError(self.where(), "the JSON is nested too deeply.") from None
             # A number at the end of what was read so far may go on in the next chunk.
             if end == len(self.text) and not self.eof:
-                self.more()
+                self.more(size)
                 continue
             self.pos = end
             return data
@@ -141,6 +147,8 @@ def json_values(reader: HashingReader) -> Iterator[Value]:
     first = buffer.skip_whitespace()
     if first == "":
         raise ReadError("line 1", "the file is empty.")
+    if first not in "[{":
+        raise ReadError(buffer.where(), _not_json(buffer))
     if first != "[":
         while buffer.skip_whitespace():
             label = f"line {buffer.line_of(buffer.pos)}"
@@ -168,6 +176,22 @@ def json_values(reader: HashingReader) -> Iterator[Value]:
         raise ReadError(buffer.where(), "invalid JSON: expected “,” or “]” after an element.")
     if buffer.skip_whitespace():
         raise ReadError(buffer.where(), "invalid JSON: more data after the array.")
+
+
+def _not_json(buffer: _Buffer) -> str:
+    """Why a file that starts with neither ``[`` nor ``{`` is refused: it is not JSON
+    statements — and what it looks like instead, when that is plain."""
+    head = buffer.text[buffer.pos : buffer.pos + 200].split("\n", 1)[0].strip()
+    if head.startswith("<"):
+        looks = "it is XML"
+    elif "," in head or ";" in head or "\t" in head:
+        looks = "it looks like CSV"
+    else:
+        looks = "it does not start with “[” or “{”"
+    shown = head[:40] + ("…" if len(head) > 40 else "")
+    return (
+        f"the file is not JSON statements ({looks}: “{shown}”); BODS is a JSON array or JSON Lines."
+    )
 
 
 def _value_at(buffer: _Buffer, label: str) -> object:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django import forms
 
-from imports.api.serializers import MAX_UPLOAD_BYTES
+from imports.api.serializers import max_upload_bytes, too_large_message
 from imports.choices import ImportFormat
 
 
@@ -27,10 +27,8 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         file = self.cleaned_data["file"]
-        if file.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
-            )
+        if file.size > max_upload_bytes():
+            raise forms.ValidationError(too_large_message())
         return file
 
     def service_kwargs(self) -> dict:

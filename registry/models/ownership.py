@@ -161,7 +161,15 @@ class Ownership(models.Model):
         if self.owner_id and self.owner_id == self.owned_id:
             errors.setdefault("owned", []).append("An entity cannot own itself.")
         entities = self._meta.get_field("owned").related_model.objects
-        if self.owned_id and entities.filter(pk=self.owned_id, kind=EntityKind.PERSON).exists():
+        owned = self._state.fields_cache.get("owned")
+        if owned is not None and owned.pk == self.owned_id:
+            # The owned entity is at hand (an importer's bulk write): no query.
+            owned_is_person = owned.kind == EntityKind.PERSON
+        else:
+            owned_is_person = bool(self.owned_id) and (
+                entities.filter(pk=self.owned_id, kind=EntityKind.PERSON).exists()
+            )
+        if owned_is_person:
             errors.setdefault("owned", []).append("A person cannot be owned.")
         has_range = self.share_min is not None or self.share_max is not None
         if self.share is not None and has_range:

@@ -222,3 +222,32 @@ def test_an_ftm_upload_without_a_format_is_detected_and_imported(analyst):
     assert (body["counts"]["entities_new"], body["counts"]["edges_new"]) == (2, 1)
     edge = Ownership.objects.get()
     assert (edge.share_min, edge.share_max) == (25, 50)
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        120_000,  # within the body's allowance beside the file: stopped as it arrives
+        1_000_000,  # the declared length is too large: refused before the body is read
+    ],
+)
+def test_a_file_over_the_limit_is_413_at_file_and_no_run(analyst, settings, size):
+    settings.IMPORT_UPLOAD_MAX_BYTES = 100_000
+    content = b"[" + b" " * (size - 2) + b"]"
+
+    status, body = upload(token_client(analyst), content, format="bods")
+
+    assert status == 413
+    assert body == {"file": ["The file is larger than 100000 bytes, the most an upload may be."]}
+    assert ImportRun.objects.count() == 0
+
+
+def test_a_file_just_under_the_limit_is_taken(analyst, settings):
+    settings.IMPORT_UPLOAD_MAX_BYTES = 100_000
+    statements = json.dumps([{"statementID": "a", "statementType": "entityStatement", "name": "A"}])
+    content = statements.encode().ljust(100_000)
+
+    status, body = upload(token_client(analyst), content, format="bods")
+
+    assert status == 202, body
+    assert body["status"] == "done", body["errors"]

@@ -1,6 +1,7 @@
 """Reading single BODS statements into the registry's terms (no database)."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -132,4 +133,33 @@ def test_statements_across_read_chunks_come_out_whole_with_their_lines(tmp_path)
 
     assert [v.data["n"] for v in values] == numbers
     assert values[-1].where == "line 20000"
+    assert reader.bytes_read == path.stat().st_size
+
+
+class CountingReader(HashingReader):
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.sizes: list[int] = []
+
+    def read(self, size: int) -> bytes:
+        self.sizes.append(size)
+        return super().read(size)
+
+
+def test_one_huge_statement_is_read_in_doubling_steps_not_a_chunk_at_a_time(tmp_path):
+    """Each attempt decodes the statement from its start: reading 64 kB more per attempt
+    would decode an 8 MB statement 128 times (quadratic); doubling decodes it about 8."""
+    path = tmp_path / "huge.jsonl"
+    names = [f"name {n:07d}" for n in range(500_000)]  # about 8 MB in one statement
+    path.write_text(json.dumps({"statementID": "big", "names": names}) + '\n{"after": 1}\n')
+
+    with path.open("rb") as stream:
+        reader = CountingReader(stream)
+        values = list(json_values(reader))
+
+    assert [v.where for v in values] == ["line 1", "line 2"]
+    assert values[0].data["names"] == names
+    assert values[1].data == {"after": 1}
+    assert path.stat().st_size > 8_000_000
+    assert len(reader.sizes) <= 12, reader.sizes
     assert reader.bytes_read == path.stat().st_size

@@ -498,3 +498,25 @@ def test_an_undisclosed_owner_of_a_vendors_parent_is_rechecked_once_with_the_run
             ("undisclosed_ownership", reference.scale.pk, Decimal("100.0000"), path)
         ]
         assert (latest.level, latest.score) == ("low", 7)
+
+
+def test_entities_and_edges_written_in_bulk_keep_their_audit_history(write_json):
+    run = run_file(
+        write_json(
+            [
+                bods.entity("a", "A", identifiers=[("gb-coh", "00000042")]),
+                bods.entity("b", "B"),
+                bods.stake("ab", "a", "b", share=30, start="2020-01-01"),
+            ]
+        )
+    )
+
+    assert run.status == "done", run.errors
+    a = Entity.objects.get(name="A")
+    edge = Ownership.objects.get()
+    assert (a.import_run, a.import_record) == (run, "a")
+    assert [(i.scheme, i.value) for i in a.identifiers.all()] == [("GB-COH", "00000042")]
+    assert (edge.import_run, edge.import_record, edge.share) == (run, "ab", Decimal("30"))
+    assert a.history.count() == 1
+    assert a.identifiers.get().history.count() == 1
+    assert list(edge.history.values_list("history_type", "share")) == [("+", Decimal("30"))]

@@ -107,7 +107,9 @@ def test_dashboard_counts_vendors_with_undisclosed_owners_above_and_links_the_li
         '<a href="/vendors/?factor=undisclosed_ownership&amp;current=true"><strong>2</strong> vendors with '
         "undisclosed owners above them →</a>"
     ) in html
-    listed = viewer_client.get("/vendors/?factor=undisclosed_ownership&current=true").content.decode()
+    listed = viewer_client.get(
+        "/vendors/?factor=undisclosed_ownership&current=true"
+    ).content.decode()
     names = re.findall(r'<td><a href="/vendors/\d+/">([^<]+)</a></td>', listed)
     assert sorted(names) == ["Orchard Data", "Orchard Labs"]
     assert "with the risk factor" in listed and "undisclosed ownership" in listed
