@@ -26,9 +26,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from imports.choices import ImportFormat, ImportStatus
-from imports.formats import bods
+from imports.formats import bods, gleif
 from imports.formats.reader import HashingReader, ReadError, json_values
-from imports.models import ImportedRecord, ImportRun, empty_counts
+from imports.models import ImportedRecord, ImportRun, LeiRegistration, empty_counts
 from registry.choices import EntityKind, EventKind, EventStatus, Interest, RiskLevel
 from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent, Vendor
 from registry.risk.loader import affected_entities
@@ -66,13 +66,26 @@ class _DryRun(Exception):
 
 
 def import_format_detect(stream: BinaryIO) -> str:
-    """The format of a file from its first bytes (only BODS, a JSON format, is read now)."""
-    head = stream.read(512)
+    """The format of a file from its first bytes: JSON is BODS; GLEIF's XML by its root
+    element, its CSV by its header; a zip by the file it holds."""
+    head = stream.read(4096)
     stream.seek(0)
+    if head.startswith(gleif.ZIP_MAGIC):
+        head = gleif.zip_head(stream)
+        stream.seek(0)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:1] in (b"[", b"{"):
         return ImportFormat.BODS
-    raise ValidationError({"format": ["The file's format is not recognised: give it (bods)."]})
+    detected = gleif.detect(head)
+    if detected is not None:
+        return detected
+    raise ValidationError(
+        {
+            "format": [
+                f"The file's format is not recognised: give it ({', '.join(ImportFormat.values)})."
+            ]
+        }
+    )
 
 
 @transaction.atomic
@@ -146,7 +159,7 @@ def import_run_execute(
         with _open(run, path) as stream:
             reader = HashingReader(stream, progress)
             try:
-                statements = _read(reader)
+                statements = _read(reader, run.format)
             finally:
                 reader.drain()
                 run.sha256 = reader.sha256.hexdigest()
@@ -185,8 +198,10 @@ def _error(record: str, field: str, message: str) -> dict[str, str]:
 # --- Parse and validate --------------------------------------------------------------------------
 
 
-def _read(reader: HashingReader) -> list[bods.Party | bods.Relationship]:
+def _read(reader: HashingReader, file_format: str = ImportFormat.BODS) -> list:
     """Every statement of the file, read and validated; ``ImportFailed`` with the errors."""
+    if file_format in gleif.FORMATS:
+        return _read_gleif(reader, file_format)
     statements: list[bods.Party | bods.Relationship] = []
     errors: list[dict[str, str]] = []
     try:
@@ -207,6 +222,26 @@ def _read(reader: HashingReader) -> list[bods.Party | bods.Relationship]:
     if not statements:
         raise ImportFailed([_error("line 1", "(file)", "The file holds no statements.")])
     return statements
+
+
+def _read_gleif(reader: HashingReader, file_format: str) -> list:
+    records: list = []
+    errors: list[dict[str, str]] = []
+    try:
+        for item in gleif.read_file(reader, file_format):
+            if isinstance(item, bods.RecordError):
+                errors.append(item.as_dict())
+                if len(errors) >= MAX_ERRORS:
+                    break
+                continue
+            records.append(item)
+    except ReadError as exc:
+        errors.append(_error(exc.where, "(file)", exc.message))
+    if errors:
+        raise ImportFailed(errors)
+    if not records:
+        raise ImportFailed([_error("line 1", "(file)", "The file holds no records.")])
+    return records
 
 
 # --- Apply ---------------------------------------------------------------------------------------
@@ -263,11 +298,20 @@ class _Applier:
 
     # Parties ------------------------------------------------------------------------------------
 
-    def apply(self, statements: list[bods.Party | bods.Relationship]) -> None:
+    def apply(self, statements: list) -> None:
         parties: dict[str, bods.Party] = {}
         relationships: list[tuple[int, bods.Relationship]] = []
+        exceptions: list[gleif.ReportingException] = []
+        ultimate: list[gleif.GleifRelationship] = []
         for position, statement in enumerate(statements):
-            if isinstance(statement, bods.Party):
+            if isinstance(statement, gleif.ReportingException):
+                exceptions.append(statement)
+            elif (
+                isinstance(statement, gleif.GleifRelationship)
+                and statement.relationship_type == gleif.ULTIMATE
+            ):
+                ultimate.append(statement)
+            elif isinstance(statement, bods.Party):
                 known = parties.get(statement.record)
                 # A record's latest statement says what it is now.
                 if known is None or (statement.statement_date or datetime.date.min) >= (
@@ -278,6 +322,8 @@ class _Applier:
                 relationships.append((position, statement))
         for party in parties.values():
             self._party(party)
+        if self.run.format in gleif.FORMATS:
+            self._gleif_parties([r for _, r in relationships] + ultimate + exceptions)
         relationships.sort(key=lambda item: (item[1].statement_date or datetime.date.min, item[0]))
         replacing: dict[str, list[bods.Relationship]] = {}
         for _, relationship in relationships:
@@ -291,6 +337,149 @@ class _Applier:
             self.handover_days = self._handover_days([r for _, r in same_day])
             for _, relationship in same_day:
                 self._relationship(relationship, replacing)
+        for relationship in ultimate:
+            self._ultimate(relationship)
+        for exception in exceptions:
+            self._reporting_exception(exception)
+
+    # GLEIF --------------------------------------------------------------------------------------
+
+    def _gleif_parties(self, records: list) -> None:
+        """Find every LEI the records name in this file or the registry; each record that
+        names one in neither is reported, and nothing is applied."""
+        needed = set()
+        for record in records:
+            if isinstance(record, gleif.ReportingException):
+                needed.add(record.lei)
+            else:
+                needed.update((record.subject, record.owner))
+        needed -= set(self.entities)
+        wanted = sorted(needed)
+        for start in range(0, len(wanted), 500):
+            for entity in Entity.objects.filter(lei__in=wanted[start : start + 500]):
+                self.entities[entity.lei] = entity
+        errors = []
+        for record in records:
+            if isinstance(record, gleif.ReportingException):
+                sides = [("LEI", record.lei)]
+            else:
+                sides = [
+                    ("Relationship.StartNode.NodeID", record.subject),
+                    ("Relationship.EndNode.NodeID", record.owner),
+                ]
+            for field, lei in sides:
+                if lei not in self.entities:
+                    errors.append(
+                        _error(
+                            record.label,
+                            field,
+                            f"LEI {lei} is neither a record of this file nor an entity of the "
+                            "registry (import its LEI record first).",
+                        )
+                    )
+            if len(errors) >= MAX_ERRORS:
+                break
+        if errors:
+            raise ImportFailed(errors[:MAX_ERRORS])
+
+    def _lei_party(self, entity: Entity, party: "gleif.LeiParty") -> None:
+        """GLEIF's Level 1 record is the entity's legal name, country and LEI status."""
+        if entity.pk not in self.created:
+            changes: dict[str, object] = {}
+            if party.name != entity.name:
+                changes["name"] = party.name
+                self.warn(party.label, "Entity.LegalName", f"{entity.name} is now {party.name}.")
+            if party.country and party.country != entity.country:
+                changes["country"] = party.country
+            if changes:
+                try:
+                    entity_update(entity=entity, **changes)
+                except ValidationError as exc:
+                    raise ImportFailed(_validation_errors(party.label, "", exc)) from None
+        wanted = {
+            "entity_status": party.entity_status,
+            "registration_status": party.registration_status,
+            "last_update": party.statement_date,
+        }
+        held = LeiRegistration.objects.filter(entity=entity).first()
+        if held is None:
+            LeiRegistration.objects.create(entity=entity, import_run=self.run, **wanted)
+        elif any(getattr(held, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
+                setattr(held, name, value)
+            held.import_run = self.run
+            held.save()
+
+    def _ultimate(self, relationship: "gleif.GleifRelationship") -> None:
+        """An ultimate consolidation is never an edge: the registry's graph should lead from
+        the child up to the parent, and to nothing above it; a mismatch is a warning."""
+        for field, message in relationship.warnings:
+            self.warn(relationship.label, field, message)
+        if not relationship.active or relationship.warnings:
+            return
+        child = self.entities[relationship.subject]
+        parent = self.entities[relationship.owner]
+        ancestors, tops = self._controllers_above(child)
+        field = "Relationship.RelationshipType"
+        if parent.pk not in ancestors:
+            self.warn(
+                relationship.label,
+                field,
+                f"{parent.name} is published as the ultimate parent of {child.name}, but no "
+                f"chain of control in the registry leads from {child.name} up to it.",
+            )
+        elif parent.pk not in tops:
+            above = (
+                Entity.objects.filter(pk__in=tops).order_by("name").values_list("name", flat=True)
+            )
+            self.warn(
+                relationship.label,
+                field,
+                f"{parent.name} is published as the ultimate parent of {child.name}, but the "
+                f"registry's chain of control goes on above it (to {', '.join(above)}).",
+            )
+
+    def _controllers_above(self, entity: Entity) -> tuple[set[int], set[int]]:
+        """The entities that control ``entity`` directly or indirectly today (a ``control``
+        edge or a majority shareholding), and those of them nobody controls."""
+        controls = Q(interest=Interest.CONTROL) | Q(
+            Q(share__gt=50) | Q(share_min__gt=50), interest=Interest.SHAREHOLDING
+        )
+        seen: set[int] = set()
+        tops: set[int] = set()
+        frontier = {entity.pk}
+        while frontier:
+            edges = list(
+                Ownership.objects.filter(controls, owned_id__in=frontier)
+                .active_on(self.today)
+                .values_list("owned_id", "owner_id")
+            )
+            controlled = {owned for owned, _ in edges}
+            tops |= {pk for pk in frontier if pk not in controlled and pk != entity.pk}
+            frontier = {owner for _, owner in edges if owner not in seen and owner != entity.pk}
+            seen |= frontier
+        return seen, tops
+
+    def _reporting_exception(self, exception: "gleif.ReportingException") -> None:
+        """A direct parent withheld (``NON_PUBLIC``, ``NATURAL_PERSONS``, ``NO_LEI``) records an
+        undisclosed owner; an ultimate one is recorded on the run only (docs/imports-gleif.md)."""
+        entity = self.entities[exception.lei]
+        flagged = exception.category == gleif.DIRECT and exception.opaque
+        if flagged and not entity.owners_undisclosed:
+            entity_update(entity=entity, owners_undisclosed=True)
+            self.touched.add(entity.pk)
+        elif exception.category == gleif.DIRECT and not flagged and entity.owners_undisclosed:
+            # An exception that said the parent was withheld and now says there is none.
+            earlier = self._earlier_records([exception.record]).order_by("-run_id").first()
+            if earlier is not None and earlier.interests == ["owners_undisclosed"]:
+                entity_update(entity=entity, owners_undisclosed=False)
+                self.touched.add(entity.pk)
+        ImportedRecord.objects.create(
+            run=self.run,
+            record=exception.record,
+            entity=entity,
+            interests=["owners_undisclosed"] if flagged else [],
+        )
 
     def _handover_days(
         self, same_day: list[bods.Relationship]
@@ -347,6 +536,8 @@ class _Applier:
                 self._complete(entity, party)
         except ValidationError as exc:
             raise ImportFailed(_validation_errors(party.label, "", exc)) from None
+        if isinstance(party, gleif.LeiParty):
+            self._lei_party(entity, party)
         if party.pep:
             self.warn(party.label, "politicalExposure", f"{party.name} is declared a PEP.")
         self.entities[party.record] = entity
