@@ -77,3 +77,398 @@ def test_lei_records_create_entities_with_name_country_kind_and_statuses(write):
     registration = LeiRegistration.objects.get(entity=child)
     assert (registration.entity_status, registration.registration_status) == ("ACTIVE", "ISSUED")
     assert registration.last_update == datetime.date(2024, 3, 1)
+
+
+def edges(**filters) -> set[tuple]:
+    """Edges as (owned LEI, owner LEI, interest, share, start, end)."""
+    return {
+        (e.owned.lei, e.owner.lei, e.interest, e.share, e.start_date, e.end_date)
+        for e in Ownership.objects.filter(**filters).select_related("owner", "owned")
+    }
+
+
+def with_group(write, fmt: str = "xml") -> None:
+    records = group()
+    content = g.lei_xml(records) if fmt == "xml" else g.lei_csv(records)
+    run = run_gleif(write(content, f"lei.{fmt}"))
+    assert run.status == "done", run.errors
+
+
+def rr_file(write, records: list[g.Rel], fmt: str, name: str = "rr") -> Path:
+    content = g.rr_xml(records) if fmt == "xml" else g.rr_csv(records)
+    return write(content, f"{name}.{fmt}")
+
+
+def test_the_golden_copy_csv_reads_as_the_xml_does(write):
+    run = run_gleif(write(g.lei_csv(group()), "lei.csv"))
+
+    assert run.status == "done", run.errors
+    assert run.format == "gleif-lei"
+    assert sorted(Entity.objects.values_list("lei", "name", "country", "kind")) == sorted(
+        (r.lei, r.name, r.country, "fund" if r.category == "FUND" else "company") for r in group()
+    )
+
+
+D2020 = datetime.date(2020, 1, 1)
+
+
+@pytest.mark.parametrize("fmt", ["xml", "csv"])
+def test_every_relationship_type_maps_to_its_edges(write, fmt):
+    with_group(write, fmt)
+    records = [
+        g.Rel(CHILD, PARENT, percent="60.50"),
+        g.Rel(PARENT, GRAND, kind="IS_INTERNATIONAL_BRANCH_OF"),
+        g.Rel(FUND, PARENT, kind="IS_SUBFUND_OF", percent="100"),
+        g.Rel(FUND, MANAGER, kind="IS_FUND-MANAGED_BY", percent="10"),
+        g.Rel(CHILD, FUND, kind="IS_FEEDER_TO"),
+        g.Rel(CHILD, GRAND, kind="IS_ULTIMATELY_CONSOLIDATED_BY"),
+    ]
+
+    run = run_gleif(rr_file(write, records, fmt))
+
+    assert run.status == "done", run.errors
+    assert run.format == "gleif-rr"
+    assert edges() == {
+        (CHILD, PARENT, "control", None, D2020, None),
+        (CHILD, PARENT, "shareholding", Decimal("60.5000"), D2020, None),
+        (PARENT, GRAND, "control", None, D2020, None),
+        (FUND, PARENT, "control", None, D2020, None),
+        (FUND, PARENT, "shareholding", Decimal("100.0000"), D2020, None),
+        # Fund relations are influence, whatever their quantifier says.
+        (FUND, MANAGER, "other_influence", None, D2020, None),
+        (CHILD, FUND, "other_influence", None, D2020, None),
+    }
+    # The ultimate parent is where the graph leads (child → parent → grand): no warning.
+    assert run.counts["edges_new"] == 7
+    assert not [w for w in run.warnings if "ultimate" in w["message"]]
+    # The parties were in the registry (from the LEI file): each stake is an acquisition;
+    # control and influence edges are written directly.
+    assert run.counts["events"] == 2
+    assert sorted(
+        OwnershipEvent.objects.filter(import_run=run).values_list(
+            "kind", "subject__lei", "counterparty__lei", "share"
+        )
+    ) == sorted(
+        [
+            ("acquisition", CHILD, PARENT, Decimal("60.5000")),
+            ("acquisition", FUND, PARENT, Decimal("100.0000")),
+        ]
+    )
+
+
+def test_an_ultimate_parent_the_graph_does_not_lead_to_is_a_warning_never_an_edge(write):
+    with_group(write)
+    records = [
+        g.Rel(CHILD, PARENT),
+        g.Rel(CHILD, MANAGER, kind="IS_ULTIMATELY_CONSOLIDATED_BY"),
+        g.Rel(PARENT, GRAND),
+        g.Rel(CHILD, PARENT, kind="IS_ULTIMATELY_CONSOLIDATED_BY"),
+    ]
+
+    run = run_gleif(rr_file(write, records, "xml"))
+
+    assert run.status == "done", run.errors
+    assert not Ownership.objects.filter(owner__lei=MANAGER).exists()
+    messages = [(w["field"], w["message"]) for w in run.warnings]
+    assert (
+        "Relationship.RelationshipType",
+        "Example Fund Manager S.A. is published as the ultimate parent of Child Operations LLC, "
+        "but no chain of control in the registry leads from Child Operations LLC up to it.",
+    ) in messages
+    assert (
+        "Relationship.RelationshipType",
+        "Parent Holdings Inc. is published as the ultimate parent of Child Operations LLC, but "
+        "the registry's chain of control goes on above it (to Grand Holdings plc).",
+    ) in messages
+    assert len(messages) == 2
+
+
+@pytest.mark.parametrize("fmt", ["xml", "csv"])
+def test_dates_come_from_the_relationship_period_and_inactive_or_an_end_date_ends(write, fmt):
+    with_group(write, fmt)
+    records = [
+        # Ends on its period's end date (the last day it held).
+        g.Rel(CHILD, PARENT, start="2018-04-01T00:00:00Z", end="2023-06-30T00:00:00Z"),
+        # Inactive without an end date: ended the day before the record said so.
+        g.Rel(PARENT, GRAND, status="INACTIVE", updated="2024-02-15T10:00:00Z"),
+        # No relationship period: from the record's initial registration.
+        g.Rel(FUND, PARENT, kind="IS_SUBFUND_OF", start="", accounting=None),
+    ]
+    records[2].start = ""
+
+    run = run_gleif(rr_file(write, records, fmt))
+
+    assert run.status == "done", run.errors
+    assert edges() == {
+        (CHILD, PARENT, "control", None, datetime.date(2018, 4, 1), datetime.date(2023, 6, 30)),
+        (PARENT, GRAND, "control", None, D2020, datetime.date(2024, 2, 14)),
+        (FUND, PARENT, "control", None, datetime.date(2019, 5, 1), None),
+    }
+
+
+def test_an_inactive_record_in_a_delta_ends_the_edge_between_registry_parties(write):
+    with_group(write)
+    run_gleif(rr_file(write, [g.Rel(CHILD, PARENT, percent="100")], "xml"))
+    delta = [
+        g.Rel(
+            CHILD,
+            PARENT,
+            percent="100",
+            status="INACTIVE",
+            end="2024-04-30T00:00:00Z",
+            updated="2024-05-02T08:00:00Z",
+        )
+    ]
+
+    run = run_gleif(rr_file(write, delta, "xml", "delta"))
+
+    assert run.status == "done", run.errors
+    assert run.counts["edges_ended"] == 2
+    end = datetime.date(2024, 4, 30)
+    assert edges() == {
+        (CHILD, PARENT, "control", None, D2020, end),
+        (CHILD, PARENT, "shareholding", Decimal("100.0000"), D2020, end),
+    }
+    # Both were in the registry before the run: the stake's end is a divestiture.
+    event = OwnershipEvent.objects.get(import_run=run)
+    assert (event.kind, event.subject.lei, event.counterparty.lei) == ("divestiture", CHILD, PARENT)
+    assert event.effective_date == datetime.date(2024, 5, 1)
+
+
+@pytest.mark.parametrize("fmt", ["xml", "csv"])
+def test_reporting_exceptions_record_undisclosed_owners_for_a_direct_parent_withheld(write, fmt):
+    leis = {
+        reason: g.make_lei(f"5493RX{n}")
+        for n, reason in enumerate(
+            [
+                "NON_PUBLIC",
+                "NATURAL_PERSONS",
+                "NO_LEI",
+                "NO_KNOWN_PERSON",
+                "NON_CONSOLIDATING",
+                "ULT",
+            ]
+        )
+    }
+    run_gleif(write(g.lei_xml([g.Lei(lei, f"Entity {key}") for key, lei in leis.items()]), "l.xml"))
+    records = [
+        g.Repex(leis[reason], reasons=[reason])
+        for reason in [
+            "NON_PUBLIC",
+            "NATURAL_PERSONS",
+            "NO_LEI",
+            "NO_KNOWN_PERSON",
+            "NON_CONSOLIDATING",
+        ]
+    ] + [
+        # Withheld, but the ultimate parent: recorded on the run, not on the entity.
+        g.Repex(leis["ULT"], category="ULTIMATE_ACCOUNTING_CONSOLIDATION_PARENT"),
+        g.Repex(leis["NO_KNOWN_PERSON"], category="ULTIMATE_ACCOUNTING_CONSOLIDATION_PARENT"),
+    ]
+    content = g.repex_xml(records) if fmt == "xml" else g.repex_csv(records)
+
+    run = run_gleif(write(content, f"repex.{fmt}"))
+
+    assert run.status == "done", run.errors
+    assert run.format == "gleif-repex"
+    flagged = set(Entity.objects.filter(owners_undisclosed=True).values_list("lei", flat=True))
+    assert flagged == {leis["NON_PUBLIC"], leis["NATURAL_PERSONS"], leis["NO_LEI"]}
+
+
+def test_a_later_exception_that_no_longer_withholds_the_parent_clears_what_gleif_set(write):
+    lei = g.make_lei("5493RXCLEAR")
+    run_gleif(write(g.lei_xml([g.Lei(lei, "Clearing Co")]), "l.xml"))
+    run_gleif(write(g.repex_csv([g.Repex(lei, reasons=["NATURAL_PERSONS"])]), "r1.csv"))
+    assert Entity.objects.get(lei=lei).owners_undisclosed
+
+    run = run_gleif(write(g.repex_csv([g.Repex(lei, reasons=["NO_KNOWN_PERSON"])]), "r2.csv"))
+
+    assert run.status == "done", run.errors
+    assert not Entity.objects.get(lei=lei).owners_undisclosed
+
+
+@pytest.mark.parametrize("fmt", ["xml", "csv"])
+def test_zipped_files_import_as_the_plain_ones(write, fmt):
+    lei = g.lei_xml(group()) if fmt == "xml" else g.lei_csv(group())
+    rr = rr_file(write, [g.Rel(CHILD, PARENT, percent="75")], fmt).read_bytes()
+
+    first = run_gleif(write(g.zipped(f"lei.{fmt}", lei), "lei.zip"))
+    second = run_gleif(write(g.zipped(f"rr.{fmt}", rr), "rr.zip"))
+
+    assert (first.status, second.status) == ("done", "done"), (first.errors, second.errors)
+    assert (first.format, second.format) == ("gleif-lei", "gleif-rr")
+    assert first.counts["entities_new"] == 5
+    assert edges(interest="shareholding") == {
+        (CHILD, PARENT, "shareholding", Decimal("75.0000"), D2020, None)
+    }
+
+
+# --- Full, delta, again --------------------------------------------------------------------------
+
+
+def registry_state() -> dict:
+    """What the registry holds today: entities by LEI, and the edges active today (its
+    history may differ: a delta's registry remembers what the earlier file said)."""
+    entities = {
+        e.lei: (
+            e.name,
+            e.country,
+            e.kind,
+            e.owners_undisclosed,
+            e.lei_registration.entity_status,
+            e.lei_registration.registration_status,
+        )
+        for e in Entity.objects.select_related("lei_registration")
+    }
+    active = {
+        (e.owned.lei, e.owner.lei, e.interest, e.share, e.end_date)
+        for e in Ownership.objects.active_on(TODAY).select_related("owner", "owned")
+    }
+    ended = {
+        (e.owned.lei, e.owner.lei, e.interest, e.end_date)
+        for e in Ownership.objects.filter(end_date__lt=TODAY).select_related("owner", "owned")
+        if not Ownership.objects.active_on(TODAY)
+        .filter(owner=e.owner, owned=e.owned, interest=e.interest)
+        .exists()
+    }
+    return {"entities": entities, "active": active, "ended": ended}
+
+
+NEW = g.make_lei("5493NEWCO")
+LATER = "2024-06-01T08:00:00Z"
+
+
+def full_v1():
+    leis = group()
+    rels = [
+        g.Rel(CHILD, PARENT, percent="60"),
+        g.Rel(PARENT, GRAND),
+        g.Rel(FUND, MANAGER, kind="IS_FUND-MANAGED_BY"),
+    ]
+    return leis, rels, [g.Repex(GRAND, reasons=["NATURAL_PERSONS"])]
+
+
+def delta_changes():
+    """What changed between the two publications, as a delta file carries it."""
+    leis = [
+        g.Lei(CHILD, "Child Operations GmbH", country="DE", updated=LATER),
+        g.Lei(
+            MANAGER, "Example Fund Manager S.A.", country="LU", registration="LAPSED", updated=LATER
+        ),
+        g.Lei(NEW, "New Subsidiary BV", country="NL", updated=LATER),
+    ]
+    rels = [
+        g.Rel(CHILD, PARENT, percent="80", updated=LATER),
+        g.Rel(FUND, MANAGER, kind="IS_FUND-MANAGED_BY", status="INACTIVE", updated=LATER),
+        g.Rel(NEW, CHILD, percent="100", start="2024-05-01T00:00:00Z", updated=LATER),
+    ]
+    return leis, rels, [g.Repex(NEW, reasons=["NO_LEI"])]
+
+
+def full_v2():
+    leis, rels, repex = full_v1()
+    d_leis, d_rels, d_repex = delta_changes()
+    by_lei = {r.lei: r for r in leis} | {r.lei: r for r in d_leis}
+    by_key = {(r.child, r.kind, r.parent): r for r in rels} | {
+        (r.child, r.kind, r.parent): r for r in d_rels
+    }
+    return list(by_lei.values()), list(by_key.values()), repex + d_repex
+
+
+def import_set(write, files, tag: str, fmt: str = "xml") -> list[ImportRun]:
+    leis, rels, repex = files
+    contents = [
+        (g.lei_xml(leis, content="GLEIF_DELTA_PUBLISHED") if fmt == "xml" else g.lei_csv(leis)),
+        (g.rr_xml(rels) if fmt == "xml" else g.rr_csv(rels)),
+        (g.repex_xml(repex) if fmt == "xml" else g.repex_csv(repex)),
+    ]
+    runs = [
+        run_gleif(write(content, f"{tag}-{n}.{fmt}"))
+        for n, content in zip(("lei", "rr", "repex"), contents, strict=True)
+    ]
+    for run in runs:
+        assert run.status == "done", run.errors
+    return runs
+
+
+def wipe_registry() -> None:
+    Ownership.objects.all().delete()
+    OwnershipEvent.objects.all().delete()
+    Entity.objects.all().delete()
+    ImportRun.objects.all().delete()
+
+
+@pytest.mark.parametrize("fmt", ["xml", "csv"])
+def test_a_delta_after_the_full_file_gives_the_registry_of_the_newer_full_file(write, fmt):
+    import_set(write, full_v1(), "full1", fmt)
+    import_set(write, delta_changes(), "delta", fmt)
+    after_delta = registry_state()
+    wipe_registry()
+
+    import_set(write, full_v2(), "full2", fmt)
+    newer_full = registry_state()
+
+    assert after_delta == newer_full
+    # What the delta changed, as read.
+    assert newer_full["entities"][CHILD][0] == "Child Operations GmbH"
+    assert newer_full["entities"][MANAGER][5] == "LAPSED"
+    assert (CHILD, PARENT, "shareholding", Decimal("80.0000"), None) in newer_full["active"]
+    assert (NEW, CHILD, "shareholding", Decimal("100.0000"), None) in newer_full["active"]
+    assert newer_full["entities"][NEW][3] is True
+    assert (FUND, MANAGER, "other_influence", datetime.date(2024, 5, 31)) in newer_full["ended"]
+
+
+def test_reimporting_the_same_files_changes_nothing(write):
+    import_set(write, full_v1(), "first")
+    events = OwnershipEvent.objects.count()
+    history = Entity.history.count() + Ownership.history.count()
+
+    again = import_set(write, full_v1(), "again")
+
+    for run in again:
+        assert run.counts["entities_new"] == 0
+        assert run.counts["edges_new"] == 0
+        assert run.counts["edges_changed"] == 0
+        assert run.counts["edges_ended"] == 0
+        assert run.counts["events"] == 0
+    assert again[0].counts["entities_matched"] == 5
+    assert again[1].counts["edges_unchanged"] == 4
+    assert OwnershipEvent.objects.count() == events
+    assert Entity.history.count() + Ownership.history.count() == history
+
+
+# --- The engine ----------------------------------------------------------------------------------
+
+
+def test_a_consolidating_parent_on_the_competitor_watchlist_makes_the_child_vendor_critical(
+    write,
+):
+    with committed():
+        rival = services.entity_create(name="Rival Corp", country="US", lei=PARENT)
+        services.watchlist_entry_create(entity=rival, category="competitor", reason="Rival.")
+        supplier = services.entity_create(name="Supplier GmbH", country="DE", lei=CHILD)
+        vendor = services.vendor_create(
+            entity=supplier, category="software", tier=2, data_access="internal"
+        )
+    vendor.refresh_from_db()
+    assert vendor.risk_level == "low"
+
+    lei_run = run_gleif(write(g.lei_xml(group()), "lei.xml"))
+    rr_run = run_gleif(rr_file(write, [g.Rel(CHILD, PARENT)], "xml"))
+
+    assert lei_run.counts["entities_matched"] == 2
+    assert rr_run.status == "done", rr_run.errors
+    vendor.refresh_from_db()
+    assert vendor.risk_level == "critical"
+    assessment = vendor.assessments.order_by("-id").first()
+    factors = {f.code: f for f in assessment.factors.all()}
+    assert "competitor_control" in factors
+    assert factors["competitor_control"].severity == "critical"
+    assert rr_run.affected_vendors == [
+        {
+            "vendor": vendor.pk,
+            "vendor_name": "Child Operations LLC",
+            "current_level": "low",
+            "projected_level": "critical",
+        }
+    ]
