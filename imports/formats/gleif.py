@@ -115,6 +115,10 @@ class GleifRelationship(bods.Relationship):
     relationship_type: str = ""
     active: bool = True
 
+    @property
+    def label(self) -> str:
+        return self.where
+
 
 @dataclass
 class ReportingException:
@@ -157,9 +161,10 @@ def zip_head(stream: BinaryIO, size: int = 4096) -> bytes:
     """The first bytes of the file a zip holds (``b""`` when it is not a usable zip)."""
     try:
         with zipfile.ZipFile(stream) as archive:
-            member = _member(archive)
+            member = _member(archive, check_size=False)
             with archive.open(member) as data:
-                return data.read(min(size, member.file_size))
+                # Short of the declared end, so a lying size is found by the import, not here.
+                return data.read(max(0, min(size, member.file_size - 1)))
     except (zipfile.BadZipFile, ReadError, OSError, NotImplementedError):
         return b""
 
@@ -171,13 +176,13 @@ def max_uncompressed_bytes() -> int:
     return getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", DEFAULT_MAX_UNCOMPRESSED_BYTES)
 
 
-def _member(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
+def _member(archive: zipfile.ZipFile, *, check_size: bool = True) -> zipfile.ZipInfo:
     files = [info for info in archive.infolist() if not info.is_dir()]
     if len(files) != 1:
         raise ReadError("(zip)", f"a zip must hold one file; this one holds {len(files)}.")
     member = files[0]
     limit = max_uncompressed_bytes()
-    if member.file_size > limit:
+    if check_size and member.file_size > limit:
         raise ReadError(
             f"(zip) {member.filename}",
             f"the zipped file would be {member.file_size} bytes uncompressed, above the limit of "

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from imports.models import ImportRun, LeiRegistration
 from imports.services import import_format_detect, import_run_create, import_run_execute
@@ -26,10 +27,14 @@ MANAGER = g.make_lei("5493MANAGER")
 TODAY = datetime.date.today()
 
 
-def run_gleif(path: Path, *, source_name: str = "GLEIF", dry_run: bool = False) -> ImportRun:
-    """Import ``path`` as the command does, the format detected from the content."""
-    with path.open("rb") as stream:
-        file_format = import_format_detect(stream)
+def run_gleif(
+    path: Path, *, source_name: str = "GLEIF", dry_run: bool = False, file_format: str = ""
+) -> ImportRun:
+    """Import ``path`` as the command does, the format detected from the content unless
+    given."""
+    if not file_format:
+        with path.open("rb") as stream:
+            file_format = import_format_detect(stream)
     with committed():
         run = import_run_create(
             source_name=source_name,
@@ -472,3 +477,261 @@ def test_a_consolidating_parent_on_the_competitor_watchlist_makes_the_child_vend
             "projected_level": "critical",
         }
     ]
+
+
+# --- Bad input -----------------------------------------------------------------------------------
+
+
+def assert_refused(run: ImportRun, *fragments: str) -> list[dict]:
+    assert run.status == "failed"
+    text = " | ".join(f"{e['record']}, {e['field']}: {e['message']}" for e in run.errors)
+    for fragment in fragments:
+        assert fragment in text, text
+    return run.errors
+
+
+def test_xml_with_an_external_entity_is_refused_and_the_file_it_names_never_read(write, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    doctype = f'<!DOCTYPE lei:LEIData [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+    content = g.lei_xml([g.Lei(PARENT, "&xxe;")], doctype=doctype)
+
+    run = run_gleif(write(content, "xxe.xml"))
+
+    errors = assert_refused(run, "DTD")
+    assert errors == [
+        {
+            "record": "line 1",
+            "field": "(file)",
+            "message": "the XML declares a DTD (<!DOCTYPE>): DTDs and entities are refused.",
+        }
+    ]
+    assert "TOP-SECRET" not in str(run.errors) + str(run.warnings)
+    assert not Entity.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        # An external DTD: never fetched.
+        '<!DOCTYPE rr:RelationshipData SYSTEM "http://127.0.0.1:9/rr.dtd">',
+        # Entities that expand a billion-fold.
+        '<!DOCTYPE rr:RelationshipData [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">'
+        '<!ENTITY c "&b;&b;&b;&b;&b;&b;">]>',
+    ],
+)
+def test_xml_with_any_dtd_is_refused_before_its_first_record(write, doctype):
+    with_group(write)
+    content = g.rr_xml([g.Rel(CHILD, PARENT)], doctype=doctype)
+
+    run = run_gleif(write(content, "dtd.xml"))
+
+    assert_refused(run, "line 1, (file): the XML declares a DTD")
+    assert not Ownership.objects.exists()
+
+
+def test_malformed_xml_says_where(write):
+    content = g.lei_xml(group()).replace("</lei:LEIRecords>", "")
+
+    run = run_gleif(write(content, "broken.xml"))
+
+    assert_refused(run, "the XML is not well-formed")
+    assert not Entity.objects.exists()
+
+
+def test_a_zip_declaring_more_than_the_limit_uncompressed_is_refused(write, settings):
+    settings.IMPORT_MAX_UNCOMPRESSED_BYTES = 10_000
+    content = g.lei_csv(group() * 30)  # about 14 kB, zipped to a few hundred bytes
+    assert len(content) > 10_000
+
+    run = run_gleif(write(g.zipped("lei.csv", content), "bomb.zip"))
+
+    assert_refused(run, "(zip) lei.csv", "above the limit of 10000: refused")
+    assert not Entity.objects.exists()
+
+
+def test_a_zip_whose_declared_size_lies_is_refused_by_what_it_holds(write, settings):
+    settings.IMPORT_MAX_UNCOMPRESSED_BYTES = 10_000
+    content = g.lei_csv(group() * 30).encode()
+    data = bytearray(g.zipped("lei.csv", content))
+    real = len(content).to_bytes(4, "little")
+    lie = (2000).to_bytes(4, "little")
+    # The uncompressed size stands in the local header (offset 22) and in the central
+    # directory entry (offset 24 of it): both say 2000 bytes.
+    assert data[22:26] == real
+    central = data.rfind(b"PK\x01\x02")
+    assert data[central + 24 : central + 28] == real
+    data[22:26] = lie
+    data[central + 24 : central + 28] = lie
+
+    path = write(bytes(data), "liar.zip")
+    # Reading its head already meets the lie (the checksum): the format is not detected …
+    with pytest.raises(ValidationError), path.open("rb") as stream:
+        import_format_detect(stream)
+    # … and, the format given, the run is refused.
+    run = run_gleif(path, file_format="gleif-lei")
+
+    assert_refused(run, "(zip) lei.csv")
+    assert not Entity.objects.exists()
+
+
+def test_a_zip_of_two_files_is_refused(write):
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("a.csv", g.lei_csv(group()))
+        archive.writestr("b.csv", g.lei_csv(group()))
+    run = run_gleif(write(out.getvalue(), "two.zip"), file_format="gleif-lei")
+
+    assert_refused(run, "a zip must hold one file; this one holds 2")
+
+
+@pytest.mark.parametrize("fmt", ["xml", "csv"])
+def test_relationships_naming_bad_or_unknown_leis_are_each_reported_and_nothing_applied(write, fmt):
+    with_group(write, fmt)
+    unknown = g.make_lei("5493NOWHERE")
+    records = [
+        g.Rel(CHILD, PARENT, percent="100"),  # fine, but not applied either
+        g.Rel(g.bad_check_digits(CHILD), PARENT),
+        g.Rel(CHILD, unknown, kind="IS_FUND-MANAGED_BY"),
+    ]
+
+    run = run_gleif(rr_file(write, records, fmt))
+
+    errors = assert_refused(run)
+    assert [(e["field"], e["message"].split(":")[0]) for e in errors] == [
+        (
+            "Relationship.StartNode.NodeID",
+            f"“{g.bad_check_digits(CHILD)}” is not a valid LEI",
+        ),
+    ]
+    assert errors[0]["record"].startswith("record 2" if fmt == "xml" else "row 2")
+    assert not Ownership.objects.exists()
+
+    # With the check digit right, the LEI nobody knows is reported with its record.
+    records[1] = g.Rel(GRAND, PARENT)
+    run = run_gleif(rr_file(write, records, fmt, "again"))
+
+    errors = assert_refused(run)
+    assert [(e["field"], e["message"]) for e in errors] == [
+        (
+            "Relationship.EndNode.NodeID",
+            f"LEI {unknown} is neither a record of this file nor an entity of the registry "
+            "(import its LEI record first).",
+        )
+    ]
+    assert errors[0]["record"].endswith(f"({CHILD} IS_FUND-MANAGED_BY {unknown})")
+    assert not Ownership.objects.exists()
+
+
+def test_an_unknown_relationship_type_is_refused_with_its_record(write):
+    with_group(write)
+    records = [g.Rel(CHILD, PARENT), g.Rel(CHILD, GRAND, kind="IS_BEST_FRIEND_OF")]
+
+    run = run_gleif(rr_file(write, records, "csv"))
+
+    errors = assert_refused(run)
+    assert len(errors) == 1
+    assert errors[0]["record"] == f"row 2 (line 3) ({CHILD} IS_BEST_FRIEND_OF {GRAND})"
+    assert errors[0]["field"] == "Relationship.RelationshipType"
+    assert errors[0]["message"].startswith("“IS_BEST_FRIEND_OF” is not a relationship type")
+    assert not Ownership.objects.exists()
+
+
+def test_a_csv_missing_columns_is_refused_naming_them(write):
+    with_group(write)
+    content = g.rr_csv(
+        [g.Rel(CHILD, PARENT)],
+        drop=("Relationship.EndNode.NodeID", "Relationship.RelationshipStatus"),
+    )
+    run = run_gleif(write(content, "rr.csv"), file_format="gleif-rr")
+
+    assert run.errors == [
+        {
+            "record": "line 1",
+            "field": "(file)",
+            "message": "the CSV header lacks the columns Relationship.EndNode.NodeID, "
+            "Relationship.RelationshipStatus of gleif-rr.",
+        }
+    ]
+    assert not Ownership.objects.exists()
+
+
+def test_an_lei_file_with_one_bad_record_changes_nothing(write):
+    records = group()
+    records[3] = g.Lei(g.bad_check_digits(FUND), "Bad Fund")
+    records[4] = g.Lei(MANAGER, "")
+
+    run = run_gleif(write(g.lei_csv(records), "lei.csv"))
+
+    errors = assert_refused(run)
+    assert [(e["record"].split(" (")[0], e["field"]) for e in errors] == [
+        ("row 4", "LEI"),
+        ("row 5", "Entity.LegalName"),
+    ]
+    assert not Entity.objects.exists()
+
+
+def test_an_exception_with_an_unknown_category_or_reason_is_refused(write):
+    lei = g.make_lei("5493RXBAD")
+    run_gleif(write(g.lei_xml([g.Lei(lei, "Bad Exceptions Co")]), "l.xml"))
+    records = [g.Repex(lei, category="SIDEWAYS_PARENT"), g.Repex(lei, reasons=["BECAUSE"])]
+
+    run = run_gleif(write(g.repex_csv(records), "repex.csv"))
+
+    errors = assert_refused(run)
+    assert [e["field"] for e in errors] == ["ExceptionCategory", "ExceptionReason.1"]
+    assert not Entity.objects.filter(owners_undisclosed=True).exists()
+
+
+def test_the_format_is_detected_from_the_content(write):
+    cases = {
+        "lei.xml": (g.lei_xml(group()), "gleif-lei"),
+        "rr.xml": (g.rr_xml([g.Rel(CHILD, PARENT)]), "gleif-rr"),
+        "repex.xml": (g.repex_xml([g.Repex(CHILD)]), "gleif-repex"),
+        "lei.csv": (g.lei_csv(group()), "gleif-lei"),
+        "rr.csv": (g.rr_csv([g.Rel(CHILD, PARENT)]), "gleif-rr"),
+        "repex.csv": (g.repex_csv([g.Repex(CHILD)]), "gleif-repex"),
+        "rr.zip": (g.zipped("rr.csv", g.rr_csv([g.Rel(CHILD, PARENT)])), "gleif-rr"),
+        "bom.csv": ("\ufeff" + g.lei_csv(group()), "gleif-lei"),
+    }
+    for name, (content, expected) in cases.items():
+        with write(content, name).open("rb") as stream:
+            assert import_format_detect(stream) == expected, name
+
+
+def test_the_api_answers_202_and_a_failed_run_for_a_dtd_or_a_zip_bomb(analyst, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.api.conftest import token_client
+
+    settings.IMPORT_MAX_UNCOMPRESSED_BYTES = 10_000
+    client = token_client(analyst)
+    uploads = {
+        "dtd.xml": g.lei_xml(group(), doctype='<!DOCTYPE x SYSTEM "file:///etc/passwd">').encode(),
+        "bomb.zip": g.zipped("lei.csv", g.lei_csv(group() * 30)),
+        "garbage.zip": b"PK\x03\x04 not really a zip",
+    }
+    answers = {}
+    for name, content in uploads.items():
+        body = {"file": SimpleUploadedFile(name, content), "source_name": "GLEIF"}
+        if name == "garbage.zip":
+            body["format"] = "gleif-lei"
+        with committed():
+            response = client.post("/api/v1/imports/", body, format="multipart")
+        answers[name] = response.status_code
+        assert response.status_code == 202, response.content
+        run = client.get(f"/api/v1/imports/{response.json()['id']}/").json()
+        assert run["status"] == "failed"
+        assert run["errors"][0]["message"]
+    assert not Entity.objects.exists()
+
+    unknown = client.post(
+        "/api/v1/imports/",
+        {"file": SimpleUploadedFile("x.zip", b"PK\x03\x04 junk"), "source_name": "GLEIF"},
+        format="multipart",
+    )
+    assert unknown.status_code == 400
+    assert set(unknown.json()) == {"format"}
