@@ -14,7 +14,11 @@ from imports.services import import_format_detect, import_run_create
 class ImportRunUploadForm(forms.ModelForm):
     """The upload: the run is created through the import service when the form is saved."""
 
-    upload = forms.FileField(label="File", help_text="BODS 0.2–0.4: a JSON array or JSON Lines.")
+    upload = forms.FileField(
+        label="File",
+        help_text="BODS 0.2–0.4 (a JSON array or JSON Lines), or GLEIF data (XML or CSV, plain "
+        "or zipped).",
+    )
     format = forms.ChoiceField(
         choices=[("", "Detect from the content"), *ImportFormat.choices], required=False
     )

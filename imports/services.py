@@ -10,8 +10,13 @@ registry before the run is logged as an ownership event of the run. A dry run ap
 same way inside a transaction it rolls back, so its report is what the run would do.
 """
 
+import contextlib
 import datetime
+import hashlib
 import logging
+import tempfile
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from itertools import groupby
@@ -1109,6 +1114,75 @@ def import_run_recheck(*, run_id: int) -> ImportRun | None:
         run.save(update_fields=["affected_vendors", "rechecked_at"])
     logger.info("Import run %s: %s vendors rechecked once", run.pk, len(union))
     return run
+
+
+def import_scheduled(*, locations: Iterable[str], source_name: str) -> list[int]:
+    """Import each file of ``locations`` (a local path, or an http(s) URL fetched to a
+    temporary file) as a run of ``source_name``, in order; the ids of the runs made. A file
+    whose SHA-256 a finished run of the source already imported is skipped; a missing file, or
+    a run that fails, stops the rest (later files build on earlier ones)."""
+    runs: list[int] = []
+    for location in locations:
+        try:
+            with _fetched(location) as path:
+                digest = _sha256_of(path)
+                if ImportRun.objects.filter(
+                    source_name=source_name,
+                    sha256=digest,
+                    status=ImportStatus.DONE,
+                    dry_run=False,
+                ).exists():
+                    logger.info("Scheduled import: %s has not changed; skipped.", location)
+                    continue
+                with path.open("rb") as stream:
+                    file_format = import_format_detect(stream)
+                run = import_run_create(
+                    source_name=source_name,
+                    file_name=path.name,
+                    format=file_format,
+                    enqueue=False,
+                )
+                import_run_execute(run=run, path=path)
+        except (OSError, ValidationError) as exc:
+            logger.error("Scheduled import of %s stopped: %s", location, exc)
+            break
+        runs.append(run.pk)
+        if run.status != ImportStatus.DONE:
+            logger.error("Scheduled import of %s failed (run %s): %s", location, run.pk, run.errors)
+            break
+    return runs
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _fetched(location: str):
+    """A local path as it is; an http(s) URL downloaded to a temporary file first (at most
+    the uncompressed-size limit of an archive)."""
+    if not location.lower().startswith(("http://", "https://")):
+        path = Path(location)
+        if not path.is_file():
+            raise FileNotFoundError(f"{location}: no such file")
+        yield path
+        return
+    limit = gleif.max_uncompressed_bytes()
+    name = Path(urllib.parse.urlparse(location).path).name or "download"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        with urllib.request.urlopen(location, timeout=120) as response, path.open("wb") as out:
+            size = 0
+            while chunk := response.read(1024 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise OSError(f"{location}: larger than {limit} bytes; not imported")
+                out.write(chunk)
+        yield path
 
 
 def import_runs_unrechecked(*, older_than: datetime.timedelta) -> list[int]:

@@ -48,3 +48,11 @@ def sweep_import_rechecks() -> int:
     # committed, so it changed nothing.
     services.import_runs_abandoned_fail(older_than=timezone.timedelta(seconds=RUN_TIME_LIMIT + 60))
     return len(runs)
+
+
+@shared_task(time_limit=RUN_TIME_LIMIT, soft_time_limit=RUN_TIME_LIMIT - 60)
+def import_gleif_delta() -> list[int]:
+    """Import the GLEIF files the operator configured (``GLEIF_DELTA_FILES``), in order."""
+    return services.import_scheduled(
+        locations=settings.GLEIF_DELTA_FILES, source_name=settings.GLEIF_SOURCE_NAME
+    )

@@ -58,7 +58,10 @@ class ImportRunSerializer(serializers.ModelSerializer):
 class ImportUploadSerializer(serializers.Serializer):
     """``multipart/form-data``: the file and how to read it."""
 
-    file = serializers.FileField(help_text="BODS 0.2–0.4, a JSON array or JSON Lines.")
+    file = serializers.FileField(
+        help_text="BODS 0.2–0.4 (a JSON array or JSON Lines), or GLEIF LEI, relationship or "
+        "reporting-exception data (XML or golden-copy CSV, plain or zipped)."
+    )
     format = serializers.ChoiceField(
         choices=ImportFormat.choices,
         required=False,

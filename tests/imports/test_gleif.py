@@ -3,6 +3,7 @@ exceptions, as XML and as the golden-copy CSV, plain or zipped, full and delta (
 "Open ownership data")."""
 
 import datetime
+import hashlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -297,12 +298,15 @@ def test_zipped_files_import_as_the_plain_ones(write, fmt):
     lei = g.lei_xml(group()) if fmt == "xml" else g.lei_csv(group())
     rr = rr_file(write, [g.Rel(CHILD, PARENT, percent="75")], fmt).read_bytes()
 
-    first = run_gleif(write(g.zipped(f"lei.{fmt}", lei), "lei.zip"))
+    zipped = write(g.zipped(f"lei.{fmt}", lei), "lei.zip")
+    first = run_gleif(zipped)
     second = run_gleif(write(g.zipped(f"rr.{fmt}", rr), "rr.zip"))
 
     assert (first.status, second.status) == ("done", "done"), (first.errors, second.errors)
     assert (first.format, second.format) == ("gleif-lei", "gleif-rr")
     assert first.counts["entities_new"] == 5
+    # The digest is the archive's, as stored.
+    assert first.sha256 == hashlib.sha256(zipped.read_bytes()).hexdigest()
     assert edges(interest="shareholding") == {
         (CHILD, PARENT, "shareholding", Decimal("75.0000"), D2020, None)
     }
@@ -735,3 +739,91 @@ def test_the_api_answers_202_and_a_failed_run_for_a_dtd_or_a_zip_bomb(analyst, s
     )
     assert unknown.status_code == 400
     assert set(unknown.json()) == {"format"}
+
+
+# --- The scheduled delta -------------------------------------------------------------------------
+
+
+def test_the_beat_task_imports_the_configured_files_in_order_and_skips_unchanged_ones(
+    write, settings
+):
+    from imports.tasks import import_gleif_delta
+
+    leis, rels, repex = full_v1()
+    settings.GLEIF_DELTA_FILES = [
+        str(write(g.zipped("lei.xml", g.lei_xml(leis)), "lei-delta.zip")),
+        str(write(g.rr_csv(rels), "rr-delta.csv")),
+        str(write(g.repex_xml(repex), "repex-delta.xml")),
+    ]
+    settings.GLEIF_SOURCE_NAME = "GLEIF golden copy"
+
+    with committed():
+        first = import_gleif_delta()
+    with committed():
+        second = import_gleif_delta()
+
+    runs = list(ImportRun.objects.filter(pk__in=first).order_by("pk"))
+    assert [(r.format, r.status, r.source_name) for r in runs] == [
+        ("gleif-lei", "done", "GLEIF golden copy"),
+        ("gleif-rr", "done", "GLEIF golden copy"),
+        ("gleif-repex", "done", "GLEIF golden copy"),
+    ]
+    assert Ownership.objects.filter(interest="control").count() == 2
+    assert Entity.objects.get(lei=GRAND).owners_undisclosed
+    # Nothing changed since: no run at all.
+    assert second == []
+    assert ImportRun.objects.count() == 3
+
+
+def test_the_beat_task_stops_at_a_missing_or_failing_file(write, settings, tmp_path):
+    from imports.tasks import import_gleif_delta
+
+    leis, rels, _ = full_v1()
+    settings.GLEIF_DELTA_FILES = [
+        str(write(g.rr_csv(rels), "rr-first.csv")),  # its LEIs are not imported yet: fails
+        str(write(g.lei_csv(leis), "lei.csv")),
+    ]
+    with committed():
+        runs = import_gleif_delta()
+    assert [ImportRun.objects.get(pk=pk).status for pk in runs] == ["failed"]
+
+    settings.GLEIF_DELTA_FILES = [
+        str(tmp_path / "not-downloaded.csv"),
+        settings.GLEIF_DELTA_FILES[1],
+    ]
+    with committed():
+        assert import_gleif_delta() == []
+    assert not Entity.objects.exists()
+
+
+def test_the_beat_task_fetches_a_configured_url(settings):
+    import http.server
+    import threading
+
+    content = g.lei_csv(group()).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    from imports.tasks import import_gleif_delta
+
+    settings.GLEIF_DELTA_FILES = [f"http://127.0.0.1:{server.server_port}/golden/lei.csv"]
+    try:
+        with committed():
+            runs = import_gleif_delta()
+    finally:
+        thread.join(5)
+        server.server_close()
+
+    run = ImportRun.objects.get(pk=runs[0])
+    assert (run.status, run.file_name, run.counts["entities_new"]) == ("done", "lei.csv", 5)

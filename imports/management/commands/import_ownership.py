@@ -16,10 +16,15 @@ from imports.services import (
 
 
 class Command(BaseCommand):
-    help = "Import a file of published ownership data (BODS 0.2–0.4) and print the report."
+    help = (
+        "Import a file of published ownership data (BODS 0.2–0.4, GLEIF LEI, relationship or "
+        "reporting-exception data) and print the report."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("file", help="The file to import (JSON array or JSON Lines).")
+        parser.add_argument(
+            "file", help="The file to import (JSON, or GLEIF XML or CSV, plain or zipped)."
+        )
         parser.add_argument(
             "--format", choices=ImportFormat.values, help="Detected from the content if not given."
         )
