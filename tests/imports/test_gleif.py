@@ -827,3 +827,36 @@ def test_the_beat_task_fetches_a_configured_url(settings):
 
     run = ImportRun.objects.get(pk=runs[0])
     assert (run.status, run.file_name, run.counts["entities_new"]) == ("done", "lei.csv", 5)
+
+
+def test_an_annulled_or_duplicate_relationship_record_is_reported_never_applied(write):
+    with_group(write)
+    records = [
+        g.Rel(CHILD, PARENT, percent="100", registration="ANNULLED"),
+        g.Rel(FUND, MANAGER, kind="IS_FUND-MANAGED_BY", registration="DUPLICATE"),
+        g.Rel(PARENT, GRAND),
+    ]
+
+    run = run_gleif(rr_file(write, records, "xml"))
+
+    assert run.status == "done", run.errors
+    assert edges() == {(PARENT, GRAND, "control", None, D2020, None)}
+    assert [(w["field"], w["message"]) for w in run.warnings] == [
+        ("Registration.RegistrationStatus", "the record is ANNULLED: read, not applied."),
+        ("Registration.RegistrationStatus", "the record is DUPLICATE: read, not applied."),
+    ]
+
+
+def test_a_renamed_entity_takes_gleifs_legal_name_and_the_run_says_so(write):
+    with_group(write)
+
+    run = run_gleif(
+        write(g.lei_csv([g.Lei(CHILD, "Child Operations GmbH", country="AT")]), "d.csv")
+    )
+
+    assert run.counts["entities_matched"] == 1
+    child = Entity.objects.get(lei=CHILD)
+    assert (child.name, child.country) == ("Child Operations GmbH", "AT")
+    assert [w["message"] for w in run.warnings] == [
+        "Child Operations LLC is now Child Operations GmbH."
+    ]
