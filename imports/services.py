@@ -28,7 +28,9 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from imports.choices import ImportFormat, ImportStatus
 from imports.formats import bods, gleif
@@ -52,6 +54,8 @@ logger = logging.getLogger(__name__)
 ONE_DAY = datetime.timedelta(days=1)
 #: A refused file reports at most this many of its bad statements.
 MAX_ERRORS = 50
+#: LEI records are matched and written this many at a time.
+LEI_BATCH = 2000
 
 
 class ImportFailed(Exception):
@@ -325,8 +329,13 @@ class _Applier:
                     parties[statement.record] = statement
             else:
                 relationships.append((position, statement))
-        for party in parties.values():
-            self._party(party)
+        if self.run.format == gleif.LEI:
+            batch = list(parties.values())
+            for start in range(0, len(batch), LEI_BATCH):
+                self._lei_batch(batch[start : start + LEI_BATCH])
+        else:
+            for party in parties.values():
+                self._party(party)
         if self.run.format in gleif.FORMATS:
             self._gleif_parties([r for _, r in relationships] + ultimate + exceptions)
         relationships.sort(key=lambda item: (item[1].statement_date or datetime.date.min, item[0]))
@@ -387,33 +396,121 @@ class _Applier:
         if errors:
             raise ImportFailed(errors[:MAX_ERRORS])
 
-    def _lei_party(self, entity: Entity, party: "gleif.LeiParty") -> None:
-        """GLEIF's Level 1 record is the entity's legal name, country and LEI status."""
-        if entity.pk not in self.created:
-            changes: dict[str, object] = {}
-            if party.name != entity.name:
-                changes["name"] = party.name
-                self.warn(party.label, "Entity.LegalName", f"{entity.name} is now {party.name}.")
-            if party.country and party.country != entity.country:
-                changes["country"] = party.country
-            if changes:
-                try:
-                    entity_update(entity=entity, **changes)
-                except ValidationError as exc:
-                    raise ImportFailed(_validation_errors(party.label, "", exc)) from None
-        wanted = {
+    def _lei_batch(self, batch: list["gleif.LeiParty"]) -> None:
+        """LEI records in bulk: one query finds the batch's entities by LEI, new ones are
+        inserted together (with their history), and so are the records and registrations; a
+        matched entity whose name or country changed is updated on its own."""
+        by_lei = {e.lei: e for e in Entity.objects.filter(lei__in=[p.lei for p in batch])}
+        fresh = [p for p in batch if p.lei not in by_lei]
+        twins = self._twins(fresh)
+        created = bulk_create_with_history(
+            [
+                Entity(
+                    name=p.name.strip(),
+                    kind=p.kind,
+                    country=p.country,
+                    lei=p.lei,
+                    import_run=self.run,
+                    import_record=p.record,
+                )
+                for p in fresh
+            ],
+            Entity,
+            batch_size=LEI_BATCH,
+        )
+        if any(entity.pk is None for entity in created):  # a backend that returns no keys
+            created = list(Entity.objects.filter(lei__in=[p.lei for p in fresh]))
+        by_lei.update({entity.lei: entity for entity in created})
+        new_leis = {p.lei for p in fresh}
+        # A second new party of the same name and country in this batch is the first's twin.
+        first_of: dict[tuple[str, str], Entity] = {}
+        for party in fresh:
+            key = (party.name.strip().lower(), party.country)
+            if key in first_of and party.lei not in twins:
+                twins[party.lei] = first_of[key]
+            first_of.setdefault(key, by_lei[party.lei])
+        registrations = {
+            r.entity_id: r for r in LeiRegistration.objects.filter(entity__in=by_lei.values())
+        }
+        records, new_registrations, changed_registrations = [], [], []
+        for party in batch:
+            for field, message in party.warnings:
+                self.warn(party.label, field, message)
+            entity = by_lei[party.lei]
+            if party.lei in twins:
+                twin = twins[party.lei]
+                where = f" ({twin.country})" if twin.country else ""
+                self.warn(
+                    party.label,
+                    "name",
+                    f"Possible duplicate: created {entity.name} (#{entity.pk}) beside "
+                    f"{twin.name}{where} (#{twin.pk}), which has the same name and country.",
+                )
+            if party.lei in new_leis:
+                self.created.add(entity.pk)
+                self.counts["entities_new"] += 1
+            else:
+                self._matched(entity, party)
+                self._lei_fields(entity, party)
+            self.entities[party.record] = entity
+            records.append(ImportedRecord(run=self.run, record=party.record, entity=entity))
+            wanted = self._registration_values(party)
+            held = registrations.get(entity.pk)
+            if held is None:
+                new_registrations.append(
+                    LeiRegistration(entity=entity, import_run=self.run, **wanted)
+                )
+            elif any(getattr(held, name) != value for name, value in wanted.items()):
+                for name, value in wanted.items():
+                    setattr(held, name, value)
+                held.import_run = self.run
+                changed_registrations.append(held)
+        ImportedRecord.objects.bulk_create(records, batch_size=LEI_BATCH)
+        LeiRegistration.objects.bulk_create(new_registrations, batch_size=LEI_BATCH)
+        LeiRegistration.objects.bulk_update(
+            changed_registrations,
+            ["entity_status", "registration_status", "last_update", "import_run"],
+            batch_size=LEI_BATCH,
+        )
+
+    def _twins(self, fresh: list["gleif.LeiParty"]) -> dict[str, Entity]:
+        """For each new party, an entity that already has its name (in any case) and
+        country: one query per batch, and the parties of the run before it."""
+        if not fresh:
+            return {}
+        names = {p.name.strip().lower() for p in fresh}
+        known: dict[tuple[str, str], Entity] = {}
+        for entity in (
+            Entity.objects.annotate(lowered=Lower("name")).filter(lowered__in=names).order_by("-pk")
+        ):
+            known[(entity.lowered, entity.country)] = entity
+        twins = {}
+        for party in fresh:
+            key = (party.name.strip().lower(), party.country)
+            if key in known:
+                twins[party.lei] = known[key]
+        return twins
+
+    @staticmethod
+    def _registration_values(party: "gleif.LeiParty") -> dict[str, object]:
+        return {
             "entity_status": party.entity_status,
             "registration_status": party.registration_status,
             "last_update": party.statement_date,
         }
-        held = LeiRegistration.objects.filter(entity=entity).first()
-        if held is None:
-            LeiRegistration.objects.create(entity=entity, import_run=self.run, **wanted)
-        elif any(getattr(held, name) != value for name, value in wanted.items()):
-            for name, value in wanted.items():
-                setattr(held, name, value)
-            held.import_run = self.run
-            held.save()
+
+    def _lei_fields(self, entity: Entity, party: "gleif.LeiParty") -> None:
+        changes: dict[str, object] = {}
+        if party.name != entity.name:
+            changes["name"] = party.name
+            self.warn(party.label, "Entity.LegalName", f"{entity.name} is now {party.name}.")
+        if party.country and party.country != entity.country:
+            changes["country"] = party.country
+        if changes:
+            try:
+                entity_update(entity=entity, **changes)
+            except ValidationError as exc:
+                raise ImportFailed(_validation_errors(party.label, "", exc)) from None
 
     def _ultimate(self, relationship: "gleif.GleifRelationship") -> None:
         """An ultimate consolidation is never an edge: the registry's graph should lead from
@@ -541,8 +638,6 @@ class _Applier:
                 self._complete(entity, party)
         except ValidationError as exc:
             raise ImportFailed(_validation_errors(party.label, "", exc)) from None
-        if isinstance(party, gleif.LeiParty):
-            self._lei_party(entity, party)
         if party.pep:
             self.warn(party.label, "politicalExposure", f"{party.name} is declared a PEP.")
         self.entities[party.record] = entity

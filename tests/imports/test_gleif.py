@@ -860,3 +860,27 @@ def test_a_renamed_entity_takes_gleifs_legal_name_and_the_run_says_so(write):
     assert [w["message"] for w in run.warnings] == [
         "Child Operations LLC is now Child Operations GmbH."
     ]
+
+
+def test_lei_records_written_in_bulk_keep_history_and_flag_possible_duplicates(write):
+    existing = services.entity_create(name="Acme Ltd", country="GB")
+    first, second, third = g.make_lei("5493ACME1"), g.make_lei("5493ACME2"), g.make_lei("5493ACME3")
+    records = [
+        g.Lei(first, "ACME LTD", country="GB"),
+        g.Lei(second, "Twin Trading SA", country="FR"),
+        g.Lei(third, "Twin Trading SA", country="FR"),
+    ]
+
+    run = run_gleif(write(g.lei_csv(records), "lei.csv"))
+
+    assert run.status == "done", run.errors
+    assert run.counts["entities_new"] == 3
+    acme, twin_one, twin_two = (Entity.objects.get(lei=lei) for lei in (first, second, third))
+    assert [w["message"] for w in run.warnings] == [
+        f"Possible duplicate: created ACME LTD (#{acme.pk}) beside Acme Ltd (GB) "
+        f"(#{existing.pk}), which has the same name and country.",
+        f"Possible duplicate: created Twin Trading SA (#{twin_two.pk}) beside Twin Trading SA "
+        f"(FR) (#{twin_one.pk}), which has the same name and country.",
+    ]
+    assert acme.history.count() == 1
+    assert (acme.import_run_id, acme.import_record) == (run.pk, first)
