@@ -16,7 +16,8 @@ class ImportRunUploadForm(forms.ModelForm):
 
     upload = forms.FileField(
         label="File",
-        help_text="BODS 0.2–0.4 (a JSON array or JSON Lines) or FollowTheMoney JSON Lines.",
+        help_text="BODS 0.2–0.4 (a JSON array or JSON Lines), GLEIF data (XML or CSV, plain or "
+        "zipped), or FollowTheMoney JSON Lines.",
     )
     format = forms.ChoiceField(
         choices=[("", "Detect from the content"), *ImportFormat.choices], required=False

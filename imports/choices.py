@@ -6,6 +6,9 @@ from django.db import models
 class ImportFormat(models.TextChoices):
     BODS = "bods", "Beneficial Ownership Data Standard (0.2–0.4)"
     FTM = "ftm", "FollowTheMoney entities (OpenSanctions, JSON Lines)"
+    GLEIF_LEI = "gleif-lei", "GLEIF LEI records (LEI-CDF 3.x, Level 1)"
+    GLEIF_RR = "gleif-rr", "GLEIF relationship records (RR-CDF 2.x, Level 2)"
+    GLEIF_REPEX = "gleif-repex", "GLEIF reporting exceptions (Level 2)"
 
 
 class ImportStatus(models.TextChoices):

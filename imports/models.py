@@ -102,3 +102,21 @@ class ImportedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record} → {self.entity_id}"
+
+
+class LeiRegistration(models.Model):
+    """What GLEIF's Level 1 data last said of an entity's LEI: the entity's status (``ACTIVE``,
+    ``INACTIVE``) and its LEI's registration status (``ISSUED``, ``LAPSED``, ``RETIRED`` …)."""
+
+    entity = models.OneToOneField(
+        "registry.Entity", on_delete=models.CASCADE, related_name="lei_registration"
+    )
+    entity_status = models.CharField(max_length=16, blank=True)
+    registration_status = models.CharField(max_length=32, blank=True)
+    last_update = models.DateField(null=True, blank=True)
+    import_run = models.ForeignKey(
+        ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.entity_id}: {self.entity_status} / {self.registration_status}"

@@ -10,10 +10,14 @@ registry before the run is logged as an ownership event of the run. A dry run ap
 same way inside a transaction it rolls back, so its report is what the run would do.
 """
 
+import contextlib
 import datetime
 import hashlib
 import json
 import logging
+import tempfile
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from itertools import groupby
@@ -24,14 +28,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from imports.choices import ImportFormat, ImportStatus
-from imports.formats import bods, ftm
+from imports.formats import bods, ftm, gleif
 from imports.formats.reader import HashingReader, ReadError, json_values
-from imports.models import ImportedRecord, ImportRun, empty_counts
+from imports.models import ImportedRecord, ImportRun, LeiRegistration, empty_counts
 from registry.choices import EntityKind, EventKind, EventStatus, Interest, RiskLevel
 from registry.models import (
     Entity,
@@ -63,6 +68,8 @@ ONE_DAY = datetime.timedelta(days=1)
 BULK_BATCH = 1000
 #: A refused file reports at most this many of its bad statements.
 MAX_ERRORS = 50
+#: LEI records are matched and written this many at a time.
+LEI_BATCH = 2000
 
 
 class ImportFailed(Exception):
@@ -88,17 +95,28 @@ _FTM_KEYS = (b'"schema"', b'"properties"')
 
 def import_format_detect(stream: BinaryIO) -> str:
     """The format of a file from its first bytes: FollowTheMoney when the first JSON object
-    has ``schema`` and ``properties``, else BODS for any other JSON."""
+    has ``schema`` and ``properties``, else BODS for any other JSON; GLEIF's XML by its root
+    element, its CSV by its header; a zip by the file it holds."""
     head = stream.read(8192)
     stream.seek(0)
+    if head.startswith(gleif.ZIP_MAGIC):
+        head = gleif.zip_head(stream)
+        stream.seek(0)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     first_line = text.split(b"\n", 1)[0]
     if text[:1] == b"{" and all(key in first_line for key in _FTM_KEYS):
         return ImportFormat.FTM
     if text[:1] in (b"[", b"{"):
         return ImportFormat.BODS
+    detected = gleif.detect(head)
+    if detected is not None:
+        return detected
     raise ValidationError(
-        {"format": ["The file's format is not recognised: give it (bods or ftm)."]}
+        {
+            "format": [
+                f"The file's format is not recognised: give it ({', '.join(ImportFormat.values)})."
+            ]
+        }
     )
 
 
@@ -209,6 +227,8 @@ def import_run_execute(
             try:
                 if run.format == ImportFormat.FTM:
                     statements, warnings = _read_ftm(reader)
+                elif run.format in gleif.FORMATS:
+                    statements, warnings = _read_gleif(reader, run.format), []
                 else:
                     statements, warnings = _read(reader)
             finally:
@@ -341,6 +361,26 @@ def _read_ftm(
     return reading.statements, reading.skipped_warnings()
 
 
+def _read_gleif(reader: HashingReader, file_format: str) -> list:
+    records: list = []
+    errors: list[dict[str, str]] = []
+    try:
+        for item in gleif.read_file(reader, file_format):
+            if isinstance(item, bods.RecordError):
+                errors.append(item.as_dict())
+                if len(errors) >= MAX_ERRORS:
+                    break
+                continue
+            records.append(item)
+    except ReadError as exc:
+        errors.append(_error(exc.where, "(file)", exc.message))
+    if errors:
+        raise ImportFailed(errors)
+    if not records:
+        raise ImportFailed([_error("line 1", "(file)", "The file holds no records.")])
+    return records
+
+
 # --- Apply ---------------------------------------------------------------------------------------
 
 
@@ -428,11 +468,20 @@ class _Applier:
 
     # Parties ------------------------------------------------------------------------------------
 
-    def apply(self, statements: list[bods.Party | bods.Relationship]) -> None:
+    def apply(self, statements: list) -> None:
         parties: dict[str, bods.Party] = {}
         relationships: list[tuple[int, bods.Relationship]] = []
+        exceptions: list[gleif.ReportingException] = []
+        ultimate: list[gleif.GleifRelationship] = []
         for position, statement in enumerate(statements):
-            if isinstance(statement, bods.Party):
+            if isinstance(statement, gleif.ReportingException):
+                exceptions.append(statement)
+            elif (
+                isinstance(statement, gleif.GleifRelationship)
+                and statement.relationship_type == gleif.ULTIMATE
+            ):
+                ultimate.append(statement)
+            elif isinstance(statement, bods.Party):
                 known = parties.get(statement.record)
                 # A record's latest statement says what it is now.
                 if known is None or (statement.statement_date or datetime.date.min) >= (
@@ -441,10 +490,17 @@ class _Applier:
                     parties[statement.record] = statement
             else:
                 relationships.append((position, statement))
-        self._prefetch(parties.values(), [r for _, r in relationships])
-        for party in parties.values():
-            self._party(party)
-        self._flush_entities()
+        if self.run.format == gleif.LEI:
+            batch = list(parties.values())
+            for start in range(0, len(batch), LEI_BATCH):
+                self._lei_batch(batch[start : start + LEI_BATCH])
+        else:
+            self._prefetch(parties.values(), [r for _, r in relationships])
+            for party in parties.values():
+                self._party(party)
+            self._flush_entities()
+        if self.run.format in gleif.FORMATS:
+            self._gleif_parties([r for _, r in relationships] + ultimate + exceptions)
         self._prefetch_edges()
         relationships.sort(key=lambda item: (item[1].statement_date or datetime.date.min, item[0]))
         replacing: dict[str, list[bods.Relationship]] = {}
@@ -460,6 +516,10 @@ class _Applier:
             for _, relationship in same_day:
                 self._relationship(relationship, replacing)
         self._flush_edges()
+        for relationship in ultimate:
+            self._ultimate(relationship)
+        for exception in exceptions:
+            self._reporting_exception(exception)
         ImportedRecord.objects.bulk_create(self.records, batch_size=BULK_BATCH)
         self._warn_of_closed_loops()
         if self.run.format == ImportFormat.FTM:
@@ -687,6 +747,233 @@ class _Applier:
             inside[0][1],
             f"A closed ownership loop: {listed} hold each other entirely with no outside "
             "holder. Imported as published; the risk engine reports it as a data problem.",
+        )
+
+    # GLEIF --------------------------------------------------------------------------------------
+
+    def _gleif_parties(self, records: list) -> None:
+        """Find every LEI the records name in this file or the registry; each record that
+        names one in neither is reported, and nothing is applied."""
+        needed = set()
+        for record in records:
+            if isinstance(record, gleif.ReportingException):
+                needed.add(record.lei)
+            else:
+                needed.update((record.subject, record.owner))
+        needed -= set(self.entities)
+        wanted = sorted(needed)
+        for start in range(0, len(wanted), 500):
+            for entity in Entity.objects.filter(lei__in=wanted[start : start + 500]):
+                self.entities[entity.lei] = entity
+        errors = []
+        for record in records:
+            if isinstance(record, gleif.ReportingException):
+                sides = [("LEI", record.lei)]
+            else:
+                sides = [
+                    ("Relationship.StartNode.NodeID", record.subject),
+                    ("Relationship.EndNode.NodeID", record.owner),
+                ]
+            for field, lei in sides:
+                if lei not in self.entities:
+                    errors.append(
+                        _error(
+                            record.label,
+                            field,
+                            f"LEI {lei} is neither a record of this file nor an entity of the "
+                            "registry (import its LEI record first).",
+                        )
+                    )
+            if len(errors) >= MAX_ERRORS:
+                break
+        if errors:
+            raise ImportFailed(errors[:MAX_ERRORS])
+
+    def _lei_batch(self, batch: list["gleif.LeiParty"]) -> None:
+        """LEI records in bulk: one query finds the batch's entities by LEI, new ones are
+        inserted together (with their history), and so are the records and registrations; a
+        matched entity whose name or country changed is updated on its own."""
+        by_lei = {e.lei: e for e in Entity.objects.filter(lei__in=[p.lei for p in batch])}
+        fresh = [p for p in batch if p.lei not in by_lei]
+        twins = self._twins(fresh)
+        created = bulk_create_with_history(
+            [
+                Entity(
+                    name=p.name.strip(),
+                    kind=p.kind,
+                    country=p.country,
+                    lei=p.lei,
+                    import_run=self.run,
+                    import_record=p.record,
+                )
+                for p in fresh
+            ],
+            Entity,
+            batch_size=LEI_BATCH,
+        )
+        if any(entity.pk is None for entity in created):  # a backend that returns no keys
+            created = list(Entity.objects.filter(lei__in=[p.lei for p in fresh]))
+        by_lei.update({entity.lei: entity for entity in created})
+        new_leis = {p.lei for p in fresh}
+        # A second new party of the same name and country in this batch is the first's twin.
+        first_of: dict[tuple[str, str], Entity] = {}
+        for party in fresh:
+            key = (party.name.strip().lower(), party.country)
+            if key in first_of and party.lei not in twins:
+                twins[party.lei] = first_of[key]
+            first_of.setdefault(key, by_lei[party.lei])
+        registrations = {
+            r.entity_id: r for r in LeiRegistration.objects.filter(entity__in=by_lei.values())
+        }
+        records, new_registrations, changed_registrations = [], [], []
+        for party in batch:
+            for field, message in party.warnings:
+                self.warn(party.label, field, message)
+            entity = by_lei[party.lei]
+            if party.lei in twins:
+                twin = twins[party.lei]
+                where = f" ({twin.country})" if twin.country else ""
+                self.warn(
+                    party.label,
+                    "name",
+                    f"Possible duplicate: created {entity.name} (#{entity.pk}) beside "
+                    f"{twin.name}{where} (#{twin.pk}), which has the same name and country.",
+                )
+            if party.lei in new_leis:
+                self.created.add(entity.pk)
+                self.counts["entities_new"] += 1
+            else:
+                self._matched(entity, party)
+                self._lei_fields(entity, party)
+            self.entities[party.record] = entity
+            records.append(ImportedRecord(run=self.run, record=party.record, entity=entity))
+            wanted = self._registration_values(party)
+            held = registrations.get(entity.pk)
+            if held is None:
+                new_registrations.append(
+                    LeiRegistration(entity=entity, import_run=self.run, **wanted)
+                )
+            elif any(getattr(held, name) != value for name, value in wanted.items()):
+                for name, value in wanted.items():
+                    setattr(held, name, value)
+                held.import_run = self.run
+                changed_registrations.append(held)
+        ImportedRecord.objects.bulk_create(records, batch_size=LEI_BATCH)
+        LeiRegistration.objects.bulk_create(new_registrations, batch_size=LEI_BATCH)
+        LeiRegistration.objects.bulk_update(
+            changed_registrations,
+            ["entity_status", "registration_status", "last_update", "import_run"],
+            batch_size=LEI_BATCH,
+        )
+
+    def _twins(self, fresh: list["gleif.LeiParty"]) -> dict[str, Entity]:
+        """For each new party, an entity that already has its name (in any case) and
+        country: one query per batch, and the parties of the run before it."""
+        if not fresh:
+            return {}
+        names = {p.name.strip().lower() for p in fresh}
+        known: dict[tuple[str, str], Entity] = {}
+        for entity in (
+            Entity.objects.annotate(lowered=Lower("name")).filter(lowered__in=names).order_by("-pk")
+        ):
+            known[(entity.lowered, entity.country)] = entity
+        twins = {}
+        for party in fresh:
+            key = (party.name.strip().lower(), party.country)
+            if key in known:
+                twins[party.lei] = known[key]
+        return twins
+
+    @staticmethod
+    def _registration_values(party: "gleif.LeiParty") -> dict[str, object]:
+        return {
+            "entity_status": party.entity_status,
+            "registration_status": party.registration_status,
+            "last_update": party.statement_date,
+        }
+
+    def _lei_fields(self, entity: Entity, party: "gleif.LeiParty") -> None:
+        changes: dict[str, object] = {}
+        if party.name != entity.name:
+            changes["name"] = party.name
+            self.warn(party.label, "Entity.LegalName", f"{entity.name} is now {party.name}.")
+        if party.country and party.country != entity.country:
+            changes["country"] = party.country
+        if changes:
+            try:
+                entity_update(entity=entity, **changes)
+            except ValidationError as exc:
+                raise ImportFailed(_validation_errors(party.label, "", exc)) from None
+
+    def _ultimate(self, relationship: "gleif.GleifRelationship") -> None:
+        """An ultimate consolidation is never an edge: the registry's graph should lead from
+        the child up to the parent, and to nothing above it; a mismatch is a warning."""
+        for field, message in relationship.warnings:
+            self.warn(relationship.label, field, message)
+        if not relationship.active or relationship.warnings:
+            return
+        child = self.entities[relationship.subject]
+        parent = self.entities[relationship.owner]
+        ancestors, tops = self._controllers_above(child)
+        field = "Relationship.RelationshipType"
+        if parent.pk not in ancestors:
+            self.warn(
+                relationship.label,
+                field,
+                f"{parent.name} is published as the ultimate parent of {child.name}, but no "
+                f"chain of control in the registry leads from {child.name} up to it.",
+            )
+        elif parent.pk not in tops:
+            above = (
+                Entity.objects.filter(pk__in=tops).order_by("name").values_list("name", flat=True)
+            )
+            self.warn(
+                relationship.label,
+                field,
+                f"{parent.name} is published as the ultimate parent of {child.name}, but the "
+                f"registry's chain of control goes on above it (to {', '.join(above)}).",
+            )
+
+    def _controllers_above(self, entity: Entity) -> tuple[set[int], set[int]]:
+        """The entities that control ``entity`` directly or indirectly today (a ``control``
+        edge or a majority shareholding), and those of them nobody controls."""
+        controls = Q(interest=Interest.CONTROL) | Q(
+            Q(share__gt=50) | Q(share_min__gt=50), interest=Interest.SHAREHOLDING
+        )
+        seen: set[int] = set()
+        tops: set[int] = set()
+        frontier = {entity.pk}
+        while frontier:
+            edges = list(
+                Ownership.objects.filter(controls, owned_id__in=frontier)
+                .active_on(self.today)
+                .values_list("owned_id", "owner_id")
+            )
+            controlled = {owned for owned, _ in edges}
+            tops |= {pk for pk in frontier if pk not in controlled and pk != entity.pk}
+            frontier = {owner for _, owner in edges if owner not in seen and owner != entity.pk}
+            seen |= frontier
+        return seen, tops
+
+    def _reporting_exception(self, exception: "gleif.ReportingException") -> None:
+        """A direct parent withheld (``NON_PUBLIC``, ``NATURAL_PERSONS``, ``NO_LEI``) records an
+        undisclosed owner; an ultimate one is recorded on the run only (docs/imports-gleif.md)."""
+        entity = self.entities[exception.lei]
+        flagged = exception.category == gleif.DIRECT and exception.opaque
+        if flagged and not entity.owners_undisclosed:
+            entity_update(entity=entity, owners_undisclosed=True)
+            self.touched.add(entity.pk)
+        elif exception.category == gleif.DIRECT and not flagged and entity.owners_undisclosed:
+            # An exception that said the parent was withheld and now says there is none.
+            earlier = self._earlier_records([exception.record]).order_by("-run_id").first()
+            if earlier is not None and earlier.interests == ["owners_undisclosed"]:
+                entity_update(entity=entity, owners_undisclosed=False)
+                self.touched.add(entity.pk)
+        ImportedRecord.objects.create(
+            run=self.run,
+            record=exception.record,
+            entity=entity,
+            interests=["owners_undisclosed"] if flagged else [],
         )
 
     def _handover_days(
@@ -1435,6 +1722,75 @@ def import_run_recheck(*, run_id: int) -> ImportRun | None:
         run.save(update_fields=["affected_vendors", "rechecked_at"])
     logger.info("Import run %s: %s vendors rechecked once", run.pk, len(union))
     return run
+
+
+def import_scheduled(*, locations: Iterable[str], source_name: str) -> list[int]:
+    """Import each file of ``locations`` (a local path, or an http(s) URL fetched to a
+    temporary file) as a run of ``source_name``, in order; the ids of the runs made. A file
+    whose SHA-256 a finished run of the source already imported is skipped; a missing file, or
+    a run that fails, stops the rest (later files build on earlier ones)."""
+    runs: list[int] = []
+    for location in locations:
+        try:
+            with _fetched(location) as path:
+                digest = _sha256_of(path)
+                if ImportRun.objects.filter(
+                    source_name=source_name,
+                    sha256=digest,
+                    status=ImportStatus.DONE,
+                    dry_run=False,
+                ).exists():
+                    logger.info("Scheduled import: %s has not changed; skipped.", location)
+                    continue
+                with path.open("rb") as stream:
+                    file_format = import_format_detect(stream)
+                run = import_run_create(
+                    source_name=source_name,
+                    file_name=path.name,
+                    format=file_format,
+                    enqueue=False,
+                )
+                import_run_execute(run=run, path=path)
+        except (OSError, ValidationError) as exc:
+            logger.error("Scheduled import of %s stopped: %s", location, exc)
+            break
+        runs.append(run.pk)
+        if run.status != ImportStatus.DONE:
+            logger.error("Scheduled import of %s failed (run %s): %s", location, run.pk, run.errors)
+            break
+    return runs
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _fetched(location: str):
+    """A local path as it is; an http(s) URL downloaded to a temporary file first (at most
+    the uncompressed-size limit of an archive)."""
+    if not location.lower().startswith(("http://", "https://")):
+        path = Path(location)
+        if not path.is_file():
+            raise FileNotFoundError(f"{location}: no such file")
+        yield path
+        return
+    limit = gleif.max_uncompressed_bytes()
+    name = Path(urllib.parse.urlparse(location).path).name or "download"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        with urllib.request.urlopen(location, timeout=120) as response, path.open("wb") as out:
+            size = 0
+            while chunk := response.read(1024 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise OSError(f"{location}: larger than {limit} bytes; not imported")
+                out.write(chunk)
+        yield path
 
 
 def import_runs_unrechecked(*, older_than: datetime.timedelta) -> list[int]:

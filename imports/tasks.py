@@ -63,3 +63,11 @@ def import_opensanctions_export() -> int | None:
         format=ImportFormat.FTM,
     )
     return None if run is None else run.pk
+
+
+@shared_task(time_limit=RUN_TIME_LIMIT, soft_time_limit=RUN_TIME_LIMIT - 60)
+def import_gleif_delta() -> list[int]:
+    """Import the GLEIF files the operator configured (``GLEIF_DELTA_FILES``), in order."""
+    return services.import_scheduled(
+        locations=settings.GLEIF_DELTA_FILES, source_name=settings.GLEIF_SOURCE_NAME
+    )

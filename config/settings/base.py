@@ -200,6 +200,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "sweep-import-rechecks": {"task": "imports.tasks.sweep_import_rechecks", "schedule": 60.0},
+    # GLEIF publishes at 00:00, 08:00 and 16:00 UTC; its deltas are imported after each.
+    "gleif-delta-import": {
+        "task": "imports.tasks.import_gleif_delta",
+        "schedule": crontab(minute=30, hour="1,9,17"),
+    },
     "daily-edge-recheck": {
         "task": "registry.tasks.daily_recheck",
         "schedule": crontab(hour=0, minute=5),
@@ -230,6 +235,15 @@ if OPENSANCTIONS_EXPORT_PATH:
 # The largest file an API upload may be: a larger one is refused (413) as it arrives, before
 # it fills the disk. The importer streams what it reads, so this bounds disk, not memory.
 IMPORT_UPLOAD_MAX_BYTES = env.int("IMPORT_UPLOAD_MAX_BYTES", default=1024 * 1024 * 1024)
+
+# --- Scheduled imports (imports.tasks.import_gleif_delta) ---------------------------------------
+# Where the operator puts GLEIF's delta files (local paths, or http(s) URLs fetched as they
+# are), imported in this order (LEI records, then relationships, then reporting exceptions); a
+# file that has not changed since its last import is skipped. Empty: the beat entry does nothing.
+GLEIF_DELTA_FILES = env.list("GLEIF_DELTA_FILES", default=[])
+GLEIF_SOURCE_NAME = env.str("GLEIF_SOURCE_NAME", default="GLEIF")
+# A zipped file larger than this uncompressed is refused (a zip bomb); so is a larger download.
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=16 * 1024**3)
 
 # --- Webhook delivery and e-mail of alerts (alerts.webhooks, alerts.notifications) -------------
 # Only tests may deliver to loopback/private addresses.

@@ -68,7 +68,9 @@ class ImportUploadSerializer(serializers.Serializer):
     """``multipart/form-data``: the file and how to read it."""
 
     file = serializers.FileField(
-        help_text="BODS 0.2–0.4 (a JSON array or JSON Lines) or FollowTheMoney JSON Lines."
+        help_text="BODS 0.2–0.4 (a JSON array or JSON Lines), GLEIF LEI, relationship or "
+        "reporting-exception data (XML or golden-copy CSV, plain or zipped), or FollowTheMoney "
+        "JSON Lines."
     )
     format = serializers.ChoiceField(
         choices=ImportFormat.choices,

@@ -42,8 +42,12 @@ class HashingReader:
         self.sha256 = hashlib.sha256()
         self.bytes_read = 0
         self.progress = progress
+        self.drained = False
 
     def read(self, size: int) -> bytes:
+        if self.drained:
+            # The digest is complete (a zip's members are then read from the stream itself).
+            return b""
         data = self.stream.read(size)
         self.sha256.update(data)
         self.bytes_read += len(data)
@@ -55,6 +59,7 @@ class HashingReader:
         """Read what is left, so the digest covers the whole file."""
         while self.read(CHUNK_BYTES):
             pass
+        self.drained = True
 
 
 class _Buffer:

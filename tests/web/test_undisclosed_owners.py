@@ -104,8 +104,8 @@ def test_dashboard_counts_vendors_with_undisclosed_owners_above_and_links_the_li
 ):
     html = viewer_client.get("/").content.decode()
     assert (
-        '<a href="/vendors/?factor=undisclosed_ownership&amp;current=true"><strong>2</strong> vendors with '
-        "undisclosed owners above them →</a>"
+        '<a href="/vendors/?factor=undisclosed_ownership&amp;current=true">'
+        "<strong>2</strong> vendors with undisclosed owners above them →</a>"
     ) in html
     listed = viewer_client.get(
         "/vendors/?factor=undisclosed_ownership&current=true"

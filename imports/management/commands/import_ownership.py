@@ -17,12 +17,14 @@ from imports.services import (
 
 class Command(BaseCommand):
     help = (
-        "Import a file of published ownership data (BODS 0.2–0.4 or FollowTheMoney JSON "
-        "Lines) and print the report."
+        "Import a file of published ownership data (BODS 0.2–0.4, GLEIF LEI, relationship or "
+        "reporting-exception data, or FollowTheMoney JSON Lines) and print the report."
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("file", help="The file to import (JSON array or JSON Lines).")
+        parser.add_argument(
+            "file", help="The file to import (JSON, or GLEIF XML or CSV, plain or zipped)."
+        )
         parser.add_argument(
             "--format", choices=ImportFormat.values, help="Detected from the content if not given."
         )
