@@ -957,7 +957,7 @@ class _Applier:
 
     def _reporting_exception(self, exception: "gleif.ReportingException") -> None:
         """A direct parent withheld (``NON_PUBLIC``, ``NATURAL_PERSONS``, ``NO_LEI``) records an
-        undisclosed owner; an ultimate one is recorded on the run only (docs/imports-gleif.md)."""
+        undisclosed owner; an ultimate one is recorded on the run only (docs/imports.md, GLEIF)."""
         entity = self.entities[exception.lei]
         flagged = exception.category == gleif.DIRECT and exception.opaque
         if flagged and not entity.owners_undisclosed:
