@@ -211,10 +211,12 @@ def import_run_execute(
     run: ImportRun,
     path: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
+    on_records: Callable[[int], None] | None = None,
 ) -> ImportRun:
     """Run a queued import: read the run's file (or ``path``), validate every statement,
     apply the change set in one transaction (a dry run rolls it back) and record the report
-    on the run. Never raises for bad input: the run is ``failed`` with its errors."""
+    on the run. Never raises for bad input: the run is ``failed`` with its errors.
+    ``progress`` hears the bytes read, ``on_records`` the records read so far."""
     claimed = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, started_at=timezone.now()
     )
@@ -223,7 +225,7 @@ def import_run_execute(
         return run
     try:
         with _open(run, path) as stream:
-            reader = HashingReader(stream, progress)
+            reader = HashingReader(stream, progress, on_records)
             try:
                 if run.format == ImportFormat.FTM:
                     statements, warnings = _read_ftm(reader)
@@ -366,6 +368,7 @@ def _read_gleif(reader: HashingReader, file_format: str) -> list:
     errors: list[dict[str, str]] = []
     try:
         for item in gleif.read_file(reader, file_format):
+            reader.count_record()
             if isinstance(item, bods.RecordError):
                 errors.append(item.as_dict())
                 if len(errors) >= MAX_ERRORS:

@@ -35,14 +35,30 @@ class Value:
 
 
 class HashingReader:
-    """Wrap a binary file, keeping the SHA-256 of what was read and how many bytes."""
+    """Wrap a binary file, keeping the SHA-256 of what was read, how many bytes, and how many
+    records the format's reader took from it (``on_records`` hears the count now and then)."""
 
-    def __init__(self, stream: BinaryIO, progress: Callable[[int], None] | None = None):
+    #: How often ``on_records`` hears the count.
+    RECORDS_EVERY = 1000
+
+    def __init__(
+        self,
+        stream: BinaryIO,
+        progress: Callable[[int], None] | None = None,
+        on_records: Callable[[int], None] | None = None,
+    ):
         self.stream = stream
         self.sha256 = hashlib.sha256()
         self.bytes_read = 0
+        self.records = 0
         self.progress = progress
+        self.on_records = on_records
         self.drained = False
+
+    def count_record(self) -> None:
+        self.records += 1
+        if self.on_records is not None and self.records % self.RECORDS_EVERY == 0:
+            self.on_records(self.records)
 
     def read(self, size: int) -> bytes:
         if self.drained:
@@ -157,7 +173,9 @@ def json_values(reader: HashingReader) -> Iterator[Value]:
     if first != "[":
         while buffer.skip_whitespace():
             label = f"line {buffer.line_of(buffer.pos)}"
-            yield Value(label, _value_at(buffer, label))
+            value = Value(label, _value_at(buffer, label))
+            reader.count_record()
+            yield value
         return
     buffer.pos += 1
     index = 0
@@ -169,7 +187,9 @@ def json_values(reader: HashingReader) -> Iterator[Value]:
         if char == "":
             raise ReadError(buffer.where(), "invalid JSON: the array is not closed.")
         label = f"element {index} (line {buffer.line_of(buffer.pos)})"
-        yield Value(label, _value_at(buffer, label))
+        value = Value(label, _value_at(buffer, label))
+        reader.count_record()
+        yield value
         index += 1
         char = buffer.skip_whitespace()
         if char == ",":

@@ -282,3 +282,24 @@ def test_the_validator_used_above_does_find_errors(graph, superuser, tmp_path):
     messages = {(tuple(e["path"]), e["validator"]) for e in errors}
     assert ((0,), "required") in messages
     assert any(v == "maximum" for _, v in messages), messages
+
+
+def test_the_command_counts_the_records_it_has_read_and_their_rate(tmp_path):
+    # 2,500 entity statements: the progress bar hears the count at 1,000 and at 2,000.
+    path = tmp_path / "entities.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps(
+                {"statementID": f"e{i}", "statementType": "entityStatement", "name": f"E{i}"}
+            )
+            for i in range(2500)
+        )
+    )
+    out, err = StringIO(), StringIO()
+
+    with committed():
+        call_command("import_ownership", str(path), "--format", "bods", stdout=out, stderr=err)
+
+    assert "entities new: 2500" in out.getvalue()
+    assert "2,000 records" in err.getvalue()
+    assert "records/s" in err.getvalue()

@@ -1,5 +1,6 @@
 """``python manage.py import_ownership FILE [--format F] [--source-name NAME] [--dry-run]``."""
 
+import time
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -61,7 +62,13 @@ class Command(BaseCommand):
             file=self.stderr._out,
             disable=not options.get("verbosity", 1),
         ) as bar:
-            run = import_run_execute(run=run, path=path, progress=bar.update)
+            started = time.monotonic()
+
+            def on_records(count: int) -> None:
+                rate = count / max(time.monotonic() - started, 1e-6)
+                bar.set_postfix_str(f"{count:,} records, {rate:,.0f} records/s", refresh=False)
+
+            run = import_run_execute(run=run, path=path, progress=bar.update, on_records=on_records)
         run.refresh_from_db()
         report = import_run_report(run)
         if run.status == ImportStatus.FAILED:
