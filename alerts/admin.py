@@ -19,7 +19,12 @@ from alerts.choices import OPEN_STATUSES, AlertKind, DeliveryStatus
 from alerts.models import Alert, EmailNotification, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from alerts.selectors import alert_assignable_users
 from alerts.services import alert_acknowledge, alert_assign, alert_dismiss, alert_resolve
-from alerts.webhooks import delivery_resend, webhook_endpoint_save
+from alerts.webhooks import (
+    MAX_OVERLAP_HOURS,
+    delivery_resend,
+    webhook_endpoint_save,
+    webhook_secret_rotate,
+)
 from core.admin import (
     EMPTY,
     AuditedAdmin,
@@ -348,7 +353,9 @@ class WebhookEndpointForm(ServiceForm):
             secret.required = False
             secret.widget = forms.PasswordInput(render_value=False)
             secret.help_text = (
-                "Leave empty to keep the current secret; type a new one to rotate it."
+                "Leave empty to keep the current secret; type a new one to replace it at once. "
+                "To rotate without downtime, use the list's “Rotate secret” action instead: "
+                "both secrets sign during the overlap."
             )
             self.initial["secret"] = ""
 
@@ -372,16 +379,56 @@ class WebhookEndpointForm(ServiceForm):
         )
 
 
+class RotateActionForm(ActionForm):
+    """The action bar, with the overlap of a secret rotation (checked by the service, so a bad
+    value is reported by name rather than as "no action selected")."""
+
+    overlap_hours = forms.CharField(
+        required=False,
+        initial="24",
+        label="Overlap (hours)",
+        widget=forms.NumberInput(attrs={"size": 4, "min": 0, "max": MAX_OVERLAP_HOURS}),
+    )
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ServiceFormMixin, AuditedAdmin):
     """Receivers of signed alert notifications, saved through ``webhook_endpoint_save`` (which
     refuses private and loopback addresses)."""
 
     form = WebhookEndpointForm
+    action_form = RotateActionForm
+    actions = ("rotate_secret",)
     list_display = ("name", "url", "kinds", "min_severity", "is_active", "secret_hint")
     list_filter = ("is_active", "min_severity")
     search_fields = ("name", "url")
-    readonly_fields = ("secret_hint", "created_at")
+    readonly_fields = ("secret_hint", "previous_secret_expires_at", "created_at")
+
+    @admin.action(
+        description="Rotate secret (both sign during the overlap)", permissions=["change"]
+    )
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
+        raw = (request.POST.get("overlap_hours") or "").strip() or "24"
+        overlap: object = int(raw) if raw.isdigit() else raw
+        rotated = []
+        try:
+            for endpoint in queryset:
+                rotated.append(
+                    (endpoint, webhook_secret_rotate(endpoint, overlap, actor=request.user))
+                )
+        except ValidationError as exc:
+            problems = " ".join(exc.message_dict.get("overlap_hours", exc.messages))
+            self.message_user(
+                request, f"No secret rotated. Overlap (hours): {problems}", messages.ERROR
+            )
+            return
+        for endpoint, new_secret in rotated:
+            self.message_user(
+                request,
+                f"New secret of “{endpoint}”: {new_secret} — copy it to the receiver now, it "
+                f"is not shown again. The previous secret also signs for {overlap} hour(s).",
+                messages.SUCCESS,
+            )
 
     def get_fieldsets(self, request: HttpRequest, obj: WebhookEndpoint | None = None):
         fields = ("name", "url", "secret", "alert_kinds", "min_severity", "is_active")

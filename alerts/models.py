@@ -100,6 +100,16 @@ class WebhookEndpoint(models.Model):
     secret = models.CharField(
         max_length=128, help_text="Shared secret for the HMAC-SHA256 signature."
     )
+    # While a secret is rotated the one it replaced still signs, until it expires, so a receiver
+    # can switch to the new secret at any moment of the overlap.
+    previous_secret = models.CharField(
+        max_length=128,
+        blank=True,
+        help_text="The secret before the last rotation; also signs until it expires.",
+    )
+    previous_secret_expires_at = models.DateTimeField(
+        "previous secret expires at", null=True, blank=True
+    )
     alert_kinds = models.JSONField(
         default=list, blank=True, help_text="Alert kinds to send; empty means all."
     )
@@ -108,7 +118,7 @@ class WebhookEndpoint(models.Model):
     )
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(excluded_fields=["secret"])
+    history = HistoricalRecords(excluded_fields=["secret", "previous_secret"])
 
     class Meta:
         ordering = ["name", "id"]

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
 
-from alerts.choices import OPEN_STATUSES, AlertKind, AlertStatus
+from alerts.choices import OPEN_STATUSES, AlertKind
 from alerts.models import Alert
 from registry.choices import RiskLevel
 from registry.models import Contract, OwnershipEvent, Vendor
@@ -58,9 +58,30 @@ def alert_inbox() -> QuerySet[Alert]:
     )
 
 
-def open_alert_count() -> int:
-    """How many alerts nobody has taken up yet (status open)."""
-    return Alert.objects.filter(status=AlertStatus.OPEN).count()
+#: The permissions of acting on an alert; a user with none of them (a Viewer) has nothing to do.
+ALERT_ACTION_PERMISSIONS = (
+    "alerts.acknowledge_alert",
+    "alerts.resolve_alert",
+    "alerts.dismiss_alert",
+    "alerts.assign_alert",
+)
+
+
+def alerts_needing_action() -> QuerySet[Alert]:
+    """Alerts still to be handled: open or acknowledged, neither resolved nor dismissed. The
+    inbox's default filter (``status=active``) and the navigation badge both count these."""
+    return Alert.objects.filter(status__in=OPEN_STATUSES)
+
+
+def alert_action_count(*, user) -> int:
+    """How many alerts need action by ``user``'s role: every open or acknowledged alert for a
+    role that may act on alerts (Procurement, Risk analyst, superusers), none for one that may
+    only read them (a Viewer) or for a visitor who is not signed in."""
+    if not getattr(user, "is_authenticated", False) or not any(
+        user.has_perm(permission) for permission in ALERT_ACTION_PERMISSIONS
+    ):
+        return 0
+    return alerts_needing_action().count()
 
 
 def vendors_with_open_alerts(*, limit: int) -> list[Vendor]:

@@ -9,7 +9,9 @@ Every request carries three headers:
 
 - ``X-VendorRegistry-Timestamp``: the Unix time (seconds) of the attempt;
 - ``X-VendorRegistry-Signature``: ``v1=`` and the hex HMAC-SHA256, keyed with the endpoint's
-  secret, of ``f"{timestamp}.{body}"`` (the raw request body, UTF-8);
+  secret, of ``f"{timestamp}.{body}"`` (the raw request body, UTF-8); while a rotated-out secret
+  is still within its overlap (``webhook_secret_rotate``) a second ``v1=`` signature, keyed
+  with it, follows after a comma: ``v1=<current>,v1=<previous>``;
 - ``X-VendorRegistry-Delivery``: the delivery id, the same on every retry, so a receiver can
   discard duplicates.
 
@@ -84,6 +86,23 @@ def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
     signed = f"{timestamp}.".encode() + body
     digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     return f"{SIGNATURE_VERSION}={digest}"
+
+
+def signing_secrets(endpoint: WebhookEndpoint, *, now=None) -> list[str]:
+    """The secrets that sign a request to ``endpoint`` now: the current one, then the previous
+    one while its overlap lasts."""
+    now = now or timezone.now()
+    found = [endpoint.secret]
+    expires_at = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires_at is not None and now < expires_at:
+        found.append(endpoint.previous_secret)
+    return found
+
+
+def webhook_signatures(*, keys: list[str], timestamp: int, body: bytes) -> str:
+    """The signature header for one or more secrets: one ``v1=`` value each, comma-separated,
+    in the order given (with one secret, exactly ``webhook_signature``)."""
+    return ",".join(webhook_signature(secret=key, timestamp=timestamp, body=body) for key in keys)
 
 
 def endpoint_accepts(endpoint: WebhookEndpoint, alert: Alert) -> bool:
@@ -282,8 +301,8 @@ def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: webhook_signature(
-                secret=endpoint.secret, timestamp=timestamp, body=body
+            SIGNATURE_HEADER: webhook_signatures(
+                keys=signing_secrets(endpoint), timestamp=timestamp, body=body
             ),
             DELIVERY_HEADER: str(delivery.pk),
         }
@@ -364,8 +383,12 @@ def webhook_endpoint_save(
     skip_url = not url or (endpoint.pk is not None and endpoint.url == url)
     endpoint.name = name.strip() if isinstance(name, str) else name
     endpoint.url = url
-    if secret:
+    if secret and secret != endpoint.secret:
+        # A secret typed in replaces the current one at once (no overlap; that is what
+        # ``webhook_secret_rotate`` is for), and ends any overlap still running.
         endpoint.secret = secret
+        endpoint.previous_secret = ""
+        endpoint.previous_secret_expires_at = None
     elif not endpoint.secret:
         endpoint.secret = secrets.token_hex(32)
     endpoint.alert_kinds = sorted(set(kinds))
@@ -382,3 +405,55 @@ def webhook_endpoint_save(
         endpoint._history_user = actor
     endpoint.save()
     return endpoint
+
+
+#: The longest overlap a rotation may ask for: a week.
+MAX_OVERLAP_HOURS = 7 * 24
+
+
+@transaction.atomic
+def webhook_secret_rotate(
+    endpoint: WebhookEndpoint,
+    overlap_hours: int = 24,
+    *,
+    actor: AbstractBaseUser | None = None,
+) -> str:
+    """Give ``endpoint`` a new random secret and keep the current one signing for
+    ``overlap_hours`` more (0 retires it at once); returns the new secret, to be shown once.
+
+    During the overlap every request carries both signatures, so the receiver can switch to the
+    new secret whenever it likes within the window and no delivery fails its check. Rotating
+    again during an overlap replaces the previous secret with the current one: only two ever
+    sign."""
+    if (
+        isinstance(overlap_hours, bool)
+        or not isinstance(overlap_hours, int)
+        or not 0 <= overlap_hours <= MAX_OVERLAP_HOURS
+    ):
+        raise ValidationError(
+            {
+                "overlap_hours": [
+                    f"Give a whole number of hours from 0 to {MAX_OVERLAP_HOURS}; "
+                    f"got {overlap_hours!r}."
+                ]
+            }
+        )
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    new_secret = secrets.token_hex(32)
+    if overlap_hours:
+        endpoint.previous_secret = endpoint.secret
+        endpoint.previous_secret_expires_at = timezone.now() + timedelta(hours=overlap_hours)
+    else:
+        endpoint.previous_secret = ""
+        endpoint.previous_secret_expires_at = None
+    endpoint.secret = new_secret
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        endpoint._history_user = actor
+    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
+    logger.info(
+        "Secret of webhook endpoint %s rotated by %s (overlap %s h)",
+        endpoint.pk,
+        actor,
+        overlap_hours,
+    )
+    return new_secret

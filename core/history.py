@@ -1,6 +1,7 @@
 """The audit trail read back: what each historical record (django-simple-history) changed,
 written once for the API's ``history/`` endpoints and the pages' audit lists."""
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,11 +47,69 @@ def record_changes(
     return changes
 
 
-def history_records(*, model: type[models.Model], pk: int) -> list[dict[str, Any]]:
-    """Every historical record of ``model`` row ``pk``, newest first, each with the fields it
-    changed compared to the record before it (for a creation: every field it was given).
+@dataclass(frozen=True)
+class HistoryCollection:
+    """Rows of another model that belong to a record and are edited with it, with their own
+    history table (an entity's identifiers): each of their historical records is reported in
+    the record's history as a change (``~``) of one field, ``field``, whose old and new values
+    are the whole collection before and after, each row shown by ``item``, sorted."""
 
-    One query whatever the length of the history; rows deleted since are still reported.
+    field: str
+    model: type[models.Model]
+    #: The attribute of ``model`` that points at the record (``entity_id``).
+    key: str
+    item: Callable[[models.Model], Any]
+
+
+def _user(record: models.Model) -> str | None:
+    return record.history_user.get_username() if record.history_user else None
+
+
+def _collection_records(collection: HistoryCollection, pk: int) -> list[tuple[Any, dict]]:
+    """The history of ``collection`` rows of record ``pk`` as (sort key, entry) pairs."""
+    history_model = collection.model.history.model
+    records = (
+        history_model.objects.filter(**{collection.key: pk})
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    members: dict[int, Any] = {}  # row id -> its item, for the rows in the collection now
+
+    def current() -> list[Any]:
+        return sorted(members.values(), key=repr)
+
+    result = []
+    for record in records:
+        old = current()
+        if record.history_type == "-":
+            members.pop(record.id, None)
+        else:
+            members[record.id] = collection.item(record)
+        new = current()
+        if old == new:
+            continue
+        entry = {
+            "history_id": record.history_id,
+            "history_date": record.history_date,
+            "history_type": "~",
+            "history_user": _user(record),
+            "request": record.history_change_reason or None,
+            "changes": [{"field": collection.field, "old": old, "new": new}],
+        }
+        result.append(((record.history_date, 1, record.history_id), entry))
+    return result
+
+
+def history_records(
+    *, model: type[models.Model], pk: int, collections: Sequence[HistoryCollection] = ()
+) -> list[dict[str, Any]]:
+    """Every historical record of ``model`` row ``pk``, newest first, each with the fields it
+    changed compared to the record before it (for a creation: every field it was given); and
+    for each of ``collections``, every change of its rows, in date order among them (see
+    ``HistoryCollection``).
+
+    One query (per collection) whatever the length of the history; rows deleted since are
+    still reported.
     """
     history_model = model.history.model
     records = list(
@@ -60,21 +119,24 @@ def history_records(*, model: type[models.Model], pk: int) -> list[dict[str, Any
     )
     fields = reported_fields(history_model)
     previous = None
-    result = []
+    keyed = []
     for record in records:
-        result.append(
-            {
-                "history_id": record.history_id,
-                "history_date": record.history_date,
-                "history_type": record.history_type,
-                "history_user": record.history_user.get_username() if record.history_user else None,
-                "request": record.history_change_reason or None,
-                "changes": [
-                    {"field": change.field.name, "old": change.old, "new": change.new}
-                    for change in record_changes(record, previous, fields)
-                ],
-            }
-        )
+        entry = {
+            "history_id": record.history_id,
+            "history_date": record.history_date,
+            "history_type": record.history_type,
+            "history_user": _user(record),
+            "request": record.history_change_reason or None,
+            "changes": [
+                {"field": change.field.name, "old": change.old, "new": change.new}
+                for change in record_changes(record, previous, fields)
+            ],
+        }
+        keyed.append(((record.history_date, 0, record.history_id), entry))
         previous = record
-    result.reverse()
-    return result
+    if not keyed:
+        return []
+    for collection in collections:
+        keyed.extend(_collection_records(collection, pk))
+    keyed.sort(key=lambda pair: pair[0], reverse=True)
+    return [entry for _key, entry in keyed]

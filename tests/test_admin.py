@@ -911,6 +911,54 @@ def test_a_webhook_endpoint_secret_is_written_never_read_back(client, superuser)
     )
 
 
+def _endpoint(secret: str = SECRET) -> WebhookEndpoint:
+    return WebhookEndpoint.objects.create(
+        name="Ticketing", url="http://127.0.0.1:8081/hooks", secret=secret
+    )
+
+
+def test_the_rotate_action_shows_the_new_secret_once_and_keeps_the_old_for_the_overlap(
+    client, superuser
+):
+    endpoint = _endpoint()
+    login(client, superuser)
+
+    response = client.post(
+        url(WebhookEndpoint, "changelist"),
+        {"action": "rotate_secret", "_selected_action": [endpoint.pk], "overlap_hours": "48"},
+        follow=True,
+    )
+
+    endpoint.refresh_from_db()
+    assert endpoint.previous_secret == SECRET
+    assert endpoint.secret != SECRET
+    overlap = endpoint.previous_secret_expires_at - endpoint.history.first().history_date
+    assert datetime.timedelta(hours=47, minutes=59) < overlap <= datetime.timedelta(hours=48)
+    assert endpoint.history.first().history_user == superuser
+    (message,) = _messages(response)
+    assert endpoint.secret in message and "48 hour(s)" in message
+    # Shown in the message of that one answer, never on a page afterwards.
+    page = client.get(url(WebhookEndpoint, "change", endpoint.pk)).content.decode()
+    assert endpoint.secret not in page and SECRET not in page
+
+
+def test_the_rotate_action_refuses_an_overlap_out_of_range_and_changes_nothing(client, superuser):
+    endpoint = _endpoint()
+    login(client, superuser)
+
+    response = client.post(
+        url(WebhookEndpoint, "changelist"),
+        {"action": "rotate_secret", "_selected_action": [endpoint.pk], "overlap_hours": "500"},
+        follow=True,
+    )
+
+    endpoint.refresh_from_db()
+    assert (endpoint.secret, endpoint.previous_secret) == (SECRET, "")
+    (message,) = _messages(response)
+    assert message.startswith("No secret rotated. Overlap (hours):")
+    assert "168" in message
+
+
 def test_a_webhook_url_on_a_link_local_address_is_refused_at_the_url_field(client, superuser):
     login(client, superuser)
 

@@ -25,5 +25,6 @@ class AlertInboxFilterSet(AlertFilterSet):
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == self.ACTIVE:
+            # What needs action, as the navigation badge counts it (alerts_needing_action).
             return queryset.filter(status__in=OPEN_STATUSES)
         return queryset.filter(status=value)

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from core.api.schema import ErrorDetailSerializer, RegistryAutoSchema, documented
 from core.api.serializers import HistoryRecordSerializer
-from core.history import history_records
+from core.history import HistoryCollection, history_records
 from core.signin import SIGNIN_THROTTLES
 from core.tokens import api_token_issue, default_expiry
 
@@ -77,7 +77,10 @@ class ServiceViewSet(viewsets.GenericViewSet):
 
 
 class HistoryMixin:
-    """``GET {id}/history/``: the record's audit trail, also after it was deleted."""
+    """``GET {id}/history/``: the record's audit trail, also after it was deleted, with the
+    changes of the rows edited with it (``history_collections``)."""
+
+    history_collections: tuple[HistoryCollection, ...] = ()
 
     @documented(
         responses=HistoryRecordSerializer(many=True),
@@ -89,7 +92,9 @@ class HistoryMixin:
             key = int(pk)
         except (TypeError, ValueError):
             raise NotFound() from None
-        records = history_records(model=self.queryset.model, pk=key)
+        records = history_records(
+            model=self.queryset.model, pk=key, collections=self.history_collections
+        )
         if not records:
             raise NotFound()
         return Response(HistoryRecordSerializer(records, many=True).data)

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from core.api.schema import documented
 from core.api.views import HistoryMixin, ServiceViewSet
+from core.history import HistoryCollection
 from registry import selectors, services
 from registry.api import serializers as api
 from registry.filtersets import (
@@ -31,6 +32,7 @@ from registry.filtersets import (
 from registry.models import (
     Contract,
     Entity,
+    EntityIdentifier,
     Ownership,
     OwnershipEvent,
     RiskPolicy,
@@ -58,6 +60,15 @@ class EntityViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
     queryset = Entity.objects.all()
     serializer_class = api.EntitySerializer
     filterset_class = EntityFilterSet
+    # Identifiers are edited with the entity but kept in their own history table.
+    history_collections = (
+        HistoryCollection(
+            field="identifiers",
+            model=EntityIdentifier,
+            key="entity_id",
+            item=lambda record: {"scheme": record.scheme, "id": record.value},
+        ),
+    )
 
     def get_queryset(self):
         return selectors.entity_list()

@@ -8,7 +8,14 @@ from django.db.models import Case, IntegerField, Prefetch, QuerySet, When
 
 from core.history import record_changes, reported_fields
 from registry.choices import RiskLevel
-from registry.models import Contract, OwnershipEvent, RiskAssessment, RiskFactor, Vendor
+from registry.models import (
+    Contract,
+    EntityIdentifier,
+    OwnershipEvent,
+    RiskAssessment,
+    RiskFactor,
+    Vendor,
+)
 
 RISK_RANK = Case(
     *(When(risk_level=level, then=rank) for rank, level in enumerate(RiskLevel.values)),
@@ -203,7 +210,8 @@ def _audit_entries(records: list, what) -> list[AuditEntry]:
 
 
 def vendor_audit_history(*, vendor: Vendor, limit: int = 40) -> list[AuditEntry]:
-    """Who changed the vendor, its entity and its contracts, and what, newest first."""
+    """Who changed the vendor, its entity (with its identifiers) and its contracts, and what,
+    newest first."""
     # The latest records of each (one more than shown, so the oldest shown has its diff).
     vendor_records = list(
         vendor.history.select_related("history_user").order_by("-history_date")[: limit + 1]
@@ -216,9 +224,15 @@ def vendor_audit_history(*, vendor: Vendor, limit: int = 40) -> list[AuditEntry]
         .select_related("history_user")
         .order_by("-history_date")[: limit + 1]
     )
+    identifier_records = list(
+        EntityIdentifier.history.filter(entity_id=vendor.entity_id)
+        .select_related("history_user")
+        .order_by("-history_date")[: limit + 1]
+    )
     entries = (
         _audit_entries(vendor_records, lambda r: "Vendor")
         + _audit_entries(entity_records, lambda r: "Entity")
+        + _audit_entries(identifier_records, lambda r: f"Entity identifier {r.scheme}:{r.value}")
         + _audit_entries(contract_records, lambda r: f"Contract {r.reference}")
     )
     return sorted(entries, key=lambda e: e.when, reverse=True)[:limit]

@@ -149,3 +149,55 @@ def test_unchanged_ownership_put_writes_nothing(buyer_client, registry):
     assert response.status_code == 200
     assert response.json() == body
     assert len(buyer_client.get(f"{url}history/").json()) == 1
+
+
+def test_entity_history_includes_its_identifier_changes(buyer_client, analyst_client):
+    created = buyer_client.post(
+        "/api/v1/entities/",
+        {"name": "Acme", "country": "FR", "identifiers": [{"scheme": "GB-COH", "id": "123"}]},
+        format="json",
+    ).json()
+    url = f"/api/v1/entities/{created['id']}/"
+    # Swap the company number for another and add a DUNS number, in one PATCH.
+    analyst_client.patch(
+        url,
+        {
+            "identifiers": [
+                {"scheme": "GB-COH", "id": "456"},
+                {"scheme": "DUNS", "id": "150483782"},
+            ]
+        },
+        format="json",
+    )
+    buyer_client.patch(url, {"identifiers": []}, format="json")
+
+    history = buyer_client.get(f"{url}history/").json()
+
+    coh_123 = {"scheme": "GB-COH", "id": "123"}
+    coh_456 = {"scheme": "GB-COH", "id": "456"}
+    duns = {"scheme": "DUNS", "id": "150483782"}
+    identifier_changes = [
+        (r["history_user"], r["request"], r["changes"][0]["old"], r["changes"][0]["new"])
+        for r in history
+        if r["changes"] and r["changes"][0]["field"] == "identifiers"
+    ]
+    # Newest first: each row added or removed is one change of the list, before and after.
+    patch, post = f"PATCH {url}", "POST /api/v1/entities/"
+    assert identifier_changes == [
+        ("buyer", patch, [coh_456], []),
+        ("buyer", patch, [duns, coh_456], [coh_456]),
+        ("analyst", patch, [duns], [duns, coh_456]),
+        ("analyst", patch, [], [duns]),
+        ("analyst", patch, [coh_123], []),
+        ("buyer", post, [], [coh_123]),
+    ]
+    assert all(len(r["changes"]) == 1 for r in history if r["changes"][0]["field"] == "identifiers")
+    assert [set(record) for record in history] == [RECORD_FIELDS] * len(history)
+    # The entity's own creation is the oldest record, and every record is dated in order.
+    assert (history[-1]["history_type"], history[-1]["changes"][0]["field"]) == ("+", "name")
+    dates = [record["history_date"] for record in history]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_history_of_an_entity_that_never_existed_is_404(buyer_client, db):
+    assert buyer_client.get("/api/v1/entities/987654/history/").status_code == 404

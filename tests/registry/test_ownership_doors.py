@@ -137,3 +137,40 @@ def test_clearing_the_end_date_is_refused_when_a_later_edge_follows(superuser, d
     assert "changes on 2023-01-01; end this edge on 2022-12-31 at the latest" in error
     edge.refresh_from_db()
     assert edge.end_date == D(2022, 12, 31)
+
+
+def _refused_by_api(edge, user, body):
+    client = APIClient()
+    _token, key = api_token_issue(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.patch(f"/api/v1/ownerships/{edge.pk}/", body, format="json")
+    assert response.status_code == 400, response.content
+    return response.json()["end_date"][0]
+
+
+def _refused_by_web(edge, user, body):
+    client = Client()
+    client.force_login(user)
+    response = client.post(f"/ownerships/{edge.pk}/edit/", body)
+    assert response.status_code == 200, response.content
+    return response.context["form"].errors["end_date"][0]
+
+
+@pytest.mark.parametrize("door", ["api", "web"])
+def test_clearing_the_end_date_is_refused_by_the_api_and_the_web_form_alike(door, superuser, db):
+    edge = OwnershipFactory(share=Decimal("30"), start_date=D(2020, 1, 1), end_date=D(2022, 12, 31))
+    OwnershipFactory(
+        owner=edge.owner, owned=edge.owned, share=Decimal("10"), start_date=D(2023, 1, 1)
+    )
+
+    if door == "api":
+        error = _refused_by_api(edge, superuser, {"end_date": None})
+    else:
+        error = _refused_by_web(
+            edge, superuser, {"share": "30", "start_date": "2020-01-01", "end_date": ""}
+        )
+
+    assert "changes on 2023-01-01; end this edge on 2022-12-31 at the latest" in error
+    edge.refresh_from_db()
+    assert edge.end_date == D(2022, 12, 31)
+    assert not RecheckRequest.objects.exists()

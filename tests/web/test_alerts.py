@@ -108,7 +108,8 @@ def test_acknowledge_with_htmx_answers_the_updated_row(buyer_client):
     assert html.startswith(f'<tr id="alert-{item.pk}"')
     assert "Acknowledged: row" in html
     assert "status-acknowledged" in html
-    assert '<span id="nav-alert-count" hx-swap-oob="true"></span>' in html
+    # Acknowledged is still to be resolved: the badge keeps counting it.
+    assert re.search(r'<span id="nav-alert-count" hx-swap-oob="true"><span[^>]*>1</span>', html)
 
 
 def test_acknowledging_twice_says_why_and_changes_nothing(buyer_client):
@@ -175,7 +176,8 @@ def test_alert_page_offers_the_actions_of_the_role(buyer_client, analyst_client)
 @pytest.mark.parametrize("count", [5, 40])
 def test_inbox_query_count_is_constant(viewer_client, django_assert_num_queries, count):
     alerts_for(VendorFactory.create_batch(count))
-    with django_assert_num_queries(9):
+    # A Viewer may not act on alerts, so the navigation badge counts nothing for them.
+    with django_assert_num_queries(8):
         response = viewer_client.get("/alerts/")
     assert len(titles(response)) == count
 
@@ -234,3 +236,54 @@ def test_assigning_a_viewer_is_refused(analyst_client, viewer):
     assert "Select a valid choice" in response.content.decode()
     item.refresh_from_db()
     assert item.assignee is None
+
+
+def nav_count(response) -> str:
+    """The number in the navigation badge ('' when no badge is shown)."""
+    badge = re.search(r'<span id="nav-alert-count">(.*?)</span>', response.content.decode())
+    return re.sub(r"<[^>]+>", "", badge.group(1))
+
+
+def inbox_rows(response) -> int:
+    return len(re.findall(r'<tr id="alert-\d+"', response.content.decode()))
+
+
+def test_badge_counts_what_the_inbox_lists_by_default(buyer_client, analyst_client):
+    for n in range(2):
+        alert(f"open {n}")
+    for n in range(3):
+        alert(f"acknowledged {n}", status="acknowledged")
+    alert("resolved", status="resolved")
+    alert("dismissed", status="dismissed")
+
+    for client in (buyer_client, analyst_client):
+        inbox = client.get("/alerts/")
+        assert (nav_count(inbox), inbox_rows(inbox)) == ("5", 5)
+        assert nav_count(client.get("/vendors/")) == "5"
+    assert 'aria-label="5 to handle (open or acknowledged)"' in inbox.content.decode()
+
+
+def test_badge_drops_when_an_alert_is_resolved_or_dismissed_not_when_acknowledged(
+    buyer_client, analyst_client
+):
+    first, second, third = alert("a"), alert("b"), alert("c")
+
+    buyer_client.post(f"/alerts/{first.pk}/acknowledge/")
+    assert nav_count(buyer_client.get("/alerts/")) == "3"
+    buyer_client.post(f"/alerts/{first.pk}/resolve/", {"note": "Renegotiated."})
+    assert nav_count(buyer_client.get("/alerts/")) == "2"
+    analyst_client.post(f"/alerts/{second.pk}/dismiss/", {"note": "Not a concern."})
+    after = buyer_client.get("/alerts/")
+    assert (nav_count(after), inbox_rows(after)) == ("1", 1)
+    third.status = "resolved"
+    third.save()
+    assert nav_count(buyer_client.get("/alerts/")) == ""
+
+
+def test_a_viewer_who_cannot_act_gets_no_badge_but_still_reads_the_inbox(viewer_client):
+    alert("open one")
+    alert("acknowledged one", status="acknowledged")
+
+    inbox = viewer_client.get("/alerts/")
+
+    assert (nav_count(inbox), inbox_rows(inbox)) == ("", 2)

@@ -210,5 +210,5 @@ def test_dashboard_query_count_does_not_grow_with_the_registry(
     party = competitor("Rival")
     vendors = [assessed_vendor(party=party) for _ in range(vendor_count)]
     alerts_for(vendors)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         assert viewer_client.get("/").status_code == 200

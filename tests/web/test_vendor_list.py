@@ -137,7 +137,7 @@ def test_vendor_list_query_count_is_the_same_for_any_page_size(
     viewer_client, django_assert_num_queries, count
 ):
     VendorFactory.create_batch(count)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = viewer_client.get(f"/vendors/?size={50 if count > 5 else 25}")
     assert len(names(response)) == count
 
@@ -145,5 +145,5 @@ def test_vendor_list_query_count_is_the_same_for_any_page_size(
 @pytest.mark.parametrize("count", [5, 40])
 def test_entity_list_query_count_is_constant(viewer_client, django_assert_num_queries, count):
     VendorFactory.create_batch(count)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert viewer_client.get("/entities/?size=50").status_code == 200

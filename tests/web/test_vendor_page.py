@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from registry.models import RiskAssessment, RiskFactor, RiskPolicy
+from registry.services import entity_update
 from registry.web.graph import COL_W, MAX_PER_ROW, PADDING
 from tests.factories import EntityFactory, OwnershipFactory, VendorFactory, WatchlistEntryFactory
 
@@ -117,6 +118,7 @@ def test_vendor_page_query_count_does_not_grow_with_owners(
     vendor = VendorFactory()
     for _ in range(owner_count):
         OwnershipFactory(owned=vendor.entity, share=Decimal("2"))
+    # The audit list reads the identifier history (one query); a Viewer's badge counts nothing.
     with django_assert_num_queries(19):
         assert viewer_client.get(f"/vendors/{vendor.pk}/").status_code == 200
 
@@ -253,3 +255,22 @@ def test_a_first_assessment_shows_no_changes_section(viewer_client):
     html = viewer_client.get(f"/vendors/{vendor.pk}/").content.decode()
     assert 'id="assessment-changes"' not in html
     assert "Low: no risk factor was found." in html
+
+
+def test_audit_history_shows_the_entity_identifier_changes(buyer, buyer_client):
+    vendor = VendorFactory(entity=EntityFactory(name="Acme"))
+    entity_update(entity=vendor.entity, identifiers=[("GB-COH", "00445790")], actor=buyer)
+    entity_update(entity=vendor.entity, identifiers=[("DUNS", "150483782")], actor=buyer)
+
+    html = buyer_client.get(f"/vendors/{vendor.pk}/").content.decode()
+    audit = html.split('id="audit-heading"')[1].split("</section>")[0]
+    lines = [
+        " ".join(re.sub(r"<[^>]+>", " ", line).split())
+        for line in re.findall(r"<strong>Entity identifier.*?(?=</li>|<ul|$)", audit, re.S)
+    ]
+    assert [line.split(" by ")[0] for line in lines] == [
+        "Entity identifier DUNS:150483782 created",
+        "Entity identifier GB-COH:00445790 deleted",
+        "Entity identifier GB-COH:00445790 created",
+    ]
+    assert all(" by buyer" in line for line in lines)

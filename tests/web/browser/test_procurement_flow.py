@@ -108,7 +108,8 @@ def test_log_the_reference_acquisition_and_work_its_alerts(
     expect(page.locator("#nav-alert-count")).to_have_text("5")
     first.get_by_role("button", name=re.compile("^Acknowledge")).click()
     expect(first).to_contain_text("Acknowledged: Scale AI")
-    expect(page.locator("#nav-alert-count")).to_have_text("4")
+    # Acknowledged is not yet resolved: it still needs action, as the inbox still lists it.
+    expect(page.locator("#nav-alert-count")).to_have_text("5")
     screenshots(page, "alert-acknowledged")
     acknowledged = Alert.objects.get(vendor=ref.scale_vendor, kind="risk_increased")
     assert (acknowledged.status, acknowledged.handled_by) == ("acknowledged", procurement_user)
