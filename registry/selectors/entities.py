@@ -77,9 +77,9 @@ def entity_possible_duplicates(
     if exclude_pk is not None:
         entities = entities.exclude(pk=exclude_pk)
     return list(
-        entities_labelled(entities).prefetch_related("identifiers").order_by("id")[
-            :DUPLICATES_LIMIT
-        ]
+        entities_labelled(entities)
+        .prefetch_related("identifiers")
+        .order_by("id")[:DUPLICATES_LIMIT]
     )
 
 

@@ -51,8 +51,9 @@ def duplicates_message(duplicates) -> str:
 class EntityForm(forms.Form):
     """An entity's fields. Entities that may be the same one (see
     ``entity_possible_duplicates``) are listed in ``duplicates`` and the form refuses until
-    “Create anyway” (or, editing, “Save anyway”) is ticked (:meth:`duplicates_refuse`); editing, only a changed name,
-    country or identifiers is checked, and the entity itself is left out."""
+    “Create anyway” (or, editing, “Save anyway”) is ticked (:meth:`duplicates_refuse`);
+    editing, only a changed name, country or identifiers is checked, and the entity itself is
+    left out."""
 
     name = forms.CharField(max_length=255)
     kind = forms.ChoiceField(choices=EntityKind.choices, initial=EntityKind.COMPANY)
