@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
@@ -147,10 +148,55 @@ class ServiceForm(forms.ModelForm):
 
 
 class RegistryAdmin(admin.ModelAdmin):
-    """Base of every admin of the apps: the badge styles."""
+    """Base of every admin of the apps: the badge styles, and foreign keys to a model whose
+    admin defines ``choice_label(obj)`` (and ``choice_queryset(queryset)``, what that label
+    reads) shown by that label, in the autocomplete's answers and its chosen value alike."""
 
     class Media:
         css = {"all": ["core/admin.css"]}
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any):
+        target = self.admin_site._registry.get(db_field.related_model)
+        label = getattr(target, "choice_label", None)
+        if label is not None:
+            kwargs.setdefault("form_class", _labelled_choice_field(label))
+            if "queryset" not in kwargs:
+                kwargs["queryset"] = target.choice_queryset(
+                    db_field.related_model._default_manager.using(kwargs.get("using"))
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def _labelled_choice_field(label) -> type[forms.ModelChoiceField]:
+    return type(
+        "LabelledChoiceField",
+        (forms.ModelChoiceField,),
+        {"label_from_instance": lambda self, obj: label(obj)},
+    )
+
+
+class LabelledAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete, its answers labelled by the target admin's ``choice_label``
+    when it has one (else by ``str``)."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        narrow = getattr(self.model_admin, "choice_queryset", None)
+        return narrow(queryset) if narrow is not None else queryset
+
+    def serialize_result(self, obj, to_field_name: str) -> dict[str, str]:
+        result = super().serialize_result(obj, to_field_name)
+        label = getattr(self.model_admin, "choice_label", None)
+        if label is not None:
+            result["text"] = label(obj)
+        return result
+
+
+def _autocomplete_view(request: HttpRequest) -> HttpResponse:
+    return LabelledAutocompleteJsonView.as_view(admin_site=admin.site)(request)
+
+
+admin.site.autocomplete_view = _autocomplete_view
 
 
 class AuditedAdmin(SimpleHistoryAdmin, RegistryAdmin):

@@ -612,7 +612,7 @@ def test_an_entitys_identifiers_are_replaced_as_edited(client, superuser):
 
 def test_admin_search_finds_entities_by_name_lei_and_identifier(client, superuser):
     EntityFactory(name="Scale AI", lei=SCALE_LEI)
-    EntityFactory(name="Meta Platforms")
+    meta = EntityFactory(name="Meta Platforms")
     remotasks = EntityFactory(name="Remotasks")
     EntityIdentifier.objects.create(entity=remotasks, scheme="GB-COH", value="12345678")
     login(client, superuser)
@@ -630,7 +630,9 @@ def test_admin_search_finds_entities_by_name_lei_and_identifier(client, superuse
         reverse("admin:autocomplete"),
         {"app_label": "registry", "model_name": "vendor", "field_name": "entity", "term": "meta"},
     )
-    assert [row["text"] for row in autocomplete.json()["results"]] == ["Meta Platforms"]
+    assert [row["text"] for row in autocomplete.json()["results"]] == [
+        f"Meta Platforms (US · #{meta.pk})"
+    ]
 
 
 def test_removing_a_watchlist_entry_goes_through_the_service_and_rechecks(client, analyst):
@@ -994,3 +996,87 @@ def test_the_assignee_choices_are_people_who_may_act_named_in_full(
     assert "Select a valid choice" in _form_errors(refused)["assignee"][0]
     alert.refresh_from_db()
     assert alert.assignee is None
+
+
+def _scale_ai_added(client, **extra):
+    return client.post(
+        url(Entity, "add"),
+        {
+            "name": "scale ai",
+            "kind": "company",
+            "country": "US",
+            "lei": "",
+            **_management_form("identifiers", total=0),
+            **extra,
+        },
+    )
+
+
+def test_admin_add_of_a_second_scale_ai_names_the_first_until_confirmed(client, superuser):
+    first = EntityFactory(name="Scale AI", country="US", lei=SCALE_LEI)
+    login(client, superuser)
+
+    blank = client.get(url(Entity, "add")).content.decode()
+    refused = _scale_ai_added(client)
+    created = _scale_ai_added(client, confirm_duplicate="on")
+
+    assert '<input type="hidden" name="confirm_duplicate"' in blank
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["confirm_duplicate"] == [
+        f"Possibly the same as Scale AI (US · LEI {SCALE_LEI} · #{first.pk}): the same name "
+        "and country, or an identifier in common."
+    ]
+    assert '<input type="checkbox" name="confirm_duplicate"' in refused.content.decode()
+    assert created.status_code == 302
+    assert Entity.objects.filter(name__iexact="scale ai").count() == 2
+
+
+def test_admin_add_in_another_country_is_saved_at_once(client, superuser):
+    EntityFactory(name="Scale AI", country="GB")
+    login(client, superuser)
+
+    assert _scale_ai_added(client).status_code == 302
+    assert Entity.objects.count() == 2
+
+
+def test_admin_rename_to_a_look_alike_asks_to_confirm(client, superuser):
+    first = EntityFactory(name="Scale AI", country="US")
+    other = EntityFactory(name="Scale Labs", country="US")
+    login(client, superuser)
+    body = {
+        "name": "Scale AI",
+        "kind": "company",
+        "country": "US",
+        "lei": "",
+        **_management_form("identifiers", total=0),
+        **_management_form("holdings", total=0),
+        **_management_form("owners", total=0),
+    }
+
+    refused = client.post(url(Entity, "change", other.pk), body)
+    saved = client.post(url(Entity, "change", other.pk), {**body, "confirm_duplicate": "on"})
+
+    assert f"#{first.pk}" in refused.context["adminform"].form.errors["confirm_duplicate"][0]
+    assert saved.status_code == 302
+    other.refresh_from_db()
+    assert other.name == "Scale AI"
+
+
+def test_admin_autocomplete_and_chosen_entity_tell_look_alikes_apart(client, superuser):
+    first = EntityFactory(name="Scale AI", country="US")
+    EntityIdentifier.objects.create(entity=first, scheme="DUNS", value="081234567")
+    second = EntityFactory(name="Scale AI", country="US", lei=SCALE_LEI)
+    vendor = VendorFactory(entity=second)
+    login(client, superuser)
+
+    answer = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "registry", "model_name": "vendor", "field_name": "entity", "term": "scale"},
+    ).json()
+    page = client.get(url(Vendor, "change", vendor.pk)).content.decode()
+
+    assert [row["text"] for row in answer["results"]] == [
+        f"Scale AI (US · DUNS:081234567 · #{first.pk})",
+        f"Scale AI (US · LEI {SCALE_LEI} · #{second.pk})",
+    ]
+    assert f"Scale AI (US · LEI {SCALE_LEI} · #{second.pk})</option>" in page

@@ -1,5 +1,8 @@
 """Entities with their identifiers, and the ownership edges around them (read-only)."""
 
+import re
+
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Exists, OuterRef, QuerySet
@@ -18,8 +21,9 @@ from core.admin import (
 from registry.admin.ownership import EdgeInline
 from registry.choices import WatchlistCategory
 from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent, WatchlistEntry
-from registry.selectors import identifier_match
+from registry.selectors import entities_labelled, entity_possible_duplicates, identifier_match
 from registry.services import entity_create, entity_update
+from registry.web.forms import duplicates_message
 
 
 class WatchlistFilter(admin.SimpleListFilter):
@@ -58,6 +62,51 @@ class OwnersInline(EdgeInline):
     fields = ("owner", "interest", "share_display", "start_date", "end_date", "source")
 
 
+class EntityAdminForm(forms.ModelForm):
+    """The entity's fields, refused on a first save that may duplicate entities already there
+    (the same name and country, or an identifier of the inline in common) until “Create
+    anyway” (“Save anyway” on a change that renames or moves it) is ticked; that box shows
+    only then."""
+
+    confirm_duplicate = forms.BooleanField(
+        required=False, label="Create anyway", widget=forms.HiddenInput
+    )
+
+    class Meta:
+        model = Entity
+        fields = ("name", "kind", "country", "lei")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["confirm_duplicate"].label = "Save anyway"
+
+    def _inline_identifiers(self) -> list[tuple[str, str]]:
+        """The identifiers typed in the inline on this page, not deleted."""
+        pairs = []
+        for key, scheme in self.data.items():
+            found = re.fullmatch(r"identifiers-(\d+)-scheme", key)
+            if not found or self.data.get(f"identifiers-{found[1]}-DELETE"):
+                continue
+            pairs.append((scheme, self.data.get(f"identifiers-{found[1]}-value", "")))
+        return pairs
+
+    def clean(self) -> dict:
+        data = super().clean()
+        identifiers = self._inline_identifiers() if self.instance.pk is None else []
+        if self.instance.pk is not None and not {"name", "country"} & set(self.changed_data):
+            return data
+        name = data.get("name", "") if "country" in data else ""
+        duplicates = entity_possible_duplicates(
+            name, data.get("country", ""), identifiers, exclude_pk=self.instance.pk
+        )
+        if duplicates:
+            self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
+            if not data.get("confirm_duplicate"):
+                self.add_error("confirm_duplicate", duplicates_message(duplicates))
+        return data
+
+
 def _adopt(target: models.Model, saved: models.Model) -> None:
     """Make the admin's in-memory object the row a service saved (same id and values), so the
     inlines saved next and the response refer to it."""
@@ -78,6 +127,7 @@ class EntityAdmin(AuditedAdmin):
     already in use).
     """
 
+    form = EntityAdminForm
     list_display = (
         "name",
         "kind",
@@ -109,7 +159,7 @@ class EntityAdmin(AuditedAdmin):
         return super().get_queryset(request).prefetch_related("watchlist_entries")
 
     def get_fieldsets(self, request: HttpRequest, obj: Entity | None = None):
-        fieldsets = [(None, {"fields": ("name", "kind", "country", "lei")})]
+        fieldsets = [(None, {"fields": ("name", "kind", "country", "lei", "confirm_duplicate")})]
         if obj is not None:
             fieldsets.append(("In the registry", {"fields": self.readonly_fields}))
         return fieldsets
@@ -123,6 +173,14 @@ class EntityAdmin(AuditedAdmin):
         if identified is not None:
             results |= queryset.filter(identified)
         return results, may_have_duplicates
+
+    @staticmethod
+    def choice_label(entity: Entity) -> str:
+        return entity.label
+
+    @staticmethod
+    def choice_queryset(queryset: QuerySet[Entity]) -> QuerySet[Entity]:
+        return entities_labelled(queryset)
 
     @admin.display(description="watchlist")
     def watchlist(self, entity: Entity) -> str:

@@ -78,6 +78,52 @@ class EntitySerializer(RegistryModelSerializer):
         return value
 
 
+class EntityWarningSerializer(serializers.Serializer):
+    """Something worth a second look about what was just written, e.g. a possible duplicate."""
+
+    field = serializers.CharField(help_text="The field it is about: `name` or `identifiers`.")
+    message = serializers.CharField()
+    entity = serializers.IntegerField(help_text="The entity it may duplicate.")
+
+
+class EntityCreatedSerializer(EntitySerializer):
+    """The created entity; ``warnings`` only when it may duplicate entities already there."""
+
+    warnings = EntityWarningSerializer(
+        many=True,
+        required=False,
+        help_text="Present only when the new entity has the same name and country as others, "
+        "or an identifier in common with them: one item per possible duplicate. The entity is "
+        "created all the same.",
+    )
+
+    class Meta(EntitySerializer.Meta):
+        fields = [*EntitySerializer.Meta.fields, "warnings"]
+
+
+def duplicate_warnings(entity: Entity, duplicates: list[Entity]) -> list[dict[str, Any]]:
+    """One warning per possible duplicate of ``entity``: at ``name`` for the same name and
+    country, else at ``identifiers`` naming the identifiers they share."""
+    own = {(i.scheme.upper(), i.value) for i in entity.identifiers.all()}
+    warnings = []
+    for twin in duplicates:
+        if twin.name.casefold() == entity.name.casefold() and twin.country == entity.country:
+            field, why = "name", "has the same name and country"
+        else:
+            shared = sorted(
+                str(i) for i in twin.identifiers.all() if (i.scheme.upper(), i.value) in own
+            )
+            field, why = "identifiers", f"is also identified as {', '.join(shared)}"
+        warnings.append(
+            {
+                "field": field,
+                "message": f"Possible duplicate: {twin.label} {why}.",
+                "entity": twin.pk,
+            }
+        )
+    return warnings
+
+
 class WatchlistEntrySerializer(RegistryModelSerializer):
     class Meta:
         model = WatchlistEntry

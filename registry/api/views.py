@@ -79,6 +79,26 @@ class EntityViewSet(HistoryMixin, FullResourceMixin, ServiceViewSet):
             return None
         return [(item["scheme"], item["value"]) for item in data.pop("identifiers")]
 
+    @documented(
+        request=api.EntitySerializer,
+        responses={201: api.EntityCreatedSerializer},
+        description="Create an entity. One that may duplicate entities already there (the "
+        "same name in any case and the same country, or an identifier in common) is created "
+        "all the same, and the answer lists them under `warnings`.",
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().create(request, *args, **kwargs)
+        entity = response.data.serializer.instance
+        duplicates = selectors.entity_possible_duplicates(
+            entity.name,
+            entity.country,
+            [(i.scheme, i.value) for i in entity.identifiers.all()],
+            exclude_pk=entity.pk,
+        )
+        if duplicates:
+            response.data["warnings"] = api.duplicate_warnings(entity, duplicates)
+        return response
+
     def perform_create(self, serializer: api.EntitySerializer) -> None:
         data = dict(serializer.validated_data)
         identifiers = self._identifiers(data) or []

@@ -78,6 +78,27 @@ class Entity(models.Model):
     def is_person(self) -> bool:
         return self.kind == EntityKind.PERSON
 
+    @property
+    def label(self) -> str:
+        """What tells look-alikes apart in a picker: “Scale AI (US · LEI … · #12)”, with the
+        first identifier (``GB-COH:00445790``) when there is no LEI.
+
+        The first identifier comes from the ``first_identifier`` annotation of
+        ``registry.selectors.entities_labelled`` when the entity was read through it, else from
+        its (prefetched) identifiers."""
+        parts = [self.country] if self.country else []
+        if self.lei:
+            parts.append(f"LEI {self.lei}")
+        else:
+            first = getattr(self, "first_identifier", None)
+            if first is None and not hasattr(self, "first_identifier") and self.pk is not None:
+                identifier = next(iter(self.identifiers.all()), None)
+                first = str(identifier) if identifier is not None else None
+            if first:
+                parts.append(first)
+        parts.append(f"#{self.pk}")
+        return f"{self.name} ({' · '.join(parts)})"
+
     def clean(self) -> None:
         # The LEI constraint is conditional, so Django would report a clash as a non-field
         # error; name the field and the entity that already holds it instead.

@@ -17,6 +17,7 @@ from registry.selectors.dashboard import (
 )
 from registry.selectors.entities import (
     entities_by_id,
+    entities_labelled,
     entity_by_id,
     entity_events,
     entity_holdings,
@@ -24,6 +25,7 @@ from registry.selectors.entities import (
     entity_owners,
     entity_page,
     entity_page_list,
+    entity_possible_duplicates,
     entity_search,
     identifier_match,
 )
@@ -64,6 +66,7 @@ __all__ = [
     "contract_page",
     "contract_renewals",
     "entities_by_id",
+    "entities_labelled",
     "entity_by_id",
     "entity_events",
     "entity_holdings",
@@ -71,6 +74,7 @@ __all__ = [
     "entity_owners",
     "entity_page",
     "entity_page_list",
+    "entity_possible_duplicates",
     "entity_search",
     "event_affected_vendors",
     "event_page",

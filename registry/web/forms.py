@@ -20,6 +20,7 @@ from registry.choices import (
 from registry.models import Contract
 from registry.models.events import announced_after_effective
 from registry.models.ownership import seat_share_problems
+from registry.selectors import entity_possible_duplicates
 from registry.validators import validate_country, validate_lei
 from registry.web.widgets import EntityChoiceField, picker_queries_bind
 
@@ -40,7 +41,20 @@ class PickerForm(forms.Form):
         picker_queries_bind(self)
 
 
+def duplicates_message(duplicates) -> str:
+    """“Possibly the same as Scale AI (US · #3) and …”, naming each entity by its label."""
+    labels = [entity.label for entity in duplicates]
+    named = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+    return f"Possibly the same as {named}: the same name and country, or an identifier in common."
+
+
 class EntityForm(forms.Form):
+    """An entity's fields. Entities that may be the same one (see
+    ``entity_possible_duplicates``) are listed in ``duplicates`` and the form refuses until
+    “Create anyway” (or, editing, “Save anyway”) is ticked (:meth:`duplicates_refuse`);
+    editing, only a changed name, country or identifiers is checked, and the entity itself is
+    left out."""
+
     name = forms.CharField(max_length=255)
     kind = forms.ChoiceField(choices=EntityKind.choices, initial=EntityKind.COMPANY)
     country = forms.CharField(
@@ -60,6 +74,17 @@ class EntityForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Other identifiers, one per line as SCHEME:ID (e.g. GB-COH:00445790).",
     )
+    # Hidden until there are possible duplicates to confirm.
+    confirm_duplicate = forms.BooleanField(
+        required=False, label="Create anyway", widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, entity=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.entity = entity
+        self.duplicates: list = []
+        if entity is not None:
+            self.fields["confirm_duplicate"].label = "Save anyway"
 
     # Each field is checked here with the model's own validators, so one submission reports
     # every field's problem at once (the service checks them again, for the other doors).
@@ -90,6 +115,31 @@ class EntityForm(forms.Form):
         if problems:
             raise ValidationError(problems)
         return pairs
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.entity is not None and not {"name", "country", "identifiers"} & set(
+            self.changed_data
+        ):
+            return data
+        # Whatever is valid is compared, so this comes in the same round as other errors.
+        name = data.get("name", "") if "country" in data else ""
+        self.duplicates = entity_possible_duplicates(
+            name,
+            data.get("country", ""),
+            data.get("identifiers", []),
+            exclude_pk=self.entity.pk if self.entity is not None else None,
+        )
+        if self.duplicates:
+            self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
+        return data
+
+    def duplicates_refuse(self) -> None:
+        """Refuse a valid form whose possible duplicates are not confirmed. Called by the
+        view when it saves (after a double submit's token check: the second submit of a
+        create form must find the first's entity saved, not a duplicate of it)."""
+        if self.duplicates and not self.cleaned_data.get("confirm_duplicate"):
+            raise ValidationError({"confirm_duplicate": [duplicates_message(self.duplicates)]})
 
     @staticmethod
     def initial_for(entity) -> dict:

@@ -73,6 +73,9 @@ class EntityChoiceField(forms.ModelChoiceField):
         if kind:
             self.error_messages["invalid_choice"] = f"Choose an existing entity of kind “{kind}”."
 
+    def label_from_instance(self, obj: Entity) -> str:
+        return obj.label
+
 
 def picker_queries_bind(form: forms.BaseForm) -> None:
     """Give each picker of a bound form the search its user typed (``<field>_q``)."""

@@ -332,7 +332,7 @@ def test_pickers_search_without_javascript_on_vendor_and_ownership_forms(buyer_c
         "/vendors/new/", {"entity_q": "zephyr", "_find": "entity", "token": token}
     ).content.decode()
     select = re.search(r'<select name="entity".*?</select>', html, re.S).group(0)
-    assert re.findall(r">([^<]+) — company", select) == ["Zephyr Analytics"]
+    assert re.findall(r">([^<]+)</option>", select) == [f"Zephyr Analytics (US · #{wanted.pk})"]
     assert f'value="{wanted.pk}" selected' in select
     assert "errorlist" not in html and f'value="{token}"' in html
     html = buyer_client.post(

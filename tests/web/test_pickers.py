@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def options(response) -> list[str]:
-    return re.findall(r'<option value="\d+"[^>]*>([^<]+?) — ', response.content.decode())
+    return re.findall(r'<option value="\d+"[^>]*>([^<]+?) \(', response.content.decode())
 
 
 def test_at_most_20_matches_names_starting_with_the_query_first(viewer_client):

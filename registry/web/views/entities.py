@@ -60,9 +60,11 @@ def entity_new(request: HttpRequest) -> HttpResponse:
         form = EntityForm(request.POST)
         token = request.POST.get("token", "")
         if form.is_valid():
-            data = form.cleaned_data
+            data = dict(form.cleaned_data)
+            data.pop("confirm_duplicate")
 
             def save() -> str:
+                form.duplicates_refuse()
                 entity = entity_create(actor=request.user, **data)
                 return reverse("web:entity-detail", args=[entity.pk])
 
@@ -85,16 +87,20 @@ def entity_new(request: HttpRequest) -> HttpResponse:
 @permission_required("registry.change_entity")
 def entity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     entity = get_object_or_404(selectors.entity_list(), pk=pk)
+    initial = EntityForm.initial_for(entity)
     if request.method == "POST":
-        form = EntityForm(request.POST)
+        form = EntityForm(request.POST, initial=initial, entity=entity)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            data.pop("confirm_duplicate")
             try:
-                entity_update(entity=entity, actor=request.user, **form.cleaned_data)
+                form.duplicates_refuse()
+                entity_update(entity=entity, actor=request.user, **data)
                 return redirect("web:entity-detail", pk=entity.pk)
             except ValidationError as error:
                 service_errors_add(form, error)
     else:
-        form = EntityForm(initial=EntityForm.initial_for(entity))
+        form = EntityForm(initial=initial, entity=entity)
     return _entity_form_page(
         request,
         form,
