@@ -23,9 +23,26 @@ ROW_GAP = 64
 LAYER_GAP = 96
 PADDING = 40
 MAX_PER_ROW = 5
-#: Characters of a name per drawn line, and lines per name (the box is sized for two).
-NAME_CHARS = 25
+#: Lines per name (the box is sized for two), the name's font size and the width a line
+#: may take inside its box, in the drawing's units.
 NAME_LINES = 2
+NAME_SIZE = 12.5
+NAME_WIDTH = NODE_W - 16
+#: Advance widths in em of a wide bold sans-serif (DejaVu Sans Bold, the widest of the
+#: usual system faces), so that a line measured with them fits whichever face is used.
+_EM = {
+    **dict.fromkeys("abdeghknopquvxy", 0.7),
+    **dict.fromkeys("cszL", 0.64),
+    **dict.fromkeys("frtIJijl.,:;'!|", 0.5),
+    "m": 1.05,
+    "w": 0.89,
+    "M": 1.0,
+    "W": 1.12,
+    " ": 0.35,
+    "-": 0.42,
+}
+#: Any other character (capitals, digits, accented letters, symbols).
+_EM_OTHER = 0.86
 #: Line height of a wrapped name, in the drawing's units.
 NAME_LINE_H = 15
 #: At most this many chains are listed for narrow screens (a dense graph has many paths).
@@ -204,24 +221,33 @@ def _edge_svg(owner: _Box, owned: _Box, label: str, dashed: bool) -> tuple[str, 
     return path, _label_svg(lx, ly, label)
 
 
-def wrap_name(name: str, width: int = NAME_CHARS, lines: int = NAME_LINES) -> list[str]:
-    """``name`` on at most ``lines`` lines of at most ``width`` characters, broken between
-    words. A name too long for the lines ends its last line with "…" after a whole word; only
-    a single word longer than a line is itself broken (with a hyphen)."""
-    words = name.split()
+def text_width(text: str, size: float = NAME_SIZE) -> float:
+    """The width ``text`` takes at most in the drawing's bold name face."""
+    return size * sum(_EM.get(char, _EM_OTHER) for char in text)
+
+
+def wrap_name(name: str, width: float = NAME_WIDTH, lines: int = NAME_LINES) -> list[str]:
+    """``name`` on at most ``lines`` lines no wider than ``width``, broken between words. A
+    name too long for the lines ends its last line with "…" after a whole word; only a
+    single word wider than a line is itself broken (with a hyphen)."""
+
+    def fits(text: str) -> bool:
+        return text_width(text) <= width
+
     out: list[str] = []
     current = ""
-    for word in words:
-        while len(word) > width:
+    for word in name.split():
+        while not fits(word):
             # A word wider than a line: whatever is on the line goes first, then the word
             # is broken where the line ends.
             if current:
                 out.append(current)
                 current = ""
-            out.append(word[: width - 1] + "-")
-            word = word[width - 1 :]
+            cut = max(n for n in range(1, len(word) + 1) if fits(word[:n] + "-") or n == 1)
+            out.append(word[:cut] + "-")
+            word = word[cut:]
         candidate = f"{current} {word}" if current else word
-        if len(candidate) <= width:
+        if fits(candidate):
             current = candidate
         else:
             out.append(current)
@@ -233,11 +259,14 @@ def wrap_name(name: str, width: int = NAME_CHARS, lines: int = NAME_LINES) -> li
     kept, rest = out[: lines - 1], out[lines - 1 :]
     last = ""
     for word in " ".join(rest).split():
-        if len(f"{last} {word}…" if last else f"{word}…") > width:
+        candidate = f"{last} {word}" if last else word
+        if not fits(candidate + "…"):
             break
-        last = f"{last} {word}" if last else word
+        last = candidate
     if not last:
-        last = rest[0][: width - 1]
+        last = rest[0].rstrip("-")
+        while last and not fits(last + "…"):
+            last = last[:-1]
     return [*kept, last.rstrip(" -") + "…"]
 
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from registry.web.graph import NAME_CHARS, wrap_name
+from registry.web.graph import NAME_WIDTH, text_width, wrap_name
 from tests.factories import (
     EntityFactory,
     OwnershipFactory,
@@ -17,29 +17,37 @@ from tests.web.test_vendor_page import nodes, svg_of
 
 
 def test_sablewood_wraps_after_a_whole_word():
-    assert wrap_name("Sablewood Data Services Inc.") == ["Sablewood Data Services", "Inc."]
+    assert wrap_name("Sablewood Data Services Inc.") == ["Sablewood Data", "Services Inc."]
 
 
 @pytest.mark.parametrize(
     ("name", "lines"),
     [
         ("Scale AI", ["Scale AI"]),
-        # 25 characters exactly fit one line.
-        ("Ledgerline Payroll Ltd AB", ["Ledgerline Payroll Ltd AB"]),
+        ("Meta Platforms", ["Meta Platforms"]),
+        ("Ledgerline Payroll Ltd AB", ["Ledgerline Payroll Ltd", "AB"]),
         (
             "Northern Lighthouse Holdings Group International Plc",
             ["Northern Lighthouse", "Holdings Group…"],
         ),
-        # Only a word longer than a whole line is broken, with a hyphen.
+        # Wide capitals take more room than the same number of small letters.
+        ("WWWWWWWW MMMMMMMM HOLDINGS GROUP", ["WWWWWWWW", "MMMMMMMM…"]),
+        # Only a word wider than a whole line is broken, with a hyphen.
         (
             "Aktiengesellschaftsverwaltungsbank Zürich",
-            ["Aktiengesellschaftsverwa-", "ltungsbank Zürich"],
+            ["Aktiengesellschaftsver-", "waltungsbank Zürich"],
         ),
     ],
 )
 def test_names_break_between_words_on_at_most_two_lines(name, lines):
     assert wrap_name(name) == lines
-    assert all(len(line) <= NAME_CHARS for line in lines)
+    assert all(text_width(line) <= NAME_WIDTH for line in lines)
+
+
+def test_widths_are_measured_per_character():
+    # "Scale AI" at 12.5 px: S 0.86, c 0.64, a 0.7, l 0.5, e 0.7, space 0.35, A 0.86, I 0.5 em.
+    assert text_width("Scale AI") == pytest.approx(12.5 * 5.11)
+    assert text_width("WWW") > 2 * text_width("iii")
 
 
 def test_no_word_of_a_wrapped_name_is_cut():
@@ -59,7 +67,7 @@ def test_svg_draws_the_name_on_two_lines_and_keeps_it_whole_in_the_title(viewer_
     svg = svg_of(viewer_client.get(f"/vendors/{vendor.pk}/").content.decode())
     node = re.search(rf'data-entity="{owner.pk}">(.*?)</a>', svg).group(1)
     assert "<title>Sablewood Data Services Inc.</title>" in node
-    assert re.findall(r"<tspan[^>]*>([^<]+)</tspan>", node) == ["Sablewood Data Services", "Inc."]
+    assert re.findall(r"<tspan[^>]*>([^<]+)</tspan>", node) == ["Sablewood Data", "Services Inc."]
     assert "…" not in node
     assert nodes(svg)["Sablewood Data Services Inc."] == "Company"
 

@@ -136,3 +136,50 @@ def test_lists_become_cards_and_the_graph_becomes_chains(
     chains.scroll_into_view_if_needed()
     screenshots(page, "vendor-graph-chains")
     assert errors == []
+
+
+def test_wrapped_names_fit_inside_their_boxes_on_a_wide_screen(
+    chromium, live_server, analyst, screenshots
+):
+    from tests.web.browser.conftest import new_page
+
+    vendor = VendorFactory(entity=EntityFactory(name="Ledgerline Payroll"))
+    owners = [
+        EntityFactory(name="Sablewood Data Services Inc."),
+        EntityFactory(name="WWWWWWWW MMMMMMMM HOLDINGS GROUP"),
+        EntityFactory(name="Northern Lighthouse Holdings Group International Plc"),
+    ]
+    for owner in owners:
+        OwnershipFactory(owner=owner, owned=vendor.entity, share=20)
+    page, errors = new_page(chromium)
+    page.goto(f"{live_server.url}/vendors/{vendor.pk}/")
+    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/vendors/{vendor.pk}/")
+
+    drawing = page.locator("svg.ownership-graph")
+    assert drawing.is_visible() and not page.locator("#graph-chains").is_visible()
+    sablewood = drawing.locator(f'a[data-entity="{owners[0].pk}"]')
+    assert sablewood.locator("tspan").all_text_contents() == ["Sablewood Data", "Services Inc."]
+    # Every drawn line of every name stays inside its box, in text of at least 11 px.
+    for node in drawing.locator("a.node").all():
+        box = node.locator("rect:not(.undisclosed-ring)").bounding_box()
+        name = node.locator("text.node-name")
+        assert float(name.evaluate("t => getComputedStyle(t).fontSize").rstrip("px")) >= 11
+        lines = node.locator("tspan").all() or [name]
+        for line in lines:
+            drawn = line.bounding_box()
+            assert (
+                box["x"] <= drawn["x"] and drawn["x"] + drawn["width"] <= box["x"] + box["width"]
+            ), (
+                line.text_content(),
+                drawn,
+                box,
+            )
+            assert (
+                box["y"] <= drawn["y"] and drawn["y"] + drawn["height"] <= box["y"] + box["height"]
+            )
+    drawing.scroll_into_view_if_needed()
+    screenshots(page, "graph-wrapped-names")
+    assert errors == []
