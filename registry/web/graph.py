@@ -17,13 +17,36 @@ from registry.choices import WatchlistCategory
 from registry.selectors import GraphNode, OwnershipGraphView
 
 NODE_W = 196
-NODE_H = 56
+NODE_H = 64
 COL_W = NODE_W + 28
 ROW_GAP = 64
 LAYER_GAP = 96
 PADDING = 40
 MAX_PER_ROW = 5
-NAME_CHARS = 25
+#: Lines per name (the box is sized for two), the name's font size and the width a line
+#: may take inside its box, in the drawing's units.
+NAME_LINES = 2
+NAME_SIZE = 12.5
+NAME_WIDTH = NODE_W - 16
+#: Advance widths in em of a wide bold sans-serif (DejaVu Sans Bold, the widest of the
+#: usual system faces), so that a line measured with them fits whichever face is used.
+_EM = {
+    **dict.fromkeys("abdeghknopquvxy", 0.7),
+    **dict.fromkeys("cszL", 0.64),
+    **dict.fromkeys("frtIJijl.,:;'!|", 0.5),
+    "m": 1.05,
+    "w": 0.89,
+    "M": 1.0,
+    "W": 1.12,
+    " ": 0.35,
+    "-": 0.42,
+}
+#: Any other character (capitals, digits, accented letters, symbols).
+_EM_OTHER = 0.86
+#: Line height of a wrapped name, in the drawing's units.
+NAME_LINE_H = 15
+#: At most this many chains are listed for narrow screens (a dense graph has many paths).
+MAX_CHAINS = 60
 #: How far an arc between two boxes of the same row rises above them.
 ARC_RISE = 46
 
@@ -198,12 +221,77 @@ def _edge_svg(owner: _Box, owned: _Box, label: str, dashed: bool) -> tuple[str, 
     return path, _label_svg(lx, ly, label)
 
 
-def _shortened(name: str) -> str:
-    """A long name cut in the middle, so names that differ only at the end stay apart."""
-    if len(name) <= NAME_CHARS:
-        return name
-    tail = NAME_CHARS // 3
-    return f"{name[: NAME_CHARS - tail - 1].rstrip()}…{name[-tail:].lstrip()}"
+def text_width(text: str, size: float = NAME_SIZE) -> float:
+    """The width ``text`` takes at most in the drawing's bold name face."""
+    return size * sum(_EM.get(char, _EM_OTHER) for char in text)
+
+
+def wrap_name(name: str, width: float = NAME_WIDTH, lines: int = NAME_LINES) -> list[str]:
+    """``name`` on at most ``lines`` lines no wider than ``width``, broken between words. A
+    name too long for the lines ends its last line with "…" after a whole word; only a
+    single word wider than a line is itself broken (with a hyphen)."""
+
+    def fits(text: str) -> bool:
+        return text_width(text) <= width
+
+    out: list[str] = []
+    current = ""
+    for word in name.split():
+        while not fits(word):
+            # A word wider than a line: whatever is on the line goes first, then the word
+            # is broken where the line ends.
+            if current:
+                out.append(current)
+                current = ""
+            cut = max(n for n in range(1, len(word) + 1) if fits(word[:n] + "-") or n == 1)
+            out.append(word[:cut] + "-")
+            word = word[cut:]
+        candidate = f"{current} {word}" if current else word
+        if fits(candidate):
+            current = candidate
+        else:
+            out.append(current)
+            current = word
+    if current:
+        out.append(current)
+    if len(out) <= lines:
+        return out
+    kept, rest = out[: lines - 1], out[lines - 1 :]
+    last = ""
+    for word in " ".join(rest).split():
+        candidate = f"{last} {word}" if last else word
+        if not fits(candidate + "…"):
+            break
+        last = candidate
+    if not last:
+        last = rest[0].rstrip("-")
+        while last and not fits(last + "…"):
+            last = last[:-1]
+    return [*kept, last.rstrip(" -") + "…"]
+
+
+def _name_svg(lines: list[str], centre: float, top: float, ink: str) -> str:
+    """The name's ``<text>``: one line as plain text, more as ``<tspan>`` lines."""
+    first = top + (26 if len(lines) == 1 else 19)
+    if len(lines) == 1:
+        return _svg(
+            '<text x="{}" y="{}" text-anchor="middle" class="node-name" fill="{}">{}</text>',
+            centre,
+            first,
+            ink,
+            lines[0],
+        )
+    spans = "".join(
+        _svg('<tspan x="{}" y="{}">{}</tspan>', centre, first + i * NAME_LINE_H, line)
+        for i, line in enumerate(lines)
+    )
+    return _svg(
+        '<text x="{}" y="{}" text-anchor="middle" class="node-name" fill="{}">{}</text>',
+        centre,
+        first,
+        ink,
+        mark_safe(spans),
+    )
 
 
 def _node_svg(node: GraphNode, box: _Box, href: str) -> str:
@@ -218,7 +306,7 @@ def _node_svg(node: GraphNode, box: _Box, href: str) -> str:
         fill, stroke, ink = PLAIN_COLOURS
         tag = node.entity.get_kind_display()
     name = node.entity.name
-    shown = _shortened(name)
+    lines = wrap_name(name)
     radius = NODE_H / 2 if node.entity.is_person else 8
     emphasis = " node-flagged" if categories else (" node-vendor" if node.is_vendor else "")
     undisclosed = node.entity.owners_undisclosed
@@ -245,7 +333,7 @@ def _node_svg(node: GraphNode, box: _Box, href: str) -> str:
         "<title>{}{}{}</title>"
         "{}"
         '<rect x="{}" y="{}" width="{}" height="{}" rx="{}" fill="{}" stroke="{}"/>'
-        '<text x="{}" y="{}" text-anchor="middle" class="node-name" fill="{}">{}</text>'
+        "{}"
         '<text x="{}" y="{}" text-anchor="middle" class="node-tag" fill="{}">{}</text>'
         "</a>",
         href,
@@ -262,14 +350,65 @@ def _node_svg(node: GraphNode, box: _Box, href: str) -> str:
         radius,
         fill,
         stroke,
+        mark_safe(_name_svg(lines, box.centre, box.y, ink)),
         box.centre,
-        box.y + 24,
-        ink,
-        shown,
-        box.centre,
-        box.y + 43,
+        box.y + (46 if len(lines) == 1 else 54),
         ink,
         tag,
+    )
+
+
+@dataclass
+class ChainStep:
+    node: GraphNode
+    #: The interest this entity holds in the next one of the chain ("" for the last).
+    label: str = ""
+
+
+@dataclass
+class ChainListing:
+    """The graph as text for narrow screens: every path of holdings from a topmost owner
+    down to the vendor, and the seats people on those paths hold elsewhere."""
+
+    chains: list[list[ChainStep]]
+    seats: list[tuple[GraphNode, str, GraphNode]]
+    truncated: bool
+
+
+def ownership_chains(graph: OwnershipGraphView, *, root_id: int) -> ChainListing:
+    """Each chain reads from the top owner down to the vendor (``root_id``); at most
+    ``MAX_CHAINS`` of them, the listing says when more were left out."""
+    owners_of: dict[int, list] = {}
+    seats = []
+    for edge in graph.edges:
+        upward = graph.nodes[edge.owner_id].layer > graph.nodes[edge.owned_id].layer
+        if edge.is_seat and not upward:
+            # A person's seat in an entity drawn above them (a key-person interlock).
+            seats.append((graph.nodes[edge.owner_id], edge.label, graph.nodes[edge.owned_id]))
+        else:
+            owners_of.setdefault(edge.owned_id, []).append(edge)
+    chains: list[list[ChainStep]] = []
+    truncated = False
+
+    def walk(entity_id: int, below: list[ChainStep], seen: frozenset[int]) -> None:
+        nonlocal truncated
+        above = [e for e in owners_of.get(entity_id, []) if e.owner_id not in seen]
+        if not above:
+            if below:
+                if len(chains) >= MAX_CHAINS:
+                    truncated = True
+                    return
+                chains.append(below)
+            return
+        for edge in sorted(above, key=lambda e: graph.nodes[e.owner_id].entity.name.lower()):
+            step = ChainStep(node=graph.nodes[edge.owner_id], label=edge.label)
+            walk(edge.owner_id, [step, *below], seen | {edge.owner_id})
+
+    walk(root_id, [], frozenset({root_id}))
+    root = ChainStep(node=graph.nodes[root_id])
+    seats.sort(key=lambda s: (s[0].entity.name.lower(), s[2].entity.name.lower()))
+    return ChainListing(
+        chains=[[*chain, root] for chain in chains], seats=seats, truncated=truncated
     )
 
 

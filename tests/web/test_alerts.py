@@ -225,7 +225,7 @@ def test_assign_to_offers_only_people_who_may_act_named_in_full(
     assert options == ["Nobody", "analyst", "Bea Buyer (buyer)"]
     assert "<dt>Assignee</dt><dd>Bea Buyer (buyer)</dd>" in html
     inbox = analyst_client.get("/alerts/").content.decode()
-    assert "<td>Bea Buyer (buyer)</td>" in inbox
+    assert '<td data-label="Assignee">Bea Buyer (buyer)</td>' in inbox
 
 
 def test_assigning_a_viewer_is_refused(analyst_client, viewer):

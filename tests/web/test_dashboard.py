@@ -35,7 +35,7 @@ def test_reference_scenario_puts_meta_platforms_contracts_under_its_influence(
 
 def test_exposure_link_lists_the_vendors_behind_the_figure(viewer_client, reference_after):
     html = viewer_client.get(f"/vendors/?influenced_by={reference_after.meta.pk}").content.decode()
-    names = re.findall(r'<td><a href="/vendors/\d+/">([^<]+)</a></td>', html)
+    names = re.findall(r'<td[^>]*><a href="/vendors/\d+/">([^<]+)</a></td>', html)
     assert sorted(names) == ["Remotasks", "Scale AI"]
     assert "under the influence of" in html and "Meta Platforms" in html
 

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 def names(response) -> list[str]:
-    return re.findall(r'<td><a href="/vendors/\d+/">([^<]+)</a></td>', response.content.decode())
+    html = response.content.decode()
+    return re.findall(r'<td[^>]*><a href="/vendors/\d+/">([^<]+)</a></td>', html)
 
 
 @pytest.fixture

@@ -20,12 +20,13 @@ def svg_of(html: str) -> str:
 
 
 def nodes(svg: str) -> dict[str, str]:
-    """Entity name → the tag drawn under it."""
-    return dict(
-        re.findall(
-            r'class="node-name"[^>]*>([^<]+)</text><text[^>]*class="node-tag"[^>]*>([^<]+)<', svg
+    """Entity name (its drawn lines joined by spaces) → the tag drawn under it."""
+    return {
+        " ".join(re.sub(r"<[^>]+>", " ", name).split()): tag
+        for name, tag in re.findall(
+            r'class="node-name"[^>]*>(.*?)</text><text[^>]*class="node-tag"[^>]*>([^<]+)<', svg
         )
-    )
+    }
 
 
 def edge_labels(svg: str) -> list[str]:

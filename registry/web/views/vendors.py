@@ -29,7 +29,7 @@ from registry.risk import engine
 from registry.services import vendor_create, vendor_update
 from registry.web.filters import VendorListFilterSet
 from registry.web.forms import VendorForm
-from registry.web.graph import ownership_graph_svg, score_timeline_svg
+from registry.web.graph import ownership_chains, ownership_graph_svg, score_timeline_svg
 from registry.web.widgets import FIND_BUTTON
 
 CSV_COLUMNS = (
@@ -204,6 +204,7 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "graph": graph,
         "graph_svg": svg,
         "graph_rows": graph_rows,
+        "graph_chains": ownership_chains(graph, root_id=vendor.entity_id),
         "graph_categories": [
             (value, label)
             for value, label in WatchlistCategory.choices
