@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from core.api.schema import ErrorDetailSerializer, RegistryAutoSchema, documented
 from core.api.serializers import HistoryRecordSerializer
 from core.history import history_records
+from core.idempotency import IdempotentPostMixin
 from core.signin import SIGNIN_THROTTLES
 from core.tokens import api_token_issue, default_expiry
 
@@ -53,9 +54,9 @@ def _blockers(error: ProtectedError | RestrictedError) -> str:
     return ", ".join(f"{label} ({count})" for label, count in sorted(counts.items()))
 
 
-class ServiceViewSet(viewsets.GenericViewSet):
-    """Common ground of the API's viewsets: pagination, service errors as 400 and deletes
-    refused while other records still point at the row as 409."""
+class ServiceViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
+    """Common ground of the API's viewsets: pagination, ``Idempotency-Key`` on POST, service
+    errors as 400 and deletes refused while other records still point at the row as 409."""
 
     pagination_class = PageNumberPagination
     schema = RegistryAutoSchema()
