@@ -6,6 +6,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
@@ -22,6 +24,7 @@ from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.models import ApiToken
+from core.people import user_delete, user_history_references
 from core.tokens import api_token_issue
 
 admin.site.site_header = "Vendor Registry"
@@ -312,3 +315,29 @@ class ApiTokenAdmin(AuditedAdmin):
             "key": key,
         }
         return TemplateResponse(request, "admin/core/apitoken/issued.html", context)
+
+
+# --- Users -------------------------------------------------------------------------------------
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class RegistryUserAdmin(UserAdmin):
+    """Django's user admin, except that a user whom the history names (audit records, logged
+    events, handled alerts …) cannot be deleted, only deactivated: the name would be lost."""
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        # One at a time, from the user's page, where a refusal can be shown.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is not None and user_history_references(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj) -> None:
+        user_delete(user=obj)

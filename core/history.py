@@ -1,11 +1,32 @@
 """The audit trail read back: what each historical record (django-simple-history) changed,
 written once for the API's ``history/`` endpoints and the pages' audit lists."""
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.db.models.deletion import ProtectedError, RestrictedError
+
+
+class DeleteRefused(Exception):
+    """A delete that would lose history: the row is ended, offboarded or archived instead.
+    The message says why and what to do; the API answers it with 409."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def delete_blockers(error: ProtectedError | RestrictedError) -> str:
+    """``"ownerships (2), watchlist (1)"``: what still refers to the row being deleted."""
+    blocking = (
+        error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
+    )
+    counts = Counter(str(obj._meta.verbose_name_plural) for obj in blocking)
+    return ", ".join(f"{label} ({count})" for label, count in sorted(counts.items()))
+
 
 #: Bookkeeping timestamps that change on every save and say nothing a reader needs.
 UNREPORTED_FIELDS = {"created_at", "updated_at"}

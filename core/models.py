@@ -38,3 +38,31 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class IdempotencyKey(models.Model):
+    """A client's ``Idempotency-Key`` for one API POST, and the answer it got.
+
+    The row is claimed (inserted) before the request runs, so two requests with the same key
+    cannot both run: the unique constraint lets exactly one insert succeed. ``status_code``
+    stays empty while the first request is in progress; afterwards the row holds its answer,
+    replayed for 24 hours to a retry with the same key and the same request."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(
+        max_length=64, help_text="SHA-256 of the method, path, body and user."
+    )
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.user})"

@@ -25,6 +25,9 @@ from alerts.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from core.history import DeleteRefused
+from core.people import user_delete
+from registry import services
 from registry.choices import EventKind, EventStatus, Interest, RecheckReason, RiskLevel
 from registry.models import (
     Contract,
@@ -1080,3 +1083,42 @@ def test_admin_autocomplete_and_chosen_entity_tell_look_alikes_apart(client, sup
         f"Scale AI (US · LEI {SCALE_LEI} · #{second.pk})",
     ]
     assert f"Scale AI (US · LEI {SCALE_LEI} · #{second.pk})</option>" in page
+
+
+# --- Users who wrote history are deactivated, not deleted --------------------------------------
+
+
+def test_a_user_who_logged_an_event_cannot_be_deleted_and_keeps_their_name_on_it(
+    client, superuser, buyer
+):
+    meta = services.entity_create(name="Meta Platforms", actor=buyer)
+    scale = EntityFactory(name="Scale AI")
+    event = services.ownership_event_log(
+        kind=EventKind.ACQUISITION,
+        subject=scale,
+        counterparty=meta,
+        share=Decimal(49),
+        effective_date=datetime.date(2025, 6, 13),
+        actor=buyer,
+    )
+    login(client, superuser)
+    url = reverse("admin:auth_user_delete", args=[buyer.pk])
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    with pytest.raises(DeleteRefused, match="Deactivate the account instead"):
+        user_delete(user=buyer)
+
+    event.refresh_from_db()
+    assert event.logged_by == buyer
+    assert meta.history.get().history_user == buyer
+    assert get_user_model().objects.filter(pk=buyer.pk).exists()
+
+
+def test_a_user_with_no_history_can_be_deleted_from_the_admin(client, superuser, nobody):
+    login(client, superuser)
+
+    response = client.post(reverse("admin:auth_user_delete", args=[nobody.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not get_user_model().objects.filter(pk=nobody.pk).exists()

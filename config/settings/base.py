@@ -200,6 +200,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "sweep-import-rechecks": {"task": "imports.tasks.sweep_import_rechecks", "schedule": 60.0},
+    # The API's Idempotency-Key answers are kept 24 hours (core.idempotency).
+    "purge-idempotency-keys": {"task": "core.tasks.purge_idempotency_keys", "schedule": 3600.0},
     # GLEIF publishes at 00:00, 08:00 and 16:00 UTC; its deltas are imported after each.
     "gleif-delta-import": {
         "task": "imports.tasks.import_gleif_delta",

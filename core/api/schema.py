@@ -6,8 +6,10 @@ from typing import Any, TypeVar
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+
+from core.idempotency import HEADER, KEY_MAX_LENGTH
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,13 +35,45 @@ CONFLICT = {
     )
 }
 
+IDEMPOTENCY_ERRORS = {
+    409: OpenApiResponse(
+        ErrorDetailSerializer,
+        description=f"A request with the same `{HEADER}` is still in progress.",
+    ),
+    422: OpenApiResponse(
+        ErrorDetailSerializer,
+        description=f"The `{HEADER}` was already used with a different request.",
+    ),
+}
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string (a UUID, say) of up to "
+    f"{KEY_MAX_LENGTH} characters. A retry with the same key and the same request within "
+    "24 hours gets the first answer again (with `Idempotent-Replayed: true`) instead of "
+    "running twice.",
+)
+
 
 class RegistryAutoSchema(AutoSchema):
-    """drf-spectacular's schema with the error answers every operation may give."""
+    """drf-spectacular's schema with the error answers every operation may give, and the
+    ``Idempotency-Key`` header on every POST."""
+
+    def get_override_parameters(self) -> list:
+        parameters = list(super().get_override_parameters())
+        if self.method == "POST":
+            parameters.append(IDEMPOTENCY_KEY)
+        return parameters
 
     def _get_response_bodies(self, direction: str = "response") -> dict:
         responses = super()._get_response_bodies(direction)
-        errors = {**ERRORS, **(CONFLICT if self.method == "DELETE" else {})}
+        errors = {
+            **ERRORS,
+            **(CONFLICT if self.method == "DELETE" else {}),
+            **(IDEMPOTENCY_ERRORS if self.method == "POST" else {}),
+        }
         for code, response in errors.items():
             if str(code) not in responses:
                 responses[str(code)] = self._get_response_for_code(

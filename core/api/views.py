@@ -5,8 +5,6 @@ Reads go through the apps' selectors; every write goes through their services, a
 validation error becomes a 400 naming the field.
 """
 
-from collections import Counter
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models.deletion import ProtectedError, RestrictedError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -21,7 +19,8 @@ from rest_framework.views import APIView
 
 from core.api.schema import ErrorDetailSerializer, RegistryAutoSchema, documented
 from core.api.serializers import HistoryRecordSerializer
-from core.history import HistoryCollection, history_records
+from core.history import DeleteRefused, HistoryCollection, delete_blockers, history_records
+from core.idempotency import IdempotentPostMixin
 from core.signin import SIGNIN_THROTTLES
 from core.tokens import api_token_issue, default_expiry
 
@@ -44,18 +43,9 @@ def drf_errors(error: DjangoValidationError) -> dict[str, list[str]]:
     }
 
 
-def _blockers(error: ProtectedError | RestrictedError) -> str:
-    """``"ownerships (2), watchlist (1)"``: what still refers to the row being deleted."""
-    blocking = (
-        error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
-    )
-    counts = Counter(str(obj._meta.verbose_name_plural) for obj in blocking)
-    return ", ".join(f"{label} ({count})" for label, count in sorted(counts.items()))
-
-
-class ServiceViewSet(viewsets.GenericViewSet):
-    """Common ground of the API's viewsets: pagination, service errors as 400 and deletes
-    refused while other records still point at the row as 409."""
+class ServiceViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
+    """Common ground of the API's viewsets: pagination, ``Idempotency-Key`` on POST, service
+    errors as 400 and deletes refused while other records still point at the row as 409."""
 
     pagination_class = PageNumberPagination
     schema = RegistryAutoSchema()
@@ -65,11 +55,13 @@ class ServiceViewSet(viewsets.GenericViewSet):
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, DjangoValidationError):
             exc = ValidationError(drf_errors(exc))
+        elif isinstance(exc, DeleteRefused):
+            return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
         elif isinstance(exc, ProtectedError | RestrictedError):
             return Response(
                 {
                     "detail": "This record cannot be deleted while other records refer to it: "
-                    f"{_blockers(exc)}."
+                    f"{delete_blockers(exc)}."
                 },
                 status=status.HTTP_409_CONFLICT,
             )

@@ -92,7 +92,7 @@ class RiskAssessment(models.Model):
     """A vendor's computed risk at one moment. Never updated: a recheck adds a new one."""
 
     vendor = models.ForeignKey(
-        "registry.Vendor", on_delete=models.CASCADE, related_name="assessments"
+        "registry.Vendor", on_delete=models.PROTECT, related_name="assessments"
     )
     level = models.CharField(max_length=16, choices=RiskLevel.choices)
     score = models.PositiveSmallIntegerField()
@@ -102,7 +102,7 @@ class RiskAssessment(models.Model):
     policy_version = models.PositiveIntegerField()
     event = models.ForeignKey(
         "registry.OwnershipEvent",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="assessments",
@@ -135,7 +135,7 @@ class RiskFactor(models.Model):
     severity = models.CharField(max_length=16, choices=RiskLevel.choices)
     summary = models.TextField()
     party = models.ForeignKey(
-        "registry.Entity", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "registry.Entity", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     effective_share = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)
     effective_share_min = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True)

@@ -170,5 +170,10 @@ def _is_referenced(entity: Entity) -> bool:
 
 @transaction.atomic
 def entity_delete(*, entity: Entity, actor: AbstractBaseUser | None = None) -> None:
-    """Delete an entity that nothing refers to any more (no edges, vendor, events …)."""
-    recorded_delete(entity, actor=actor)
+    """Delete an entity entered by mistake, that nothing refers to (no edges, vendor,
+    watchlist entry, events or risk factors); any other is kept, its edges ended."""
+    recorded_delete(
+        entity,
+        actor=actor,
+        instead="End its ownership edges instead; the entity stays in the registry's history.",
+    )

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.history import DeleteRefused
 from registry.choices import EntityKind, Interest, RecheckReason
 from registry.models import Entity, Ownership, OwnershipEvent
 from registry.risk import effects
@@ -299,12 +300,9 @@ def ownership_delete(*, ownership: Ownership, actor: AbstractBaseUser | None = N
     start, which removes it (the audit history keeps it) and rechecks the vendors it touched.
     An edge an ownership event wrote is part of that event and is refused."""
     if ownership.source_event_id is not None:
-        raise ValidationError(
-            {
-                "source_event": [
-                    f"This edge was written by {ownership.source_event}; it is part of that "
-                    "event's record and cannot be removed. End it instead."
-                ]
-            }
+        raise DeleteRefused(
+            f"This edge was written by {ownership.source_event} (event "
+            f"{ownership.source_event_id}); it is part of that event's record and cannot be "
+            "removed. End it instead (set its end date)."
         )
     ownership_end(ownership=ownership, end_date=ownership.start_date - ONE_DAY, actor=actor)

@@ -57,11 +57,12 @@ def contract_update(
 
 @transaction.atomic
 def vendor_delete(*, vendor: Vendor, actor: AbstractBaseUser | None = None) -> None:
-    """Delete a vendor that has no contracts or alerts left."""
-    recorded_delete(vendor, actor=actor)
+    """Delete a vendor entered by mistake: one with no assessments, alerts or contracts.
+    Any other vendor is offboarded instead (its status), so that its history stays."""
+    recorded_delete(vendor, actor=actor, instead="Offboard it instead (status “offboarded”).")
 
 
 @transaction.atomic
 def contract_delete(*, contract: Contract, actor: AbstractBaseUser | None = None) -> None:
-    """Delete a contract that no alert refers to."""
-    recorded_delete(contract, actor=actor)
+    """Delete a contract that no alert refers to; any other is ended (its end date)."""
+    recorded_delete(contract, actor=actor, instead="End it instead (set its end date).")

@@ -368,8 +368,9 @@ def test_deleting_an_entity_still_referenced_is_409(buyer_client, registry):
 
     assert response.status_code == 409
     assert response.json() == {
-        "detail": "This record cannot be deleted while other records refer to it: "
-        "ownerships (1), watchlist (1)."
+        "detail": "Meta Platforms cannot be deleted: ownerships (1), watchlist (1) refer to "
+        "it, and their history would be lost. End its ownership edges instead; the entity "
+        "stays in the registry's history."
     }
     assert Entity.objects.filter(pk=registry["meta"].pk).exists()
 
