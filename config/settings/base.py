@@ -295,6 +295,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RiskLevelEnum": "registry.choices.RiskLevel",
         "DataAccessEnum": "registry.choices.DataAccess",
+        "EntityKindEnum": "registry.choices.EntityKind",
     },
 }
 
