@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": [
             {
                 "name": f"full import (1/{args.gleif_scale})",
-                "target": f"<= {TARGET_FULL_SECONDS // args.gleif_scale} s",
+                "target": f"<= {TARGET_FULL_SECONDS / args.gleif_scale:g} s",
                 "measured": f"{full_seconds} s",
                 "verdict": _verdict(full_seconds, TARGET_FULL_SECONDS / args.gleif_scale),
             },
