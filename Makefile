@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench bench-import lint format migrate clean
+.PHONY: install run test bench bench-import bench-import-gleif lint format migrate clean
 
 $(STAMP): requirements/base.txt requirements/local.txt requirements/production.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -44,6 +44,12 @@ bench: migrate
 # A BODS import of 100k statements and its re-import, in a database of its own.
 bench-import: install
 	$(BIN)/python -m bench.imports $(BENCH_ARGS)
+
+# A GLEIF golden copy (3M LEI, 600k relationships, 1M exceptions; GLEIF_SCALE=10 for a tenth)
+# into an empty database, then a delta of 10,000 changes with its recheck.
+GLEIF_SCALE ?= 1
+bench-import-gleif: install
+	$(BIN)/python -m bench.run --import-gleif --gleif-scale $(GLEIF_SCALE) $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

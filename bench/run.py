@@ -4,6 +4,7 @@
     python -m bench.run --scale 0.01    # a quick run
     python -m bench.run --rebuild       # rebuild the registry even if one of this shape exists
     python -m bench.run --import-bods   # the BODS import benchmark instead (bench/imports.py)
+    python -m bench.run --import-gleif [--gleif-scale N]   # GLEIF's (bench/gleif_import.py)
 
 The registry lives in PostgreSQL, by default ``vendor_registry_bench`` on the local server
 (``BENCH_DATABASE_URL`` overrides; the database is created if missing). It is built once into
@@ -397,6 +398,11 @@ def _measure(
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if "--import-gleif" in argv:
+        # The GLEIF golden copy and its delta, in a database of their own (bench/gleif_import.py).
+        from bench import gleif_import
+
+        return gleif_import.main([arg for arg in argv if arg != "--import-gleif"])
     if "--import-bods" in argv:
         # The import benchmark has a database and arguments of its own (bench/imports.py).
         from bench import imports

@@ -70,6 +70,8 @@ BULK_BATCH = 1000
 MAX_ERRORS = 50
 #: LEI records are matched and written this many at a time.
 LEI_BATCH = 2000
+#: Interests no event kind describes: written directly, and in bulk when the pair has none.
+DIRECT_INTERESTS = (Interest.CONTROL, Interest.OTHER_INFLUENCE)
 
 
 class ImportFailed(Exception):
@@ -519,10 +521,9 @@ class _Applier:
             for _, relationship in same_day:
                 self._relationship(relationship, replacing)
         self._flush_edges()
-        for relationship in ultimate:
-            self._ultimate(relationship)
-        for exception in exceptions:
-            self._reporting_exception(exception)
+        self._ultimates(ultimate)
+        for start in range(0, len(exceptions), BULK_BATCH):
+            self._reporting_exceptions(exceptions[start : start + BULK_BATCH])
         ImportedRecord.objects.bulk_create(self.records, batch_size=BULK_BATCH)
         self._warn_of_closed_loops()
         if self.run.format == ImportFormat.FTM:
@@ -644,6 +645,10 @@ class _Applier:
         if pk in self.created and pk not in self.slow_subjects:
             self._flush_edges()
             self.slow_subjects.add(pk)
+        elif pk in self.pending_subjects and not all(
+            edge.interest in DIRECT_INTERESTS for edge in self.pending_subjects[pk]
+        ):
+            self._flush_edges()
         if pk in self.cached_subjects:
             self.cached_subjects.discard(pk)
 
@@ -655,6 +660,18 @@ class _Applier:
             and subject.pk not in self.slow_subjects
             and subject.kind != EntityKind.PERSON
             and (owner.pk, subject.pk, interest) not in self.new_edge_keys
+        )
+
+    def _direct_fresh(self, owner: Entity, subject: Entity, wanted: bods.WantedEdge) -> bool:
+        """Whether a ``control`` or ``other_influence`` edge (written directly, DESIGN:
+        no event kind describes them) can go in bulk into an entity the registry held before
+        the run: its stored edges were read in bulk and the pair has none of that interest."""
+        key = (owner.pk, subject.pk, wanted.interest)
+        return (
+            wanted.interest in DIRECT_INTERESTS
+            and subject.pk in self.cached_subjects
+            and key not in self.stored_edges
+            and key not in self.new_edge_keys
         )
 
     def _bulk_edge(
@@ -700,6 +717,10 @@ class _Applier:
     def _flush_edges(self) -> None:
         if self.new_edges:
             _bulk_create_recorded(self.new_edges, Ownership)
+            for edge in self.new_edges:
+                if edge.owned_id in self.cached_subjects:
+                    key = (edge.owner_id, edge.owned_id, edge.interest)
+                    self.stored_edges.setdefault(key, []).append(edge)
         self.new_edges, self.pending_subjects = [], {}
 
     def _hold(
@@ -908,76 +929,117 @@ class _Applier:
             except ValidationError as exc:
                 raise ImportFailed(_validation_errors(party.label, "", exc)) from None
 
-    def _ultimate(self, relationship: "gleif.GleifRelationship") -> None:
+    def _ultimates(self, relationships: list["gleif.GleifRelationship"]) -> None:
         """An ultimate consolidation is never an edge: the registry's graph should lead from
-        the child up to the parent, and to nothing above it; a mismatch is a warning."""
-        for field, message in relationship.warnings:
-            self.warn(relationship.label, field, message)
-        if not relationship.active or relationship.warnings:
+        the child up to the parent, and to nothing above it; a mismatch is a warning. The
+        chains of control above all the children are read level by level, in chunks."""
+        checked = []
+        for relationship in relationships:
+            for field, message in relationship.warnings:
+                self.warn(relationship.label, field, message)
+            if relationship.active and not relationship.warnings:
+                checked.append(relationship)
+        if not checked:
             return
-        child = self.entities[relationship.subject]
-        parent = self.entities[relationship.owner]
-        ancestors, tops = self._controllers_above(child)
+        controllers = self._controllers_of({self.entities[r.subject].pk for r in checked})
         field = "Relationship.RelationshipType"
-        if parent.pk not in ancestors:
-            self.warn(
-                relationship.label,
-                field,
-                f"{parent.name} is published as the ultimate parent of {child.name}, but no "
-                f"chain of control in the registry leads from {child.name} up to it.",
-            )
-        elif parent.pk not in tops:
-            above = (
-                Entity.objects.filter(pk__in=tops).order_by("name").values_list("name", flat=True)
-            )
-            self.warn(
-                relationship.label,
-                field,
-                f"{parent.name} is published as the ultimate parent of {child.name}, but the "
-                f"registry's chain of control goes on above it (to {', '.join(above)}).",
-            )
+        for relationship in checked:
+            child = self.entities[relationship.subject]
+            parent = self.entities[relationship.owner]
+            ancestors, tops = _above(child.pk, controllers)
+            if parent.pk not in ancestors:
+                self.warn(
+                    relationship.label,
+                    field,
+                    f"{parent.name} is published as the ultimate parent of {child.name}, but no "
+                    f"chain of control in the registry leads from {child.name} up to it.",
+                )
+            elif parent.pk not in tops:
+                above = (
+                    Entity.objects.filter(pk__in=tops)
+                    .order_by("name")
+                    .values_list("name", flat=True)
+                )
+                self.warn(
+                    relationship.label,
+                    field,
+                    f"{parent.name} is published as the ultimate parent of {child.name}, but "
+                    f"the registry's chain of control goes on above it (to {', '.join(above)}).",
+                )
 
-    def _controllers_above(self, entity: Entity) -> tuple[set[int], set[int]]:
-        """The entities that control ``entity`` directly or indirectly today (a ``control``
-        edge or a majority shareholding), and those of them nobody controls."""
+    def _controllers_of(self, children: set[int]) -> dict[int, set[int]]:
+        """Who controls each entity above ``children`` directly today (a ``control`` edge or
+        a majority shareholding), read for a whole level of the chains at a time."""
         controls = Q(interest=Interest.CONTROL) | Q(
             Q(share__gt=50) | Q(share_min__gt=50), interest=Interest.SHAREHOLDING
         )
-        seen: set[int] = set()
-        tops: set[int] = set()
-        frontier = {entity.pk}
+        controllers: dict[int, set[int]] = {}
+        frontier = set(children)
         while frontier:
-            edges = list(
-                Ownership.objects.filter(controls, owned_id__in=frontier)
-                .active_on(self.today)
-                .values_list("owned_id", "owner_id")
-            )
-            controlled = {owned for owned, _ in edges}
-            tops |= {pk for pk in frontier if pk not in controlled and pk != entity.pk}
-            frontier = {owner for _, owner in edges if owner not in seen and owner != entity.pk}
-            seen |= frontier
-        return seen, tops
+            for chunk in _chunks(sorted(frontier)):
+                for pk in chunk:
+                    controllers[pk] = set()
+                edges = (
+                    Ownership.objects.filter(controls, owned_id__in=chunk)
+                    .active_on(self.today)
+                    .values_list("owned_id", "owner_id")
+                )
+                for owned, owner in edges:
+                    controllers[owned].add(owner)
+            frontier = {o for owners in controllers.values() for o in owners} - set(controllers)
+        return controllers
 
-    def _reporting_exception(self, exception: "gleif.ReportingException") -> None:
+    def _reporting_exceptions(self, exceptions: list["gleif.ReportingException"]) -> None:
         """A direct parent withheld (``NON_PUBLIC``, ``NATURAL_PERSONS``, ``NO_LEI``) records an
-        undisclosed owner; an ultimate one is recorded on the run only (docs/imports.md, GLEIF)."""
-        entity = self.entities[exception.lei]
-        flagged = exception.category == gleif.DIRECT and exception.opaque
-        if flagged and not entity.owners_undisclosed:
-            entity_update(entity=entity, owners_undisclosed=True)
-            self.touched.add(entity.pk)
-        elif exception.category == gleif.DIRECT and not flagged and entity.owners_undisclosed:
-            # An exception that said the parent was withheld and now says there is none.
-            earlier = self._earlier_records([exception.record]).order_by("-run_id").first()
-            if earlier is not None and earlier.interests == ["owners_undisclosed"]:
-                entity_update(entity=entity, owners_undisclosed=False)
-                self.touched.add(entity.pk)
-        ImportedRecord.objects.create(
-            run=self.run,
-            record=exception.record,
-            entity=entity,
-            interests=["owners_undisclosed"] if flagged else [],
-        )
+        undisclosed owner; an ultimate one is recorded on the run only (docs/imports.md, GLEIF).
+        A batch at a time: one UPDATE each way (with its audit history) and the records in bulk."""
+        disclosed_again = [
+            e.record
+            for e in exceptions
+            if e.category == gleif.DIRECT
+            and not e.opaque
+            and self.entities[e.lei].owners_undisclosed
+        ]
+        latest: dict[str, list[str]] = {}
+        if disclosed_again:
+            rows = self._earlier_records(disclosed_again).order_by("record", "-run_id")
+            for record, interests in rows.values_list("record", "interests"):
+                latest.setdefault(record, interests)
+        flag: dict[int, Entity] = {}
+        clear: dict[int, Entity] = {}
+        records = []
+        for exception in exceptions:
+            entity = self.entities[exception.lei]
+            flagged = exception.category == gleif.DIRECT and exception.opaque
+            if flagged and not entity.owners_undisclosed:
+                flag[entity.pk] = entity
+                clear.pop(entity.pk, None)
+            elif (
+                exception.category == gleif.DIRECT
+                and not flagged
+                and entity.owners_undisclosed
+                and latest.get(exception.record) == ["owners_undisclosed"]
+            ):
+                # An exception that said the parent was withheld and now says there is none.
+                clear[entity.pk] = entity
+                flag.pop(entity.pk, None)
+            records.append(
+                ImportedRecord(
+                    run=self.run,
+                    record=exception.record,
+                    entity=entity,
+                    interests=["owners_undisclosed"] if flagged else [],
+                )
+            )
+        for changed, value in ((flag, True), (clear, False)):
+            if not changed:
+                continue
+            Entity.objects.filter(pk__in=list(changed)).update(owners_undisclosed=value)
+            _history_recorded(Entity, list(changed), "~")
+            for entity in changed.values():
+                entity.owners_undisclosed = value
+            self.touched.update(changed)
+        ImportedRecord.objects.bulk_create(records, batch_size=BULK_BATCH)
 
     def _handover_days(
         self, same_day: list[bods.Relationship]
@@ -1325,12 +1387,16 @@ class _Applier:
         day: datetime.date,
     ) -> None:
         start = wanted.start_date or day
-        if self._fresh(owner, subject, wanted.interest) and self._bulk_edge(
-            owner, subject, wanted, relationship, start
-        ):
+        bulk = self._fresh(owner, subject, wanted.interest) or self._direct_fresh(
+            owner, subject, wanted
+        )
+        if bulk and self._bulk_edge(owner, subject, wanted, relationship, start):
             self.counts["edges_new"] += 1
             self._touch(owner, subject)
             return
+        if (owner.pk, subject.pk, wanted.interest) in self.new_edge_keys:
+            # The pair's edge waits in the bulk write: the services must see it.
+            self._flush_edges()
         pair = self._pair(owner, subject, wanted.interest)
 
         def active_on(date: datetime.date) -> Ownership | None:
@@ -1592,23 +1658,47 @@ def _bulk_create_recorded(rows: list, model) -> None:
     """``bulk_create`` with the audit history's "created" rows, copied from the new rows in
     one ``INSERT … SELECT`` a batch (building a historical instance per row costs more than
     the insert itself)."""
+    for batch in _chunks(rows, BULK_BATCH):
+        model.objects.bulk_create(batch)
+        _history_recorded(model, [row.pk for row in batch], "+")
+
+
+def _history_recorded(model, ids: list[int], history_type: str) -> None:
+    """The audit history's rows (``+`` created, ``~`` changed) for the rows ``ids`` as they
+    are stored now, copied in one ``INSERT … SELECT`` a batch."""
     history = model.history.model
     own = {"history_id", "history_date", "history_change_reason", "history_type", "history_user_id"}
     columns = [f.column for f in history._meta.concrete_fields if f.column not in own]
     quote = connection.ops.quote_name
+    listed = ", ".join(quote(c) for c in columns)
     now = timezone.now()
-    for batch in _chunks(rows, BULK_BATCH):
-        model.objects.bulk_create(batch)
-        ids = [row.pk for row in batch]
-        listed = ", ".join(quote(c) for c in columns)
+    for batch in _chunks(ids, BULK_BATCH):
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {quote(history._meta.db_table)} ({listed}, history_date, "
                 "history_change_reason, history_type, history_user_id) "
-                f"SELECT {listed}, %s, NULL, '+', NULL FROM {quote(model._meta.db_table)} "
-                f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(ids))})",
-                [now, *ids],
+                f"SELECT {listed}, %s, NULL, %s, NULL FROM {quote(model._meta.db_table)} "
+                f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(batch))})",
+                [now, history_type, *batch],
             )
+
+
+def _above(entity: int, controllers: dict[int, set[int]]) -> tuple[set[int], set[int]]:
+    """The entities that control ``entity`` directly or indirectly (``controllers``: who
+    controls whom directly), and those of them nobody controls."""
+    seen: set[int] = set()
+    tops: set[int] = set()
+    frontier = {entity}
+    while frontier:
+        tops |= {pk for pk in frontier if not controllers.get(pk) and pk != entity}
+        frontier = {
+            owner
+            for pk in frontier
+            for owner in controllers.get(pk, ())
+            if owner not in seen and owner != entity
+        }
+        seen |= frontier
+    return seen, tops
 
 
 def _chunks(values: list, size: int = 2000) -> Iterable[list]:
