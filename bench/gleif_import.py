@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from bench import gleif
+from bench.measure import target_lines
 from bench.run import RESULTS, BenchDatabase, _configure_django, _load_average
 from bench.synthetic import Spec
 
@@ -305,11 +306,7 @@ def report(results: dict) -> str:
         if run["errors"]:
             lines.append(f"    errors {run['errors']}")
     lines.append("")
-    for target in results["targets"]:
-        lines.append(
-            f"  {target['name']:<34}{target['target']:>10}{target['measured']:>12}  "
-            f"{target['verdict']}"
-        )
+    lines.extend(target_lines(results["targets"], name_width=34))
     return "\n".join(lines)
 
 

@@ -28,6 +28,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.measure import target_lines
 from bench.run import RESULTS, BenchDatabase, _configure_django, _load_average
 from bench.synthetic import Spec
 
@@ -267,11 +268,7 @@ def report(results: dict) -> str:
             lines.append(f"    errors {run['errors']}")
     lines.append(f"  re-import changed nothing: {results['reimport_changed_nothing']}")
     lines.append("")
-    for target in results["targets"]:
-        lines.append(
-            f"  {target['name']:<30}{target['target']:>10}{target['measured']:>12}  "
-            f"{target['verdict']}"
-        )
+    lines.extend(target_lines(results["targets"], name_width=30))
     return "\n".join(lines)
 
 

@@ -67,6 +67,15 @@ def wait_until(check: Callable[[], bool], *, timeout: float) -> float | None:
         time.sleep(POLL_SECONDS)
 
 
+def target_lines(targets: list[dict], *, name_width: int, measured_width: int = 12) -> list[str]:
+    """One line per target of a benchmark's report: name, goal, measured figure, verdict."""
+    return [
+        f"  {t['name']:<{name_width}}{t['target']:>10}{t['measured']:>{measured_width}}  "
+        f"{t['verdict']}"
+        for t in targets
+    ]
+
+
 def percentiles(values: list[float]) -> dict[str, float | int | None]:
     """Count, p50, p95 and max (linear interpolation between ranks), rounded to 0.1."""
     if not values:

@@ -41,6 +41,7 @@ from bench.measure import (
     celery_worker,
     pipeline_measure,
     redis_broker,
+    target_lines,
 )
 from bench.synthetic import Spec, plan_registry, registry_insert
 
@@ -342,11 +343,7 @@ def table(results: dict) -> str:
         "",
         f"{'target':<46}{'goal':>10}{'measured':>14}  verdict",
     ]
-    for target in results["targets"]:
-        lines.append(
-            f"  {target['name']:<44}{target['target']:>10}{target['measured']:>14}  "
-            f"{target['verdict']}"
-        )
+    lines.extend(target_lines(results["targets"], name_width=44, measured_width=14))
     if registry.get("spec") != Spec().key():
         lines.append("(The targets are set for the default, full-size registry.)")
     lines.append(f"\nRun time {results['run_seconds']} s; results in {results['output']}")
