@@ -64,3 +64,24 @@ class WatchlistEntryFactory(factory.django.DjangoModelFactory):
     entity = factory.SubFactory(EntityFactory)
     category = "competitor"
     reason = "Competes with us."
+
+
+def orchard_group(since: datetime.date = datetime.date(2020, 1, 1)) -> dict:
+    """Quarry Trust holds 60% of Orchard Holdco, which holds half of Orchard Data (a vendor),
+    which owns all of Orchard Labs (a vendor); Fernway Print is a third vendor, elsewhere.
+    Written through the services: run it inside ``django_capture_on_commit_callbacks`` to have
+    the rechecks done. ``{"trust", "holdco", "vendors": {name: vendor}}``."""
+    from registry import services
+
+    trust = EntityFactory(name="Quarry Trust")
+    holdco = EntityFactory(name="Orchard Holdco")
+    data = EntityFactory(name="Orchard Data")
+    labs = EntityFactory(name="Orchard Labs")
+    services.ownership_set(owner=trust, owned=holdco, share=Decimal(60), start_date=since)
+    services.ownership_set(owner=holdco, owned=data, share=Decimal(50), start_date=since)
+    services.ownership_set(owner=data, owned=labs, share=Decimal(100), start_date=since)
+    vendors = {
+        entity.name: services.vendor_create(entity=entity, category="cloud", tier=2)
+        for entity in (data, labs, EntityFactory(name="Fernway Print"))
+    }
+    return {"trust": trust, "holdco": holdco, "vendors": vendors}

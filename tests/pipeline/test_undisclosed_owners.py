@@ -11,7 +11,7 @@ from alerts.models import Alert
 from registry import services
 from registry.choices import RecheckReason
 from registry.models import RecheckRequest, RiskAssessment
-from tests.factories import EntityFactory
+from tests.factories import orchard_group
 
 SINCE = datetime.date(2020, 1, 1)
 
@@ -20,19 +20,8 @@ SINCE = datetime.date(2020, 1, 1)
 def orchard(db, django_capture_on_commit_callbacks):
     """Quarry Trust holds 60% of Orchard Holdco, which holds half of Orchard Data (a vendor),
     which owns all of Orchard Labs (a vendor). Fernway Print, a third vendor, is elsewhere."""
-    trust = EntityFactory(name="Quarry Trust")
-    holdco = EntityFactory(name="Orchard Holdco")
-    data = EntityFactory(name="Orchard Data")
-    labs = EntityFactory(name="Orchard Labs")
     with django_capture_on_commit_callbacks(execute=True):
-        services.ownership_set(owner=trust, owned=holdco, share=Decimal(60), start_date=SINCE)
-        services.ownership_set(owner=holdco, owned=data, share=Decimal(50), start_date=SINCE)
-        services.ownership_set(owner=data, owned=labs, share=Decimal(100), start_date=SINCE)
-        vendors = {
-            entity.name: services.vendor_create(entity=entity, category="cloud", tier=2)
-            for entity in (data, labs, EntityFactory(name="Fernway Print"))
-        }
-    return {"trust": trust, "holdco": holdco, "vendors": vendors}
+        return orchard_group(SINCE)
 
 
 def _latest(vendor) -> RiskAssessment:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from registry import services
-from tests.factories import EntityFactory
+from tests.factories import EntityFactory, orchard_group
 from tests.web.conftest import signed_in
 from tests.web.test_vendor_page import nodes, svg_of
 
@@ -20,21 +20,11 @@ def orchard(db, django_capture_on_commit_callbacks):
     """Quarry Trust (owners undisclosed) holds 60% of Orchard Holdco, which holds half of
     Orchard Data, which owns Orchard Labs; all three vendors but Holdco's, and Fernway Print
     is a vendor elsewhere."""
-    trust = EntityFactory(name="Quarry Trust")
-    holdco = EntityFactory(name="Orchard Holdco")
-    data = EntityFactory(name="Orchard Data")
-    labs = EntityFactory(name="Orchard Labs")
     with django_capture_on_commit_callbacks(execute=True):
-        services.ownership_set(owner=trust, owned=holdco, share=Decimal(60), start_date=SINCE)
-        services.ownership_set(owner=holdco, owned=data, share=Decimal(50), start_date=SINCE)
-        services.ownership_set(owner=data, owned=labs, share=Decimal(100), start_date=SINCE)
-        vendors = {
-            entity.name: services.vendor_create(entity=entity, category="cloud", tier=2)
-            for entity in (data, labs, EntityFactory(name="Fernway Print"))
-        }
+        group = orchard_group(SINCE)
     with django_capture_on_commit_callbacks(execute=True):
-        services.entity_update(entity=trust, owners_undisclosed=True)
-    return {"trust": trust, "holdco": holdco, "vendors": vendors}
+        services.entity_update(entity=group["trust"], owners_undisclosed=True)
+    return group
 
 
 def _risk(html: str) -> str:
