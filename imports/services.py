@@ -684,18 +684,7 @@ class _Applier:
     ) -> bool:
         """Add the edge to the bulk write; ``False`` when it would break the 100% rule (the
         services then refuse it, naming the holders)."""
-        edge = Ownership(
-            owner=owner,
-            owned=subject,
-            interest=wanted.interest,
-            share=wanted.share,
-            share_min=wanted.share_min,
-            share_max=wanted.share_max,
-            start_date=start,
-            end_date=wanted.end_date,
-            import_run=self.run,
-            import_record=relationship.record,
-        )
+        edge = Ownership(**self._edge_terms(owner, subject, wanted, relationship, start))
         edge.clean_fields(exclude=["owner", "owned", "source_event", "import_run"])
         edge.clean()
         if wanted.interest == Interest.SHAREHOLDING:
@@ -706,6 +695,29 @@ class _Applier:
         self.new_edge_keys.add((owner.pk, subject.pk, wanted.interest))
         self.pending_subjects.setdefault(subject.pk, []).append(edge)
         return True
+
+    def _edge_terms(
+        self,
+        owner: Entity,
+        subject: Entity,
+        wanted: bods.WantedEdge,
+        relationship: bods.Relationship,
+        start: datetime.date,
+    ) -> dict:
+        """The fields of the edge a relationship asks for, written by this run: for the bulk
+        write and for ``ownership_set`` alike."""
+        return {
+            "owner": owner,
+            "owned": subject,
+            "interest": wanted.interest,
+            "share": wanted.share,
+            "share_min": wanted.share_min,
+            "share_max": wanted.share_max,
+            "start_date": start,
+            "end_date": wanted.end_date,
+            "import_run": self.run,
+            "import_record": relationship.record,
+        }
 
     def pending_by_subject(self, subject: Entity) -> list[Ownership]:
         return [
@@ -1428,18 +1440,7 @@ class _Applier:
             owner, subject, wanted, relationship, start, changed
         ):
             return
-        ownership_set(
-            owner=owner,
-            owned=subject,
-            interest=wanted.interest,
-            share=wanted.share,
-            share_min=wanted.share_min,
-            share_max=wanted.share_max,
-            start_date=start,
-            end_date=wanted.end_date,
-            import_run=self.run,
-            import_record=relationship.record,
-        )
+        ownership_set(**self._edge_terms(owner, subject, wanted, relationship, start))
         self._touch(owner, subject)
 
     def _between_registry_parties(self, owner: Entity, owned: Entity) -> bool:
