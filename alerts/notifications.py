@@ -41,6 +41,14 @@ def notification_queue(
 ) -> list[EmailNotification]:
     """Record one e-mail per recipient (blank addresses and repeats skipped) in the current
     transaction and send each after commit."""
+    return notifications_queue([(alert, recipients, subject, body)])
+
+
+def notifications_queue(
+    messages: Iterable[tuple[Alert, Iterable[str], str, str]],
+) -> list[EmailNotification]:
+    """:func:`notification_queue` for many alerts at once, ``(alert, recipients, subject,
+    body)`` each: one insert for all their rows, and one callback after commit that sends them."""
     now = timezone.now()
     notifications = EmailNotification.objects.bulk_create(
         EmailNotification(
@@ -52,10 +60,12 @@ def notification_queue(
             body=body,
             next_attempt_at=now,
         )
+        for alert, recipients, subject, body in messages
         for address in dict.fromkeys(address for address in recipients if address)
     )
-    for notification in notifications:
-        transaction.on_commit(lambda pk=notification.pk: _send_task(pk))
+    if notifications:
+        ids = [notification.pk for notification in notifications]
+        transaction.on_commit(lambda: [_send_task(pk) for pk in ids])
     return notifications
 
 

@@ -1,6 +1,8 @@
 """Alert lifecycle: raise (idempotent), acknowledge, resolve, dismiss, assign."""
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -12,9 +14,9 @@ from django.utils import timezone
 
 from alerts.choices import OPEN_STATUSES, AlertStatus
 from alerts.models import Alert
-from alerts.notifications import notification_queue
+from alerts.notifications import notification_queue, notifications_queue
 from alerts.selectors import alert_assignable_users
-from alerts.webhooks import deliveries_create
+from alerts.webhooks import deliveries_create, deliveries_create_bulk
 from core.people import person_label
 from registry.models import Contract, OwnershipEvent, Vendor
 from registry.roles import RISK_ANALYST
@@ -34,19 +36,21 @@ def default_assignee(*, vendor: Vendor | None, contract: Contract | None):
     return None
 
 
+def _assignee_message(alert: Alert) -> tuple[str, str]:
+    """The subject and body of the assignee's e-mail about ``alert``."""
+    return (
+        f"{alert.get_severity_display()}: {alert.title}",
+        f"{alert.title}\n\n{alert.detail}\n\n"
+        + (f"Due: {alert.due_date:%Y-%m-%d}\n" if alert.due_date else ""),
+    )
+
+
 def _notify_assignee(alert: Alert) -> None:
     """Queue the assignee's e-mail about ``alert`` in the current transaction (the outbox)."""
     if alert.assignee is None or not alert.assignee.email:
         return
-    notification_queue(
-        alert=alert,
-        recipients=[alert.assignee.email],
-        subject=f"{alert.get_severity_display()}: {alert.title}",
-        body=(
-            f"{alert.title}\n\n{alert.detail}\n\n"
-            + (f"Due: {alert.due_date:%Y-%m-%d}\n" if alert.due_date else "")
-        ),
-    )
+    subject, body = _assignee_message(alert)
+    notification_queue(alert=alert, recipients=[alert.assignee.email], subject=subject, body=body)
 
 
 def alert_raise(
@@ -96,22 +100,125 @@ def alert_raise(
     return alert, True
 
 
+@dataclass(frozen=True)
+class AlertSpec:
+    """One alert to raise, as :func:`alert_raise` takes it."""
+
+    dedup_key: str
+    kind: str
+    severity: str
+    title: str
+    detail: str = ""
+    vendor: Vendor | None = None
+    contract: Contract | None = None
+    event: OwnershipEvent | None = None
+    due_date: date | None = None
+    assignee: AbstractBaseUser | None = None
+    import_run: "ImportRun | None" = None
+
+    def alert(self) -> Alert:
+        return Alert(
+            dedup_key=self.dedup_key,
+            kind=self.kind,
+            severity=self.severity,
+            title=self.title[:255],
+            detail=self.detail,
+            vendor=self.vendor,
+            contract=self.contract,
+            event=self.event,
+            import_run=self.import_run,
+            due_date=self.due_date,
+            assignee=self.assignee or default_assignee(vendor=self.vendor, contract=self.contract),
+        )
+
+
+#: Alerts inserted per statement by :func:`alerts_raise`.
+RAISE_BATCH = 1000
+
+
+def alerts_raise(specs: Iterable[AlertSpec]) -> list[Alert]:
+    """Raise many alerts, each once, and return those that are new: what :func:`alert_raise`
+    does for one, in a constant number of statements per batch — one read of the dedup keys
+    that exist, one insert of the rest, their history, their e-mails and their webhook
+    deliveries, all in the caller's transaction. Should a concurrent raiser insert one of the
+    keys first, the batch falls back to raising its alerts one at a time (the unique key
+    decides, as in :func:`alert_raise`)."""
+    pending = list({spec.dedup_key: spec for spec in specs}.values())
+    raised: list[Alert] = []
+    for start in range(0, len(pending), RAISE_BATCH):
+        batch = pending[start : start + RAISE_BATCH]
+        existing = set(
+            Alert.objects.filter(dedup_key__in=[spec.dedup_key for spec in batch]).values_list(
+                "dedup_key", flat=True
+            )
+        )
+        alerts = [spec.alert() for spec in batch if spec.dedup_key not in existing]
+        if not alerts:
+            continue
+        try:
+            with transaction.atomic():
+                created = Alert.objects.bulk_create(alerts)
+        except IntegrityError:
+            created = [
+                alert
+                for alert, new in (
+                    alert_raise(**spec.__dict__) for spec in batch if spec.dedup_key not in existing
+                )
+                if new
+            ]
+            raised += created
+            continue
+        Alert.history.bulk_history_create(created)
+        notifications_queue(
+            [
+                (alert, [alert.assignee.email], *_assignee_message(alert))
+                for alert in created
+                if alert.assignee is not None and alert.assignee.email
+            ]
+        )
+        deliveries_create_bulk(alerts=created)
+        raised += created
+    return raised
+
+
 def alerts_superseded_resolve(*, alert: Alert) -> int:
     """Resolve the vendor's older open or acknowledged alerts of ``alert``'s kind, with a note
     naming ``alert``, so only the newest rise stays open. Returns how many were resolved."""
-    older = (
-        Alert.objects.filter(vendor=alert.vendor_id, kind=alert.kind, status__in=OPEN_STATUSES)
-        .exclude(pk=alert.pk)
-        .filter(created_at__lte=alert.created_at)
+    return alerts_superseded_resolve_bulk(alerts=[alert])
+
+
+def alerts_superseded_resolve_bulk(*, alerts: Iterable[Alert]) -> int:
+    """:func:`alerts_superseded_resolve` for many new alerts (one per vendor and kind) in a
+    constant number of statements. Returns how many older alerts were resolved."""
+    newest = {(alert.vendor_id, alert.kind): alert for alert in alerts if alert.vendor_id}
+    if not newest:
+        return 0
+    older = list(
+        Alert.objects.select_for_update()
+        .filter(
+            vendor_id__in={vendor for vendor, _ in newest},
+            kind__in={kind for _, kind in newest},
+            status__in=OPEN_STATUSES,
+        )
+        .exclude(pk__in=[alert.pk for alert in newest.values()])
+        .order_by("pk")
     )
-    resolved = 0
-    for previous in older.select_for_update():
+    now = timezone.now()
+    resolved = []
+    for previous in older:
+        alert = newest.get((previous.vendor_id, previous.kind))
+        if alert is None or previous.created_at > alert.created_at:
+            continue
         previous.status = AlertStatus.RESOLVED
-        previous.handled_at = timezone.now()
+        previous.handled_at = now
+        previous.updated_at = now
         previous.resolution_note = f"Superseded by alert #{alert.pk}: {alert.title}"
-        previous.save(update_fields=["status", "handled_at", "resolution_note", "updated_at"])
-        resolved += 1
-    return resolved
+        resolved.append(previous)
+    Alert.objects.bulk_update(
+        resolved, ["status", "handled_at", "resolution_note", "updated_at"], batch_size=500
+    )
+    Alert.history.bulk_history_create(resolved, update=True)
+    return len(resolved)
 
 
 def _transition(

@@ -155,6 +155,27 @@ def deliveries_create(*, alert: Alert) -> None:
                 _enqueue(delivery)
 
 
+def deliveries_create_bulk(*, alerts: list[Alert]) -> list[WebhookDelivery]:
+    """:func:`deliveries_create` for alerts raised just now (so none has a delivery yet): the
+    endpoints read once, every delivery inserted at once, one callback after commit."""
+    if not alerts:
+        return []
+    endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+    now = timezone.now()
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint=endpoint, alert=alert, payload=alert_payload(alert), next_attempt_at=now
+        )
+        for alert in alerts
+        for endpoint in endpoints
+        if endpoint_accepts(endpoint, alert)
+    )
+    if deliveries:
+        ids = [delivery.pk for delivery in deliveries]
+        transaction.on_commit(lambda: [_send_task(pk) for pk in ids])
+    return deliveries
+
+
 @transaction.atomic
 def delivery_resend(
     *, delivery: WebhookDelivery, actor: AbstractBaseUser | None = None

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from alerts.choices import AlertKind
 from alerts.notifications import notification_queue
-from alerts.services import alert_raise, risk_analysts
+from alerts.services import AlertSpec, alert_raise, alerts_raise, risk_analysts
 from registry.choices import CONTROL_EVENT_KINDS, EntityKind, EventStatus, RecheckReason, RiskLevel
 from registry.models import (
     Contract,
@@ -88,35 +88,40 @@ def change_of_control_contracts(
     return [contract for contract in contracts if contract.vendor.entity_id in controlled]
 
 
-def _raise_change_of_control(event: OwnershipEvent) -> int:
+def change_of_control_alerts(event: OwnershipEvent, contracts: list[Contract]) -> list[AlertSpec]:
     """One review alert per CoC contract whose vendor the event's subject is or controls."""
+    specs = []
+    for contract in contracts:
+        due = event.effective_date + datetime.timedelta(days=contract.coc_termination_window_days)
+        specs.append(
+            AlertSpec(
+                dedup_key=f"change_of_control:event:{event.pk}:contract:{contract.pk}",
+                kind=AlertKind.CHANGE_OF_CONTROL,
+                severity=RiskLevel.HIGH,
+                title=(
+                    f"Change of control at {event.subject.name}: review {contract.reference} "
+                    f"({contract.vendor.entity.name}) — termination window ends {due:%Y-%m-%d}"
+                ),
+                detail=(
+                    f"{event}. Contract {contract.reference} has a change-of-control clause "
+                    f"with a {contract.coc_termination_window_days}-day termination window "
+                    f"from {event.effective_date:%Y-%m-%d}."
+                ),
+                vendor=contract.vendor,
+                contract=contract,
+                event=event,
+                import_run=event.import_run,
+                due_date=due,
+            )
+        )
+    return specs
+
+
+def _raise_change_of_control(event: OwnershipEvent) -> int:
     contracts = change_of_control_contracts(
         subject_id=event.subject_id, kind=event.kind, effective_date=event.effective_date
     )
-    raised = 0
-    for contract in contracts:
-        due = event.effective_date + datetime.timedelta(days=contract.coc_termination_window_days)
-        _, created = alert_raise(
-            dedup_key=f"change_of_control:event:{event.pk}:contract:{contract.pk}",
-            kind=AlertKind.CHANGE_OF_CONTROL,
-            severity=RiskLevel.HIGH,
-            title=(
-                f"Change of control at {event.subject.name}: review {contract.reference} "
-                f"({contract.vendor.entity.name}) — termination window ends {due:%Y-%m-%d}"
-            ),
-            detail=(
-                f"{event}. Contract {contract.reference} has a change-of-control clause with a "
-                f"{contract.coc_termination_window_days}-day termination window from "
-                f"{event.effective_date:%Y-%m-%d}."
-            ),
-            vendor=contract.vendor,
-            contract=contract,
-            event=event,
-            import_run=event.import_run,
-            due_date=due,
-        )
-        raised += created
-    return raised
+    return len(alerts_raise(change_of_control_alerts(event, contracts)))
 
 
 def _claim_event(event_id: int) -> OwnershipEvent | None:

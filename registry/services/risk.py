@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from alerts.choices import AlertKind
-from alerts.services import alert_raise, alerts_superseded_resolve
+from alerts.services import AlertSpec, alerts_raise, alerts_superseded_resolve_bulk
 from registry.choices import RISK_ORDER, RecheckReason, RiskLevel
 from registry.models import (
     OwnershipEvent,
@@ -127,14 +127,14 @@ def _cause(
     return ""
 
 
-def _raise_risk_increased(
+def _risk_increased(
     result: RecheckResult,
     factors: Iterable[engine.Factor],
     event: OwnershipEvent | None,
     recheck: RecheckRequest | None,
     policy: RiskPolicy,
     import_run: "ImportRun | None" = None,
-) -> None:
+) -> AlertSpec:
     vendor, assessment = result.vendor, result.assessment
     # The factors just stored, in their stored order, without reading them back; first, why
     # the level is what it is (an escalation for restricted data says so).
@@ -143,7 +143,7 @@ def _raise_risk_increased(
         factors, data_access=vendor.data_access, escalate_restricted=policy.escalate_restricted
     )
     reasons = "\n".join([why, *(f"- {factor.summary}" for factor in factors)])
-    alert, created = alert_raise(
+    return AlertSpec(
         dedup_key=_risk_increased_key(vendor, assessment, event, recheck, import_run),
         kind=AlertKind.RISK_INCREASED,
         severity=assessment.level,
@@ -156,8 +156,6 @@ def _raise_risk_increased(
         event=event,
         import_run=import_run,
     )
-    if created:
-        alerts_superseded_resolve(alert=alert)
 
 
 def previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int, set[str]]]]:
@@ -199,33 +197,38 @@ def new_influences(
     return found
 
 
-def _raise_new_influence(
+def _new_influence(
     vendor: Vendor,
     outcome: engine.Assessment,
     previous: tuple[int, dict[int, set[str]]] | None,
     names: dict[int, str],
     event: OwnershipEvent | None,
     import_run: "ImportRun | None" = None,
-) -> None:
+) -> list[AlertSpec]:
     """``new_influence``: one alert per watchlisted party that holds a share, control or an
     interlock in ``vendor`` that its previous assessment did not have — whether or not the
     level rose."""
     since, before = previous if previous is not None else (0, {})
+    specs = []
     for party, (factors, gained) in sorted(new_influences(outcome, before).items()):
         severity = max((f.severity for f in factors), key=RISK_ORDER.get)
         party_name = names.get(party) or f"entity #{party}"
-        alert_raise(
-            dedup_key=f"new_influence:vendor:{vendor.pk}:party:{party}:since:{since}",
-            kind=AlertKind.NEW_INFLUENCE,
-            severity=severity,
-            title=(
-                f"{vendor.entity.name}: {party_name} now has {' and '.join(sorted(gained))} in it"
-            ),
-            detail="\n".join(f"- {factor.summary}" for factor in factors),
-            vendor=vendor,
-            event=event,
-            import_run=import_run,
+        specs.append(
+            AlertSpec(
+                dedup_key=f"new_influence:vendor:{vendor.pk}:party:{party}:since:{since}",
+                kind=AlertKind.NEW_INFLUENCE,
+                severity=severity,
+                title=(
+                    f"{vendor.entity.name}: {party_name} now has "
+                    f"{' and '.join(sorted(gained))} in it"
+                ),
+                detail="\n".join(f"- {factor.summary}" for factor in factors),
+                vendor=vendor,
+                event=event,
+                import_run=import_run,
+            )
         )
+    return specs
 
 
 def _recheck_batch(
@@ -307,12 +310,21 @@ def _recheck_batch(
         Vendor.objects.filter(pk__in=pks).update(
             risk_level=level, risk_score=score, risk_assessed_at=now
         )
-    for result, (vendor, outcome) in zip(results, computed, strict=True):
-        if result.rose:
-            _raise_risk_increased(result, outcome.factors, event, recheck, policy, import_run)
-        _raise_new_influence(
+    # Every alert of the batch in a few statements: the rises first (each resolving the
+    # vendor's older rise it supersedes), then the new influences.
+    rises = [
+        _risk_increased(result, outcome.factors, event, recheck, policy, import_run)
+        for result, (_, outcome) in zip(results, computed, strict=True)
+        if result.rose
+    ]
+    alerts_superseded_resolve_bulk(alerts=alerts_raise(rises))
+    alerts_raise(
+        spec
+        for vendor, outcome in computed
+        for spec in _new_influence(
             vendor, outcome, influences_before.get(vendor.pk), graph.names, event, import_run
         )
+    )
     return results
 
 
