@@ -59,17 +59,33 @@ def process_recheck(self, recheck_id: int) -> None:
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
 
 
+@shared_task(bind=True, max_retries=settings.PIPELINE_MAX_RETRIES)
+def process_chunk(self, chunk_id: int) -> None:
+    """Recheck one chunk of a large event's or request's vendors."""
+    try:
+        pipeline.chunk_process(chunk_id=chunk_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            logger.exception("Chunk %s failed after %s tries", chunk_id, self.request.retries + 1)
+            pipeline.chunk_fail(chunk_id=chunk_id, error=_describe(exc))
+            return
+        _note_attempt(chunk_id=chunk_id, error=_describe(exc))
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+
+
 @shared_task
 def sweep_pending() -> dict[str, int]:
     """Safety net: re-send events and rechecks still pending after the configured delay
     (their first send was lost, e.g. while the broker was down)."""
     older_than = timezone.timedelta(seconds=settings.PIPELINE_SWEEP_AFTER_SECONDS)
-    events, rechecks = pipeline.pending_work(older_than=older_than)
+    events, rechecks, chunks = pipeline.pending_work(older_than=older_than)
     for event_id in events:
         process_event.delay(event_id)
     for recheck_id in rechecks:
         process_recheck.delay(recheck_id)
-    return {"events": len(events), "rechecks": len(rechecks)}
+    for chunk_id in chunks:
+        process_chunk.delay(chunk_id)
+    return {"events": len(events), "rechecks": len(rechecks), "chunks": len(chunks)}
 
 
 @shared_task

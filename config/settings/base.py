@@ -217,6 +217,10 @@ CELERY_BEAT_SCHEDULE = {
 # Events still pending this long are re-sent by the sweeper.
 PIPELINE_SWEEP_AFTER_SECONDS = env.int("PIPELINE_SWEEP_AFTER_SECONDS", default=60)
 PIPELINE_MAX_RETRIES = env.int("PIPELINE_MAX_RETRIES", default=5)
+# A recheck of more vendors than this is split into chunks of this many, each a task of its
+# own; a chunk taken up but not done after the second setting is sent again.
+PIPELINE_CHUNK_SIZE = env.int("PIPELINE_CHUNK_SIZE", default=500)
+PIPELINE_CHUNK_ABANDONED_SECONDS = env.int("PIPELINE_CHUNK_ABANDONED_SECONDS", default=120)
 
 # --- Scheduled imports (imports.tasks.import_opensanctions_export) ----------------------------
 # A FollowTheMoney export the operator downloads to this path (e.g. OpenSanctions'
@@ -296,6 +300,7 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "registry.choices.RiskLevel",
         "DataAccessEnum": "registry.choices.DataAccess",
         "EntityKindEnum": "registry.choices.EntityKind",
+        "EventStatusEnum": "registry.choices.EventStatus",
     },
 }
 

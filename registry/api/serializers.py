@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import IdField, RegistryModelSerializer
-from registry.choices import RiskLevel
+from registry.choices import EventStatus, RiskLevel
 from registry.models import (
     Contract,
     Entity,
@@ -221,6 +221,17 @@ class OwnershipEventSerializer(RegistryModelSerializer):
         ]
         read_only_fields = ["status", "processed_at"]
         extra_kwargs = {"share": PERCENT}
+
+
+class OwnershipEventProgressSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=EventStatus.choices)
+    vendors_done = serializers.IntegerField(help_text="Vendors rechecked so far.")
+    vendors_total = serializers.IntegerField(
+        allow_null=True, help_text="Vendors the recheck covers; null until they are known."
+    )
+    chunks_done = serializers.IntegerField(help_text="Chunks committed (a large recheck).")
+    chunks_total = serializers.IntegerField(help_text="Chunks planned; 0 for a small recheck.")
 
 
 class PreviewedVendorSerializer(serializers.Serializer):

@@ -298,9 +298,14 @@ class OwnershipEventViewSet(ListReadCreateMixin, ServiceViewSet):
     queryset = OwnershipEvent.objects.all()
     serializer_class = api.OwnershipEventSerializer
     filterset_class = OwnershipEventFilterSet
-    action_permissions = {"preview": ("registry.preview_ownershipevent",)}
+    action_permissions = {
+        "preview": ("registry.preview_ownershipevent",),
+        "progress": ("registry.view_ownershipevent",),
+    }
 
     def get_queryset(self):
+        if self.action == "progress":  # no need for the (possibly many) affected vendors
+            return OwnershipEvent.objects.all()
         return selectors.ownership_event_list()
 
     @documented(
@@ -315,6 +320,15 @@ class OwnershipEventViewSet(ListReadCreateMixin, ServiceViewSet):
         event = services.ownership_event_log(**serializer.validated_data, actor=self.request.user)
         # With in-process tasks the event may be processed by now: answer with what is stored.
         serializer.instance = selectors.ownership_event_list().get(pk=event.pk)
+
+    @documented(
+        responses=api.OwnershipEventProgressSerializer,
+        summary="How far the event's recheck is (a large one runs in chunks).",
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def progress(self, request: Request, pk: str | None = None) -> Response:
+        progress = selectors.ownership_event_progress(event=self.get_object())
+        return Response(api.OwnershipEventProgressSerializer(progress).data)
 
     @documented(
         request=api.OwnershipEventSerializer,

@@ -1,5 +1,10 @@
 from registry.models.entities import Entity, EntityIdentifier
-from registry.models.events import OwnershipEvent, RecheckRequest, ScheduledRecheckDay
+from registry.models.events import (
+    OwnershipEvent,
+    RecheckChunk,
+    RecheckRequest,
+    ScheduledRecheckDay,
+)
 from registry.models.ownership import Ownership
 from registry.models.risk import RiskAssessment, RiskFactor, RiskPolicy
 from registry.models.vendors import Contract, Vendor
@@ -11,6 +16,7 @@ __all__ = [
     "EntityIdentifier",
     "Ownership",
     "OwnershipEvent",
+    "RecheckChunk",
     "RecheckRequest",
     "RiskAssessment",
     "RiskFactor",

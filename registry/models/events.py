@@ -77,6 +77,12 @@ class OwnershipEvent(models.Model):
     )
     last_error = models.TextField(blank=True, editable=False)
     processed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    vendors_total = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="Vendors its recheck covers."
+    )
+    vendors_done = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Vendors rechecked so far."
+    )
     affected_vendors = models.ManyToManyField(
         "registry.Vendor", blank=True, related_name="events", editable=False
     )
@@ -210,6 +216,10 @@ class RecheckRequest(models.Model):
     )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    vendors_total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Vendors it covers."
+    )
+    vendors_done = models.PositiveIntegerField(default=0, help_text="Vendors rechecked so far.")
 
     class Meta:
         ordering = ["-created_at"]
@@ -217,6 +227,56 @@ class RecheckRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Recheck ({self.get_reason_display()}) #{self.pk}"
+
+
+class RecheckChunk(models.Model):
+    """A slice of a large recheck (an event's or a recheck request's), processed by a task of
+    its own in its own transaction, so a recheck of any size spreads over every worker and no
+    task runs near its time limit. Its work is recorded with it: the vendors to recheck and the
+    change-of-control contracts to review. Its event or request is done when every chunk is."""
+
+    event = models.ForeignKey(
+        OwnershipEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="chunks"
+    )
+    recheck = models.ForeignKey(
+        RecheckRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="chunks"
+    )
+    index = models.PositiveIntegerField()
+    as_of = models.DateField()
+    vendor_ids = models.JSONField(default=list)
+    contract_ids = models.JSONField(
+        default=list, help_text="Contracts with a change-of-control clause to review."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "recheck", "index"]
+        indexes = [models.Index(fields=["done_at", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(event__isnull=True, recheck__isnull=False)
+                | Q(event__isnull=False, recheck__isnull=True),
+                name="chunk_of_event_or_recheck",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "index"],
+                condition=Q(event__isnull=False),
+                name="chunk_unique_per_event",
+            ),
+            models.UniqueConstraint(
+                fields=["recheck", "index"],
+                condition=Q(recheck__isnull=False),
+                name="chunk_unique_per_recheck",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = f"event #{self.event_id}" if self.event_id else f"recheck #{self.recheck_id}"
+        return f"Chunk {self.index + 1} of {owner} ({len(self.vendor_ids)} vendors)"
 
 
 class ScheduledRecheckDay(models.Model):

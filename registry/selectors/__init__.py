@@ -34,6 +34,7 @@ from registry.selectors.events import (
     event_page,
     event_page_list,
     ownership_event_list,
+    ownership_event_progress,
     recent_events,
 )
 from registry.selectors.graph import GraphNode, OwnershipGraphView, vendor_ownership_graph
@@ -87,6 +88,7 @@ __all__ = [
     "ownership_event_list",
     "ownership_list",
     "ownership_page",
+    "ownership_event_progress",
     "recent_events",
     "vendor_assessments",
     "vendor_audit_history",

@@ -58,3 +58,9 @@ def recheck_request(
 def recheck_enqueue(request: RecheckRequest) -> None:
     """Process the recheck ``request`` after the current transaction commits."""
     transaction.on_commit(lambda: _send("process_recheck", request.pk))
+
+
+def chunks_enqueue(chunk_ids: list[int]) -> None:
+    """Process each chunk of a large recheck after the current transaction commits."""
+    if chunk_ids:
+        transaction.on_commit(lambda: [_send("process_chunk", pk) for pk in chunk_ids])

@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -19,13 +19,14 @@ from registry.models import (
     Entity,
     Ownership,
     OwnershipEvent,
+    RecheckChunk,
     RecheckRequest,
     ScheduledRecheckDay,
     Vendor,
 )
 from registry.risk import engine
 from registry.risk.loader import affected_entities, entities_below, load_subgraph
-from registry.services.dispatch import recheck_request
+from registry.services.dispatch import chunks_enqueue, recheck_request
 from registry.services.risk import vendors_recheck
 
 logger = logging.getLogger(__name__)
@@ -54,30 +55,38 @@ def _controlled(graph: engine.OwnershipGraph, party: int, entities: set[int]) ->
     return {entity for entity in entities if entity in controlled}
 
 
-def change_of_control_contracts(
-    *, subject_id: int, kind: str, effective_date: datetime.date, after=None
+def change_of_control_candidates(
+    *, subject_id: int, kind: str, effective_date: datetime.date
 ) -> list[Contract]:
-    """The contracts a change-of-control review is due for (docs/risk-rules.md, alerts): an
-    ``acquisition``, ``stake_change`` or ``divestiture`` of an entity that is, or controls, the
-    vendor's entity on the effective date — before the event (the day before) or after it —
-    for each contract with a CoC clause active on that date. ``after`` is the graph after the
-    event when it is not stored yet (a preview); else the stored graph is read."""
+    """The contracts a change-of-control review may be due for: those with a CoC clause,
+    active on the effective date, of the vendors at or below the event's subject before the
+    event (the day before) or after it. Whether the subject is, or controls, each vendor is
+    :func:`controlled_contracts`' question."""
     if kind not in CONTROL_EVENT_KINDS:
         return []
     before_day = effective_date - ONE_DAY
     below = entities_below([subject_id], as_of=effective_date) | entities_below(
         [subject_id], as_of=before_day
     )
-    contracts = list(
+    return list(
         Contract.objects.filter(vendor__entity_id__in=below, change_of_control_clause=True)
         .filter(start_date__lte=effective_date)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=effective_date))
         .select_related("vendor__entity", "vendor__business_owner", "owner")
         .order_by("pk")
     )
+
+
+def controlled_contracts(
+    contracts: list[Contract], *, subject_id: int, effective_date: datetime.date, after=None
+) -> list[Contract]:
+    """Those of ``contracts`` whose vendor's entity the subject is or controls on the day
+    before ``effective_date`` or on it. ``after`` is the graph after the event when it is not
+    stored yet (a preview); else the stored graph is read."""
     entities = {contract.vendor.entity_id for contract in contracts}
     if not entities:
         return []
+    before_day = effective_date - ONE_DAY
     graphs = [load_subgraph(entities, as_of=before_day, also=[subject_id]).graph()]
     graphs.append(
         after
@@ -86,6 +95,22 @@ def change_of_control_contracts(
     )
     controlled = set().union(*(_controlled(graph, subject_id, entities) for graph in graphs))
     return [contract for contract in contracts if contract.vendor.entity_id in controlled]
+
+
+def change_of_control_contracts(
+    *, subject_id: int, kind: str, effective_date: datetime.date, after=None
+) -> list[Contract]:
+    """The contracts a change-of-control review is due for (docs/risk-rules.md, alerts): an
+    ``acquisition``, ``stake_change`` or ``divestiture`` of an entity that is, or controls, the
+    vendor's entity on the effective date — before the event (the day before) or after it —
+    for each contract with a CoC clause active on that date. ``after`` is the graph after the
+    event when it is not stored yet (a preview); else the stored graph is read."""
+    candidates = change_of_control_candidates(
+        subject_id=subject_id, kind=kind, effective_date=effective_date
+    )
+    return controlled_contracts(
+        candidates, subject_id=subject_id, effective_date=effective_date, after=after
+    )
 
 
 def change_of_control_alerts(event: OwnershipEvent, contracts: list[Contract]) -> list[AlertSpec]:
@@ -118,6 +143,7 @@ def change_of_control_alerts(event: OwnershipEvent, contracts: list[Contract]) -
 
 
 def _raise_change_of_control(event: OwnershipEvent) -> int:
+    """Raise the event's change-of-control reviews in one go; how many were new."""
     contracts = change_of_control_contracts(
         subject_id=event.subject_id, kind=event.kind, effective_date=event.effective_date
     )
@@ -134,24 +160,176 @@ def _claim_event(event_id: int) -> OwnershipEvent | None:
     return OwnershipEvent.objects.select_related("subject").get(pk=event_id)
 
 
+def _chunks_plan(
+    vendor_ids: list[int],
+    contracts: list[Contract],
+    *,
+    as_of: datetime.date,
+    event: OwnershipEvent | None = None,
+    recheck: RecheckRequest | None = None,
+) -> list[RecheckChunk]:
+    """Slice a large recheck into chunks of ``PIPELINE_CHUNK_SIZE`` vendors, each with the
+    change-of-control contracts of its vendors (a contract whose vendor is not rechecked goes
+    with the vendors next to it), and record them."""
+    size = settings.PIPELINE_CHUNK_SIZE
+    rechecked = set(vendor_ids)
+    by_vendor: dict[int, list[int]] = {}
+    for contract in contracts:
+        by_vendor.setdefault(contract.vendor_id, []).append(contract.pk)
+    vendors = sorted(rechecked | set(by_vendor))
+    chunks = [
+        RecheckChunk(
+            event=event,
+            recheck=recheck,
+            index=index,
+            as_of=as_of,
+            vendor_ids=[pk for pk in part if pk in rechecked],
+            contract_ids=[contract for pk in part for contract in by_vendor.get(pk, ())],
+        )
+        for index, part in enumerate(
+            vendors[start : start + size] for start in range(0, len(vendors), size)
+        )
+    ]
+    return RecheckChunk.objects.bulk_create(chunks)
+
+
+def _is_large(vendor_ids: list[int], contracts: list[Contract]) -> bool:
+    return len(vendor_ids) + len(contracts) > settings.PIPELINE_CHUNK_SIZE
+
+
 def event_process(*, event_id: int) -> OwnershipEvent | None:
-    """Recheck every vendor an event affects, raise its alerts and mark it processed — all in
-    one transaction, so a crash leaves it to be retried whole. Processing an event twice
-    gives the same alerts once."""
-    event = _claim_event(event_id)
-    if event is None:
+    """Recheck every vendor an event affects, raise its alerts and mark it processed. An
+    event that touches few vendors is done in one transaction, so a crash leaves it to be
+    retried whole; a larger one is planned into chunks (:func:`chunk_process`), each done in
+    its own, and is processed when its last chunk commits. Processing an event twice gives
+    the same alerts once."""
+    if _claim_event(event_id) is None:
         return None
     today = timezone.localdate()
     with transaction.atomic():
+        event = OwnershipEvent.objects.select_for_update(of=("self",)).select_related(
+            "subject", "import_run"
+        )
+        event = event.get(pk=event_id)
+        planned = list(event.chunks.filter(done_at__isnull=True).values_list("pk", flat=True))
+        if planned or event.chunks.exists():
+            # Planned by an earlier attempt: send what is not done yet (a chunk done twice
+            # is rolled back the second time).
+            chunks_enqueue(planned)
+            return event
         vendor_ids = event_affected_vendor_ids(event, today=today)
-        vendors_recheck(vendor_ids, as_of=today, event=event)
-        _raise_change_of_control(event)
+        contracts = change_of_control_candidates(
+            subject_id=event.subject_id, kind=event.kind, effective_date=event.effective_date
+        )
         event.affected_vendors.set(vendor_ids)
+        if _is_large(vendor_ids, contracts):
+            chunks = _chunks_plan(vendor_ids, contracts, as_of=today, event=event)
+            OwnershipEvent.objects.filter(pk=event.pk).update(
+                vendors_total=len(vendor_ids), vendors_done=0
+            )
+            chunks_enqueue([chunk.pk for chunk in chunks])
+            logger.info("Event %s: %s vendors in %s chunks", event.pk, len(vendor_ids), len(chunks))
+            return event
+        vendors_recheck(vendor_ids, as_of=today, event=event)
+        alerts_raise(
+            change_of_control_alerts(
+                event,
+                controlled_contracts(
+                    contracts, subject_id=event.subject_id, effective_date=event.effective_date
+                ),
+            )
+        )
         OwnershipEvent.objects.filter(pk=event.pk).update(
-            status=EventStatus.PROCESSED, processed_at=timezone.now(), last_error=""
+            status=EventStatus.PROCESSED,
+            processed_at=timezone.now(),
+            last_error="",
+            vendors_total=len(vendor_ids),
+            vendors_done=len(vendor_ids),
         )
     logger.info("Processed event %s: %s vendors rechecked", event.pk, len(vendor_ids))
     return event
+
+
+class _ChunkAlreadyDone(Exception):
+    """Another run of the same chunk committed first: this run's work is rolled back."""
+
+
+def _chunk_work(chunk: RecheckChunk) -> None:
+    if chunk.event_id is not None:
+        event = chunk.event
+        vendors_recheck(chunk.vendor_ids, as_of=chunk.as_of, event=event)
+        contracts = list(
+            Contract.objects.filter(pk__in=chunk.contract_ids)
+            .select_related("vendor__entity", "vendor__business_owner", "owner")
+            .order_by("pk")
+        )
+        alerts_raise(
+            change_of_control_alerts(
+                event,
+                controlled_contracts(
+                    contracts, subject_id=event.subject_id, effective_date=event.effective_date
+                ),
+            )
+        )
+        return
+    request = chunk.recheck
+    vendors_recheck(
+        chunk.vendor_ids,
+        as_of=chunk.as_of,
+        event=request.event,
+        recheck=request,
+        policy=request.policy,
+    )
+
+
+def _chunk_finish(chunk: RecheckChunk, now: datetime.datetime) -> bool:
+    """Mark ``chunk`` done and count its vendors; the last chunk to commit completes its event
+    or request. Returns whether it was the last. The event's (or request's) row is locked
+    here, at the end of the chunk's transaction, so chunks run side by side and finish one at
+    a time: whichever finishes last sees every other chunk done."""
+    if not RecheckChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(done_at=now):
+        raise _ChunkAlreadyDone
+    done = len(chunk.vendor_ids)
+    siblings = RecheckChunk.objects.exclude(pk=chunk.pk).filter(done_at__isnull=True)
+    if chunk.event_id is not None:
+        OwnershipEvent.objects.filter(pk=chunk.event_id).update(
+            vendors_done=F("vendors_done") + done
+        )
+        if siblings.filter(event_id=chunk.event_id).exists():
+            return False
+        OwnershipEvent.objects.filter(pk=chunk.event_id).update(
+            status=EventStatus.PROCESSED, processed_at=now, last_error=""
+        )
+        return True
+    RecheckRequest.objects.filter(pk=chunk.recheck_id).update(vendors_done=F("vendors_done") + done)
+    if siblings.filter(recheck_id=chunk.recheck_id).exists():
+        return False
+    RecheckRequest.objects.filter(pk=chunk.recheck_id).update(processed_at=now, last_error="")
+    return True
+
+
+def chunk_process(*, chunk_id: int) -> RecheckChunk | None:
+    """Recheck one chunk's vendors and review its contracts in one transaction, and mark it
+    done; ``None`` when it is done already. Two runs of the same chunk (a redelivery, a sweep
+    of a slow one) do its work once: the second waits for the first's vendor locks, then finds
+    the chunk done and rolls back."""
+    now = timezone.now()
+    claimed = RecheckChunk.objects.filter(pk=chunk_id, done_at__isnull=True).update(
+        claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    chunk = RecheckChunk.objects.select_related(
+        "event__subject", "event__import_run", "recheck__event", "recheck__policy"
+    ).get(pk=chunk_id)
+    try:
+        with transaction.atomic():
+            _chunk_work(chunk)
+            last = _chunk_finish(chunk, timezone.now())
+    except _ChunkAlreadyDone:
+        return None
+    logger.info("Processed %s%s", chunk, " (the last)" if last else "")
+    return chunk
 
 
 def _split_people(entity_ids: list[int]) -> tuple[list[int], list[int]]:
@@ -184,7 +362,8 @@ def recheck_affected_vendor_ids(request: RecheckRequest, *, as_of: datetime.date
 
 
 def recheck_process(*, recheck_id: int) -> RecheckRequest | None:
-    """Recheck the vendors of a recheck request, once."""
+    """Recheck the vendors of a recheck request, once: in one transaction for a few vendors,
+    else in chunks (:func:`chunk_process`), the request processed when its last chunk is."""
     with transaction.atomic():
         request = (
             RecheckRequest.objects.select_for_update(of=("self",))
@@ -194,14 +373,26 @@ def recheck_process(*, recheck_id: int) -> RecheckRequest | None:
         )
         if request is None:
             return None
+        if request.chunks.exists():
+            chunks_enqueue(
+                list(request.chunks.filter(done_at__isnull=True).values_list("pk", flat=True))
+            )
+            return request
         as_of = request.as_of or timezone.localdate()
         vendor_ids = recheck_affected_vendor_ids(request, as_of=as_of)
+        request.attempts += 1
+        request.vendors_total = len(vendor_ids)
+        if _is_large(vendor_ids, []):
+            chunks = _chunks_plan(vendor_ids, [], as_of=as_of, recheck=request)
+            request.save(update_fields=["attempts", "vendors_total"])
+            chunks_enqueue([chunk.pk for chunk in chunks])
+            return request
         vendors_recheck(
             vendor_ids, as_of=as_of, event=request.event, recheck=request, policy=request.policy
         )
         request.processed_at = timezone.now()
-        request.attempts += 1
-        request.save(update_fields=["processed_at", "attempts"])
+        request.vendors_done = len(vendor_ids)
+        request.save(update_fields=["processed_at", "attempts", "vendors_total", "vendors_done"])
     return request
 
 
@@ -260,10 +451,30 @@ def recheck_fail(*, recheck_id: int, error: str) -> None:
         _tell_risk_analysts(alert, error)
 
 
+def chunk_fail(*, chunk_id: int, error: str) -> None:
+    """Give up on a chunk after its retries: its event (or request) fails with the error, and
+    the risk analysts are told. Re-sending the event later sends the chunks not done."""
+    chunk = RecheckChunk.objects.filter(pk=chunk_id, done_at__isnull=True).first()
+    if chunk is None:
+        return
+    RecheckChunk.objects.filter(pk=chunk_id).update(last_error=error[:5000])
+    error = f"{chunk}: {error}"
+    if chunk.event_id is not None:
+        event_fail(event_id=chunk.event_id, error=error)
+    else:
+        recheck_fail(recheck_id=chunk.recheck_id, error=error)
+
+
 def note_attempt_error(
-    *, error: str, event_id: int | None = None, recheck_id: int | None = None
+    *,
+    error: str,
+    event_id: int | None = None,
+    recheck_id: int | None = None,
+    chunk_id: int | None = None,
 ) -> None:
     """Record the latest error of an attempt that will be retried, so the admin shows why."""
+    if chunk_id is not None:
+        RecheckChunk.objects.filter(pk=chunk_id).update(last_error=error[:5000])
     if event_id is not None:
         OwnershipEvent.objects.filter(pk=event_id).update(last_error=error[:5000])
     if recheck_id is not None:
@@ -272,17 +483,21 @@ def note_attempt_error(
         )
 
 
-def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int]]:
-    """Events and recheck requests still waiting after ``older_than`` (their task was lost),
-    and events a worker took up but did not finish within the task time limit (it died)."""
+def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int], list[int]]:
+    """Events, recheck requests and chunks still waiting after ``older_than`` (their task was
+    lost), and those a worker took up but did not finish in time (it died): events and
+    requests after the task time limit, chunks after ``PIPELINE_CHUNK_ABANDONED_SECONDS``. An
+    event or request planned into chunks is swept through its chunks."""
     now = timezone.now()
     cutoff = now - older_than
     abandoned = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    chunked_events = RecheckChunk.objects.filter(event=OuterRef("pk"))
     events = list(
         OwnershipEvent.objects.filter(
             Q(status=EventStatus.PENDING, created_at__lt=cutoff)
             | Q(status=EventStatus.PROCESSING, claimed_at__lt=abandoned)
         )
+        .exclude(Exists(chunked_events))
         # An import run's events are processed by the run's one recheck (swept in imports).
         .exclude(import_run__isnull=False, import_run__rechecked_at__isnull=True)
         .order_by("created_at")
@@ -292,10 +507,21 @@ def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int
         RecheckRequest.objects.filter(
             processed_at__isnull=True, failed_at__isnull=True, created_at__lt=cutoff
         )
+        .exclude(Exists(RecheckChunk.objects.filter(recheck=OuterRef("pk"))))
         .order_by("created_at")
         .values_list("pk", flat=True)
     )
-    return events, rechecks
+    stale = now - datetime.timedelta(seconds=settings.PIPELINE_CHUNK_ABANDONED_SECONDS)
+    chunks = list(
+        RecheckChunk.objects.filter(done_at__isnull=True)
+        .filter(Q(claimed_at__isnull=True, created_at__lt=cutoff) | Q(claimed_at__lt=stale))
+        # A failed event or request waits to be re-sent by a person.
+        .exclude(event__status=EventStatus.FAILED)
+        .exclude(recheck__failed_at__isnull=False)
+        .order_by("created_at", "index")
+        .values_list("pk", flat=True)
+    )
+    return events, rechecks, chunks
 
 
 def _days_to_cover(today: datetime.date) -> list[datetime.date]:

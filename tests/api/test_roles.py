@@ -4,12 +4,14 @@ Anonymous requests get 401; a signed-in user whose role lacks the right gets 403
 the right gets the endpoint's success status.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 
 from config.api_router import router
+from registry.models import OwnershipEvent
 from tests.api.conftest import token_client
 from tests.factories import ContractFactory, EntityFactory
 
@@ -65,6 +67,16 @@ def _event_body(reg: dict) -> dict:
     }
 
 
+def _an_event(reg) -> OwnershipEvent:
+    return OwnershipEvent.objects.create(
+        kind="stake_change",
+        subject=reg["scale"],
+        counterparty=reg["meta"],
+        share=40,
+        effective_date=datetime.date(2025, 9, 1),
+    )
+
+
 RESOURCES = {
     "entities": "scale",
     "watchlist": "competitor",
@@ -89,6 +101,13 @@ READS = [
     ),
     Endpoint("vendor risk", "get", _detail("vendors", "scale_vendor", "risk/"), READERS, 200),
     Endpoint("api root", "get", lambda reg: "/api/v1/", READERS | {NOBODY}, 200),
+    Endpoint(
+        "event progress",
+        "get",
+        lambda reg: f"/api/v1/ownership-events/{_an_event(reg).pk}/progress/",
+        READERS,
+        200,
+    ),
 ]
 
 WRITES = [

@@ -382,7 +382,7 @@ def test_a_run_whose_recheck_was_lost_is_swept_and_its_events_wait_for_it(
     event = OwnershipEvent.objects.get()
     assert event.status == "pending"
     # The per-event sweeper leaves it to the run's recheck.
-    assert pending_work(older_than=datetime.timedelta(seconds=-60)) == ([], [])
+    assert pending_work(older_than=datetime.timedelta(seconds=-60)) == ([], [], [])
 
     ImportRun.objects.filter(pk=run.pk).update(
         finished_at=run.finished_at - datetime.timedelta(minutes=5)

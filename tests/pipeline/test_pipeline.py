@@ -62,10 +62,10 @@ def test_logged_event_stays_pending_until_the_sweeper_sends_it(
 ):
     acquisition, move = _log_without_sending(registry, django_capture_on_commit_callbacks)
     # Too young to sweep: a task for it may still be on its way.
-    assert sweep_pending.apply().get() == {"events": 0, "rechecks": 0}
+    assert sweep_pending.apply().get() == {"events": 0, "rechecks": 0, "chunks": 0}
     stale = timezone.now() - datetime.timedelta(seconds=settings.PIPELINE_SWEEP_AFTER_SECONDS + 1)
     OwnershipEvent.objects.update(created_at=stale)
-    assert sweep_pending.apply().get() == {"events": 2, "rechecks": 0}
+    assert sweep_pending.apply().get() == {"events": 2, "rechecks": 0, "chunks": 0}
     assert set(OwnershipEvent.objects.values_list("status", flat=True)) == {"processed"}
     registry.scale_vendor.refresh_from_db()
     assert registry.scale_vendor.risk_level == "critical"
@@ -311,7 +311,7 @@ def test_event_abandoned_by_a_dead_worker_is_swept_after_the_time_limit(
     OwnershipEvent.objects.filter(pk=move.pk).update(
         status=EventStatus.PROCESSING, claimed_at=timezone.now()
     )
-    assert sweep_pending.apply().get() == {"events": 1, "rechecks": 0}
+    assert sweep_pending.apply().get() == {"events": 1, "rechecks": 0, "chunks": 0}
     acquisition.refresh_from_db()
     assert acquisition.status == EventStatus.PROCESSED
 

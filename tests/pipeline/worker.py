@@ -50,11 +50,20 @@ def broker_mode(broker_url: str, queue: str) -> Iterator[None]:
 
 
 @contextmanager
-def celery_worker(broker_url: str, *, queue: str | None = None) -> Iterator[str]:
-    """Run ``celery worker`` on ``queue`` until the block ends; yields the queue name."""
+def celery_worker(
+    broker_url: str,
+    *,
+    queue: str | None = None,
+    processes: int = 1,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """Run ``celery worker`` on ``queue`` until the block ends; yields the queue name. One
+    process runs the solo pool; more run a prefork pool of that many."""
     queue = queue or f"vr-test-{uuid.uuid4().hex[:8]}"
+    pool = ["--pool=solo"] if processes == 1 else ["--pool=prefork", f"--concurrency={processes}"]
     env = {
         **os.environ,
+        **(extra_env or {}),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": broker_url,
@@ -71,7 +80,7 @@ def celery_worker(broker_url: str, *, queue: str | None = None) -> Iterator[str]
                 "-A",
                 "config",
                 "worker",
-                "--pool=solo",
+                *pool,
                 "--loglevel=INFO",
                 "-Q",
                 queue,
