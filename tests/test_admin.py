@@ -35,6 +35,7 @@ from registry.models import (
     EntityIdentifier,
     Ownership,
     OwnershipEvent,
+    RecheckChunk,
     RecheckRequest,
     RiskAssessment,
     RiskFactor,
@@ -225,6 +226,20 @@ def build_rechecks(n: int) -> RecheckRequest:
     return requests[0]
 
 
+def build_chunks(n: int) -> RecheckChunk:
+    event = _event(EntityFactory())
+    chunks = [
+        RecheckChunk.objects.create(
+            event=event,
+            index=k,
+            as_of=datetime.date(2025, 1, 1),
+            vendor_ids=[VendorFactory().pk],
+        )
+        for k in range(n)
+    ]
+    return chunks[0]
+
+
 def build_policies(n: int) -> RiskPolicy:
     latest = RiskPolicy.objects.order_by("-version").first()
     for _ in range(n):
@@ -305,6 +320,7 @@ PAGES: dict[type[models.Model], Pages] = {
     Contract: Pages(build_contracts, changelist=6, add=2, change=6, history=5),
     OwnershipEvent: Pages(build_events, changelist=7, add=2, change=9),
     RecheckRequest: Pages(build_rechecks, changelist=7, change=7),
+    RecheckChunk: Pages(build_chunks, changelist=7, change=5),
     ScheduledRecheckDay: Pages(build_scheduled_days, changelist=7, change=3),
     RiskPolicy: Pages(build_policies, changelist=5, add=3, change=5),
     RiskAssessment: Pages(build_assessments, changelist=7, change=6),

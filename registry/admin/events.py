@@ -18,7 +18,13 @@ from core.admin import (
     badge,
 )
 from registry.admin.ownership import EdgeInline
-from registry.models import Entity, OwnershipEvent, RecheckRequest, ScheduledRecheckDay
+from registry.models import (
+    Entity,
+    OwnershipEvent,
+    RecheckChunk,
+    RecheckRequest,
+    ScheduledRecheckDay,
+)
 from registry.services import ownership_event_log, ownership_event_resend
 
 
@@ -215,6 +221,34 @@ class RecheckRequestAdmin(ReadOnlyMixin, RegistryAdmin):
         links = format_html_join(", ", "{}", ((admin_link(e),) for e in entities))
         more = len(recheck.entity_ids) - len(ids)
         return format_html("{} and {} more", links, more) if more > 0 else (links or EMPTY)
+
+
+@admin.register(RecheckChunk)
+class RecheckChunkAdmin(ReadOnlyMixin, RegistryAdmin):
+    """The chunks a large recheck was split into, each run as its own task: which are done,
+    which are waiting or being retried, and why one failed."""
+
+    list_display = ("__str__", "event", "recheck", "vendor_count", "attempts", "done_at")
+    list_filter = (("done_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("event__subject", "recheck")
+    search_fields = ("event__subject__name",)
+    fields = (
+        "event",
+        "recheck",
+        "index",
+        "as_of",
+        "vendor_count",
+        "created_at",
+        "claimed_at",
+        "attempts",
+        "done_at",
+        "last_error",
+    )
+    readonly_fields = ("vendor_count",)
+
+    @admin.display(description="vendors")
+    def vendor_count(self, chunk: RecheckChunk) -> int:
+        return len(chunk.vendor_ids)
 
 
 @admin.register(ScheduledRecheckDay)

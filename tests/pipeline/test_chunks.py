@@ -163,11 +163,13 @@ def test_a_second_run_of_the_same_chunk_rolls_its_work_back(
         pipeline.event_process(event_id=hub["event"].pk)
     chunk = RecheckChunk.objects.filter(event=hub["event"]).order_by("index").first()
     # A run that did the work while another run of the same chunk committed first.
-    RecheckChunk.objects.filter(pk=chunk.pk).update(done_at=datetime.datetime(2025, 1, 1, 12, 0))
+    RecheckChunk.objects.filter(pk=chunk.pk).update(
+        done_at=datetime.datetime(2025, 1, 1, 12, 0, tzinfo=datetime.UTC)
+    )
     chunk.refresh_from_db()
     with pytest.raises(pipeline._ChunkAlreadyDone), transaction.atomic():
         pipeline._chunk_work(chunk)
-        pipeline._chunk_finish(chunk, datetime.datetime(2025, 1, 1, 12, 1))
+        pipeline._chunk_finish(chunk, datetime.datetime(2025, 1, 1, 12, 1, tzinfo=datetime.UTC))
     assert RiskAssessment.objects.filter(event=hub["event"]).count() == 0
     assert Alert.objects.count() == 0
 
