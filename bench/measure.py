@@ -626,3 +626,183 @@ def celery_worker(
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait()
+
+
+# --- Hubs, previews and lists (the world's shape) -------------------------------------------------
+
+
+@dataclass
+class HubTiming:
+    event_id: int
+    hub_id: int
+    affected_vendors: int
+    chunks: int
+    seconds: float | None
+    status: str
+    alerts: int
+    duplicated_alerts: int
+
+
+def hubs(count: int = 2) -> list[int]:
+    """The entities holding a stake in the most others (the registry's hubs), largest first."""
+    from django.db.models import Count
+
+    from registry.models import Ownership
+
+    rows = (
+        Ownership.objects.shareholdings()
+        .filter(end_date__isnull=True)
+        .values("owner_id")
+        .annotate(held=Count("id"))
+        .order_by("-held", "owner_id")[:count]
+    )
+    return [row["owner_id"] for row in rows]
+
+
+def hub_measure(
+    hub_id: int, counterparty_id: int, *, share: Decimal, today: datetime.date, timeout: float
+) -> HubTiming:
+    """Log an acquisition of ``share`` of the hub by ``counterparty`` and time it until the
+    event is processed, that is until every chunk of its recheck has committed its alerts."""
+    from django.db.models import Count
+
+    from alerts.models import Alert
+    from registry.choices import EventStatus
+    from registry.models import Entity, OwnershipEvent, RecheckChunk
+    from registry.services import ownership_event_log
+
+    hub, counterparty = Entity.objects.get(pk=hub_id), Entity.objects.get(pk=counterparty_id)
+    event, moment = committed(
+        lambda: ownership_event_log(
+            kind="acquisition",
+            subject=hub,
+            counterparty=counterparty,
+            share=share,
+            effective_date=today,
+            note="benchmark: an event on a hub",
+        )
+    )
+    rows = OwnershipEvent.objects.filter(pk=event.pk)
+    terminal = (EventStatus.PROCESSED, EventStatus.FAILED)
+    done = wait_until(lambda: rows.filter(status__in=terminal).exists(), timeout=timeout)
+    finished = rows.get()
+    alerts = Alert.objects.filter(event=event)
+    # The dedup key is unique, so a doubled alert would show as the same kind, vendor and
+    # contract raised twice for the event (e.g. by a chunk run twice).
+    duplicated = (
+        alerts.values("kind", "vendor_id", "contract_id", "severity")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count()
+    )
+    return HubTiming(
+        event_id=event.pk,
+        hub_id=hub_id,
+        affected_vendors=finished.affected_vendors.count(),
+        chunks=RecheckChunk.objects.filter(event=event).count(),
+        seconds=None if done is None else round(done - moment, 2),
+        status=finished.status,
+        alerts=alerts.count(),
+        duplicated_alerts=duplicated,
+    )
+
+
+def preview_measure(*, today: datetime.date, target_vendors: int = 400, repeat: int = 5) -> dict:
+    """Time ``ownership_event_preview`` of an acquisition of the group root whose group holds
+    the number of vendors closest to ``target_vendors`` (best of the 60 largest groups)."""
+    from django.db.models import Count
+
+    from registry.models import Entity, Ownership, Vendor, WatchlistEntry
+    from registry.risk.loader import entities_below
+    from registry.services.preview import ownership_event_preview
+
+    owned = Ownership.objects.shareholdings().filter(end_date__isnull=True)
+    parents = (
+        owned.filter(owner__kind="company")
+        .values("owner_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:60]
+    )
+    vendor_entities = set(Vendor.objects.values_list("entity_id", flat=True))
+    best, best_count = None, None
+    for row in parents:
+        below = len(entities_below([row["owner_id"]], as_of=today) & vendor_entities)
+        if best_count is None or abs(below - target_vendors) < abs(best_count - target_vendors):
+            best, best_count = row["owner_id"], below
+    if best is None:
+        return {"vendors": 0, "ms": percentiles([])}
+    competitor = (
+        WatchlistEntry.objects.filter(category="competitor")
+        .exclude(entity_id=best)
+        .values_list("entity_id", flat=True)
+        .first()
+    )
+    subject, counterparty = Entity.objects.get(pk=best), Entity.objects.get(pk=competitor)
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        preview = ownership_event_preview(
+            kind="acquisition",
+            subject=subject,
+            counterparty=counterparty,
+            share=Decimal("5"),
+            effective_date=today,
+        )
+        times.append((time.perf_counter() - started) * 1000)
+    return {
+        "subject_id": best,
+        "vendors": len(preview.affected_vendors),
+        "vendors_below": best_count,
+        "ms": percentiles(times),
+    }
+
+
+def api_list_measure(*, repeat: int = 20) -> dict:
+    """``GET /api/v1/vendors/`` on the first, a middle and the last page, ``repeat`` times each
+    through Django's test client (the whole request: middleware, auth, query, rendering)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-api-reader", defaults={"is_superuser": True, "is_staff": True}
+    )
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    first = client.get("/api/v1/vendors/")
+    if first.status_code != 200:
+        return {"error": f"{first.status_code} on page 1", "ms": percentiles([])}
+    body = first.json()
+    count, size = body.get("count", 0), max(1, len(body.get("results", [])))
+    last = max(1, -(-count // size))
+    pages = {"first": 1, "middle": max(1, last // 2), "last": last}
+    by_page, times = {}, []
+    for label, page in pages.items():
+        page_times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get("/api/v1/vendors/", {"page": page})
+            page_times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                return {"error": f"{response.status_code} on page {page}", "ms": percentiles([])}
+        by_page[label] = {"page": page, **percentiles(page_times)}
+        times += page_times
+    return {"vendors": count, "page_size": size, "pages": by_page, "ms": percentiles(times)}
+
+
+def daily_measure(*, today: datetime.date, timeout: float = 600.0) -> dict:
+    """The daily scheduled run (rule 7) for ``today``, after the day's events: run in this
+    process as beat's task would, timed until the generic recheck it asks for has been
+    processed by the worker too."""
+    from registry.models import RecheckRequest
+    from registry.services.pipeline import scheduled_recheck
+
+    before = RecheckRequest.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    started = time.perf_counter()
+    vendors = scheduled_recheck(today=today)
+    pending = RecheckRequest.objects.filter(pk__gt=before, processed_at__isnull=True)
+    done = wait_until(lambda: not pending.exists(), timeout=timeout)
+    return {
+        "vendors_rechecked_for_events": vendors,
+        "recheck_requests": RecheckRequest.objects.filter(pk__gt=before).count(),
+        "seconds": None if done is None else round(done - started, 2),
+    }

@@ -3,15 +3,20 @@
 Shape (the vocabulary of docs/risk-rules.md, sizes from :class:`Spec`):
 
 - entities: companies, funds, governments and about 10% people;
-- companies form holding groups, trees 2–6 levels deep whose subsidiaries are wholly or
+- companies form holding groups whose sizes follow a power law (most groups are a handful of
+  companies, a few have thousands), trees 2–10 levels deep whose subsidiaries are wholly or
   majority owned; some group roots are held by a fund (private equity) or a government
   (state-owned groups), some funds by an asset manager;
+- hubs: a few index funds and asset managers holding 1–5% of a large share of all group roots
+  (``Spec.hubs``, ``Spec.hub_reach``), as the largest index funds do with listed companies —
+  an event on one of them reaches a third of the registry's vendors or more;
 - minority stakes fill the rest of the edge budget: funds, people, governments and the top
   companies of other groups invest in companies and funds, which gives multi-parent chains;
 - cross-holdings: subsidiaries holding a little of their parent, and pairs of groups holding
   each other;
 - people sit on boards (``board_member``) and run companies (``senior_managing_official``),
-  mostly within one group and sometimes elsewhere (interlocks);
+  mostly within one group and sometimes elsewhere (interlocks); about 1% are professional
+  directors with six to ten seats across groups;
 - a few published ranges instead of exact shares, and a few ended edges (history);
 - vendors drawn from the companies, contracts with them (some with a change-of-control
   clause), the roots of the largest groups as competitors, and sanctioned companies and people.
@@ -35,7 +40,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 #: Bump when the generator changes, so that a registry built by an older one is rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 #: Shares are integers in hundredths of a percent, so sums are exact.
 WHOLE = 10_000
@@ -57,6 +62,15 @@ HISTORY_SHARE = 0.02
 RANGE_SHARE = 0.03
 BATCH = 5_000
 USERS = 20
+#: Group sizes: a Pareto tail (shape ``GROUP_SIZE_ALPHA``) from three companies upward, the
+#: largest capped at ``GROUP_SIZE_CAP`` of all companies; depths up to ``MAX_GROUP_DEPTH``.
+GROUP_SIZE_ALPHA = 1.6
+GROUP_SIZE_CAP = 0.02
+MAX_GROUP_DEPTH = 10
+#: A hub's stake in each group root it holds, in hundredths of a percent (1–5%).
+HUB_STAKE = (100, 500)
+#: People with six to ten board seats across groups.
+DIRECTOR_SHARE = 0.01
 
 FIRST_DAY = datetime.date(2008, 1, 1)
 LAST_DAY = datetime.date(2024, 12, 31)
@@ -84,6 +98,10 @@ class Spec:
     contracts: int = 20_000
     competitors: int = 20
     sanctioned: int = 50
+    #: Index funds and asset managers above a large share of all group roots …
+    hubs: int = 2
+    #: … each holding 1–5% of this fraction of them.
+    hub_reach: float = 0.4
     seed: int = 20_250_613
 
     def scaled(self, factor: float) -> Spec:
@@ -159,6 +177,8 @@ class Plan:
     users: int = USERS
     groups: list[list[int]] = field(default_factory=list)
     depth: dict[int, int] = field(default_factory=dict)
+    #: Hub (by plan index) → how many group roots it holds a stake in.
+    hubs: dict[int, int] = field(default_factory=dict)
 
     def rows(self) -> int:
         """Rows the insert writes (for the progress bar)."""
@@ -189,6 +209,13 @@ class Plan:
             "holding_groups": sum(len(group) > 1 for group in self.groups),
             "holding_groups_by_depth": dict(sorted(group_depths.items())),
             "largest_group": max((len(group) for group in self.groups), default=0),
+            "group_sizes": {
+                "1": sum(len(group) == 1 for group in self.groups),
+                "2-9": sum(2 <= len(group) <= 9 for group in self.groups),
+                "10-99": sum(10 <= len(group) <= 99 for group in self.groups),
+                "100+": sum(len(group) >= 100 for group in self.groups),
+            },
+            "hubs": [{"entity": hub, "group_roots_held": held} for hub, held in self.hubs.items()],
             "vendors": len(self.vendors),
             "contracts": len(self.contracts),
             "contracts_with_coc_clause": sum(c.coc_window is not None for c in self.contracts),
@@ -277,20 +304,31 @@ class _Planner:
                 PlannedEdge(person, entity, interest, None, None, None, self._day())
             )
 
+    def _group_size(self, cap: int) -> int:
+        """A group's size: one company in eight stands alone, the rest follow a power law."""
+        if self.random() < 0.12:
+            return 1
+        return min(int(3 * self.rng.paretovariate(GROUP_SIZE_ALPHA)), cap)
+
+    def _group_depth(self, size: int) -> int:
+        """Mostly 2–4 levels, deep trees rarer, never deeper than the group has members."""
+        depth = 2 + min(int(self.rng.expovariate(0.45)), MAX_GROUP_DEPTH - 2)
+        return min(depth, size - 1)
+
     def holding_groups(self) -> None:
-        """Companies in trees 2–6 levels deep (a few stand alone)."""
+        """Companies in trees 2–10 levels deep, group sizes drawn from a power law."""
         rng, plan = self.rng, self.plan
         companies = self.by_kind[COMPANY]
+        cap = max(3, round(len(companies) * GROUP_SIZE_CAP))
         at = 0
         while at < len(companies):
-            size = 1 if rng.random() < 0.12 else min(int(rng.lognormvariate(2.6, 0.8)) + 3, 400)
-            members = companies[at : at + size]
-            at += size
+            members = companies[at : at + self._group_size(cap)]
+            at += len(members)
             plan.groups.append(members)
             plan.depth[members[0]] = 0
             if len(members) == 1:
                 continue
-            depth = min(self.between(2, 6), len(members) - 1)
+            depth = self._group_depth(len(members))
             for k, child in enumerate(members[1:], start=1):
                 if k <= depth:
                     parent = members[k - 1]  # one chain reaches the full depth
@@ -302,6 +340,20 @@ class _Planner:
                 self.parent[child] = parent
                 share = WHOLE if rng.random() < 0.45 else self.between(5_001, 9_999)
                 self._stake(parent, child, share)
+
+    def hub_stakes(self) -> None:
+        """The first ``spec.hubs`` funds become hubs: each holds 1–5% of ``spec.hub_reach`` of
+        all group roots (where the root has room), and nobody holds the hubs."""
+        funds = self.by_kind[FUND]
+        self.hub_ids = set(funds[: self.spec.hubs])
+        roots = [group[0] for group in self.plan.groups if len(group) > 1]
+        reach = round(len(roots) * self.spec.hub_reach)
+        for number, hub in enumerate(sorted(self.hub_ids), start=1):
+            self.plan.names[hub] = f"{self.pick(_PREFIXES)} Total Market Index Fund {number}"
+            held = 0
+            for root in self.rng.sample(roots, min(reach, len(roots))):
+                held += self._stake(hub, root, self.between(*HUB_STAKE))
+            self.plan.hubs[hub] = held
 
     def group_owners(self) -> None:
         """Governments own state groups, funds buy some groups, asset managers own funds."""
@@ -315,14 +367,17 @@ class _Planner:
         for government, root in zip(governments, roots, strict=False):
             self._stake(government, root, self.between(5_001, WHOLE))
         funds = self.by_kind[FUND]
+        buyers = [fund for fund in funds if fund not in self.hub_ids] or funds
         for root in roots[len(governments) :: 10]:
-            self._stake(self.pick(funds), root, self.between(5_001, WHOLE))
+            self._stake(self.pick(buyers), root, self.between(5_001, WHOLE))
         # Asset managers are standalone companies nobody else invests in, so a fund's owners
         # end with its manager (fund-of-fund chains would make every vendor's ancestry huge).
         standalone = [group[0] for group in self.plan.groups if len(group) == 1]
         managers = standalone[: max(1, len(funds) // 20)]
         self.managers = set(managers)
         for fund in funds:
+            if fund in self.hub_ids:
+                continue
             if rng.random() < 0.3 and managers:
                 self._stake(self.pick(managers), fund, self.between(5_001, WHOLE))
 
@@ -342,6 +397,10 @@ class _Planner:
                 entity = self.pick(home) if rng.random() < 0.75 else self.pick(companies)
                 interest = OFFICER if (k == 0 and rng.random() < 0.3) else BOARD_MEMBER
                 self._seat(person, entity, interest)
+        people = self.by_kind[PERSON]
+        for person in people[: round(len(people) * DIRECTOR_SHARE)]:
+            for _ in range(self.between(6, 10)):
+                self._seat(person, self.pick(companies), BOARD_MEMBER)
 
     def cross_holdings(self, count: int) -> None:
         """Subsidiaries holding a little of their parent, and groups holding each other."""
@@ -500,6 +559,7 @@ class _Planner:
         spec = self.spec
         self.entities()
         self.holding_groups()
+        self.hub_stakes()
         self.group_owners()
         self.seats()
         cross = round(spec.edges * CROSS_HOLDING_SHARE)

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from bench.measure import MemoryWatch, celery_worker, pipeline_measure
-from bench.run import table, targets
+from bench.run import _world_measure, table, targets
 from bench.synthetic import Spec, plan_registry, registry_insert
 from registry.models import (
     Contract,
@@ -88,8 +88,19 @@ def test_tiny_registry_is_inserted_as_planned_and_within_100_percent():
     assert Ownership.objects.filter(end_date__isnull=False).count() == 12  # 2% history
     totals = _shareholding_totals_by_day()
     assert max(totals.values()) <= 100
-    # Trees 2–6 levels deep, each depth present.
-    assert set(plan.summary()["holding_groups_by_depth"]) == {2, 3, 4, 5, 6}
+    summary = plan.summary()
+    # Trees up to 10 levels deep; at this size the power law gives depths 2–4.
+    assert summary["holding_groups_by_depth"] == {2: 36, 3: 9, 4: 13}
+    # Two hubs, each holding 1–5% of 40% of the 58 group roots that have room for it.
+    assert summary["hubs"] == [
+        {"entity": 246, "group_roots_held": 23},
+        {"entity": 247, "group_roots_held": 23},
+    ]
+    hub_stakes = Ownership.objects.filter(
+        owner__name=plan.names[246], interest="shareholding"
+    ).values_list("share", flat=True)
+    assert len(hub_stakes) >= 23
+    assert all(Decimal(1) <= share <= Decimal(25) for share in hub_stakes)
 
 
 def _assert_measured(results: dict, *, events: int) -> None:
@@ -157,10 +168,24 @@ def test_measurements_complete_in_process_and_report_every_target():
     )
 
     _assert_measured(results, events=10)
+    results["world"] = _world_measure(MemoryWatch(os.getpid()))
     report = _report(results)
-    assert [target["verdict"] in ("PASS", "FAIL") for target in results["targets"]] == [True] * 4
+    assert [target["verdict"] in ("PASS", "FAIL") for target in results["targets"]] == [True] * 10
     assert "full recheck of 30 vendors" in report
     assert "touching at most 100 vendors" in report
+    world = results["world"]
+    hub = world["hub_event"]
+    # The largest hub holds 23 group roots; the vendors of those groups are rechecked.
+    assert hub["hub_id"] == Entity.objects.get(name=plan_registry(TINY).names[246]).pk
+    assert hub["status"] == "processed"
+    assert hub["affected_vendors"] > 0
+    assert hub["duplicated_alerts"] == 0
+    assert f"hub event, {hub['affected_vendors']:,} vendors below" in report
+    assert world["daily_run"]["seconds"] is not None
+    assert world["preview"]["vendors"] > 0
+    assert world["preview"]["ms"]["n"] == 5
+    assert world["api_vendor_list"]["vendors"] == 30
+    assert world["api_vendor_list"]["ms"]["n"] == 60
 
 
 @pytest.mark.redis
