@@ -120,7 +120,7 @@ def test_vendor_page_query_count_does_not_grow_with_owners(
     for _ in range(owner_count):
         OwnershipFactory(owned=vendor.entity, share=Decimal("2"))
     # The audit list reads the identifier history (one query); a Viewer's badge counts nothing.
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         assert viewer_client.get(f"/vendors/{vendor.pk}/").status_code == 200
 
 
