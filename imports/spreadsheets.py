@@ -39,6 +39,8 @@ from registry.services.bulk import (
 #: Text that a spreadsheet would run as a formula once exported again (core.spreadsheets).
 FORMULA_STARTS = ("=", "+", "-", "@")
 ROW = "row"
+#: What a dry run or an apply changes of an upload (its cells are written once, when read).
+REPORT_FIELDS = ["mapping", "status", "counts", "report", "checked_at", "applied_at"]
 
 
 class CellInvalid(Exception):
@@ -612,19 +614,33 @@ def spreadsheet_upload_check(
     _report(upload, parsed, outcomes)
     upload.status = SpreadsheetStatus.CHECKED
     upload.checked_at = timezone.now()
-    upload.save()
+    upload.save(update_fields=REPORT_FIELDS)
     return upload
 
 
 def spreadsheet_upload_apply(
     *, upload: SpreadsheetUpload, actor: AbstractBaseUser | None = None
 ) -> bool:
-    """Apply a checked spreadsheet: every row or none, in one transaction, through the
-    registry's bulk services (which check each row again). ``True`` when it was applied;
-    ``False`` when a row is wrong now, with the upload's report saying which (nothing of the
-    registry changed)."""
+    """Apply a spreadsheet whose dry run found nothing wrong: every row or none, in one
+    transaction, through the registry's bulk services (which check each row again). ``True``
+    when it was applied; ``False`` when a row is wrong now (the registry changed since the dry
+    run), with the upload's report saying which; nothing of the registry changed. An upload
+    not checked yet, or whose dry run found errors, is refused (``ValidationError``)."""
     if upload.status == SpreadsheetStatus.APPLIED:
         raise ValidationError({"__all__": ["This spreadsheet was applied already."]})
+    if upload.status != SpreadsheetStatus.CHECKED or upload.counts.get("error"):
+        # Only a clean dry run is applied; after correcting the file or the mapping, the dry
+        # run is run again (and it sees what changed in the registry meanwhile).
+        raise ValidationError(
+            {
+                "__all__": [
+                    f"The dry run found {upload.counts.get('error', 0)} rows with errors: "
+                    "nothing was applied. Correct them and run the dry run again."
+                    if upload.counts.get("error")
+                    else "Run the dry run first: nothing was applied."
+                ]
+            }
+        )
     problems = _mapping_problems(upload.kind, upload.headers, upload.mapping)
     if problems:
         raise ValidationError(problems)
@@ -660,7 +676,7 @@ def spreadsheet_upload_apply(
         upload.applied_at = upload.checked_at
     else:
         upload.status = SpreadsheetStatus.CHECKED
-    upload.save()
+    upload.save(update_fields=REPORT_FIELDS)
     return applied
 
 

@@ -151,8 +151,8 @@ def _xlsx_read(stream: BinaryIO, *, max_rows: int, max_uncompressed: int) -> She
         if worksheet is None:
             raise SheetError("The workbook has no worksheet.")
         rows = (
-            (number, [_xlsx_cell(cell) for cell in row])
-            for number, row in enumerate(worksheet.iter_rows(), start=1)
+            (number, [_xlsx_cell(value) for value in row])
+            for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
         )
         try:
             return _sheet_from(XLSX, rows, max_rows=max_rows)
@@ -167,12 +167,15 @@ def _xlsx_read(stream: BinaryIO, *, max_rows: int, max_uncompressed: int) -> She
         workbook.close()
 
 
-def _xlsx_cell(cell) -> Cell:
-    value = getattr(cell, "value", None)
+def _xlsx_cell(value: object) -> Cell:
+    """A cell's value as text. Values are read without their cell objects (much faster);
+    without ``data_only`` a formula cell's value is its formula, so text beginning with ``=``
+    is taken as one (Excel stores a typed ``=…`` as a formula, and text so written would be
+    refused all the same)."""
     if value is None:
         return ""
-    if getattr(cell, "data_type", None) == "f":
-        return Formula(str(value))
+    if isinstance(value, str) and value.startswith("=") and len(value) > 1:
+        return Formula(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime.datetime):

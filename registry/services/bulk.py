@@ -172,17 +172,53 @@ def _changed_fields(record: models.Model, values: dict[str, Any]) -> list[str]:
     return changed
 
 
-def _fields_check(
-    outcome: RowOutcome, record: models.Model, *, given: Iterable[str], skip: Iterable[str] = ()
-) -> None:
-    """The model's own field validators on the fields the row gives (a field the registry
-    looks up, such as a foreign key, is checked by the caller from what it read in bulk)."""
-    given = set(given) - set(skip)
-    exclude = [f.name for f in record._meta.fields if f.name not in given]
-    try:
-        record.clean_fields(exclude=exclude)
-    except ValidationError as exc:
-        outcome.errors_from(exc)
+#: Values whose verdict a field's validators give once per check, however many rows repeat
+#: them (a country, a currency, a tier, a choice). Decimals are left out: two equal decimals
+#: can have different numbers of digits, which a validator counts.
+_REPEATABLE = (str, int, bool)
+
+
+class FieldCheck:
+    """The model's own field validation (``Field.clean``, as ``Model.clean_fields`` runs it)
+    on the fields a row gives; a field the registry looks up, such as a foreign key, is checked
+    by the caller from what it read in bulk. A value seen before in the same check gets the
+    verdict it got then."""
+
+    def __init__(self) -> None:
+        self.verdicts: dict[tuple, tuple[bool, Any]] = {}
+
+    def __call__(
+        self,
+        outcome: RowOutcome,
+        record: models.Model,
+        *,
+        given: Iterable[str],
+        skip: Iterable[str] = (),
+    ) -> None:
+        wanted = set(given) - set(skip)
+        # In the model's order, as clean_fields reports them.
+        for model_field in record._meta.concrete_fields:
+            name = model_field.name
+            if name not in wanted:
+                continue
+            raw = getattr(record, model_field.attname)
+            if model_field.blank and raw in model_field.empty_values:
+                continue
+            key = (type(record), name, type(raw), raw) if type(raw) in _REPEATABLE else None
+            verdict = self.verdicts.get(key) if key is not None else None
+            if verdict is None:
+                try:
+                    verdict = (True, model_field.clean(raw, record))
+                except ValidationError as exc:
+                    verdict = (False, exc.messages)
+                if key is not None:
+                    self.verdicts[key] = verdict
+            valid, value = verdict
+            if valid:
+                setattr(record, model_field.attname, value)
+            else:
+                for message in value:
+                    outcome.error(name, message)
 
 
 def vendor_rows_check(
@@ -221,6 +257,7 @@ def vendor_rows_check(
     matched_ids = {e.pk for e in by_lei.values()} | {e.pk for e in by_identifier.values()}
     vendors = _vendors_of(matched_ids)
 
+    fields_check = FieldCheck()
     seen_lei: dict[str, int] = {}
     seen_identifier: dict[tuple[str, str], int] = {}
     seen_entity: dict[int, int] = {}
@@ -283,7 +320,7 @@ def vendor_rows_check(
             )
             if not entity.name:
                 outcome.error("name", "A new vendor's entity needs a name.")
-            _fields_check(outcome, entity, given=[f for f in ENTITY_FIELDS if row.get(f)])
+            fields_check(outcome, entity, given=[f for f in ENTITY_FIELDS if row.get(f)])
             outcome.entity, outcome.entity_new = entity, True
             outcome.identifiers_new = list(identifiers)
             outcome.target = "a new entity"
@@ -301,7 +338,7 @@ def vendor_rows_check(
             outcome.identifiers_new = [key for key in identifiers if key not in held]
             if lei and not entity.lei:
                 errors_before = len(outcome.errors.get("lei", []))
-                _fields_check(outcome, Entity(lei=lei), given=["lei"])
+                fields_check(outcome, Entity(lei=lei), given=["lei"])
                 if len(outcome.errors.get("lei", [])) == errors_before:
                     outcome.entity_changes = ["lei"]
                     outcome.entity_lei = lei
@@ -314,7 +351,7 @@ def vendor_rows_check(
             outcome.changes = _changed_fields(vendor, values)
             if outcome.target:
                 outcome.target = f"vendor {outcome.target}"
-        _fields_check(outcome, vendor, given=values, skip=["business_owner"])
+        fields_check(outcome, vendor, given=values, skip=["business_owner"])
         outcome.record = vendor
         outcome.settle(exists=existing is not None)
         outcomes.append(outcome)
@@ -464,6 +501,7 @@ def contract_rows_check(
     references = {row["reference"].strip() for row in rows if isinstance(row.get("reference"), str)}
     existing_by_reference = _contracts_by_reference(references - {""})
     seen_reference: dict[str, int] = {}
+    fields_check = FieldCheck()
     outcomes = []
     for index, row in enumerate(rows):
         number = _row_label(row_numbers, index)
@@ -517,7 +555,7 @@ def contract_rows_check(
                 contract.vendor = vendor
                 outcome.target = f"a contract with {vendor.entity.name}"
         given = set(values) | ({"reference"} if existing is None and reference else set())
-        _fields_check(outcome, contract, given=given - set(outcome.errors), skip=["owner"])
+        fields_check(outcome, contract, given=given - set(outcome.errors), skip=["owner"])
         try:
             contract.clean()
         except ValidationError as exc:
