@@ -105,6 +105,11 @@ def test_a_buyer_loads_the_contract_register_upload_map_dry_run_apply(client, bu
     page = client.get(_detail(upload)).content.decode()
     assert "<strong>Applied</strong>" in page
     assert "3 created, 0 updated, 0 unchanged" in page
+    listed = client.get(UPLOAD).content.decode()
+    assert f'<a href="{_detail(upload)}">#{upload.pk}</a>' in listed
+    assert (
+        "register.csv" in listed and 'href="/imports/spreadsheet/template/contracts.xlsx"' in listed
+    )
     # Applying twice writes nothing more.
     client.post(reverse("web:spreadsheet-apply", args=[upload.pk]))
     assert Contract.objects.count() == 3
