@@ -224,7 +224,9 @@ def main(argv: list[str] | None = None) -> int:
         "bad": vendors_csv(args.rows, bad=True),
     }
     database.recreate(database.name)
-    # No broker: the recheck runs in this process after commit, as without Redis.
+    # No broker: the recheck runs in this process after commit, as without Redis; its
+    # progress lines would bury the report.
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
     _configure_django(url, None, "vr-bench-spreadsheet")
     from django.contrib.auth.models import Group, User
     from django.core.management import call_command
