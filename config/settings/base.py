@@ -242,6 +242,13 @@ if OPENSANCTIONS_EXPORT_PATH:
 # it fills the disk. The importer streams what it reads, so this bounds disk, not memory.
 IMPORT_UPLOAD_MAX_BYTES = env.int("IMPORT_UPLOAD_MAX_BYTES", default=1024 * 1024 * 1024)
 
+# --- Spreadsheet uploads of vendors and contracts (imports.spreadsheets) ----------------------
+# A larger upload is refused before its content is read (the web page stops reading the
+# request at this size); an XLSX may unpack to at most 20 times as much.
+SPREADSHEET_UPLOAD_MAX_BYTES = env.int("SPREADSHEET_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# Rows one upload may have (each dry run and apply reads them all).
+SPREADSHEET_MAX_ROWS = env.int("SPREADSHEET_MAX_ROWS", default=50_000)
+
 # --- Scheduled imports (imports.tasks.import_gleif_delta) ---------------------------------------
 # Where the operator puts GLEIF's delta files (local paths, or http(s) URLs fetched as they
 # are), imported in this order (LEI records, then relationships, then reporting exceptions); a

@@ -1,5 +1,12 @@
 """Every write to the registry goes through these functions, whichever door it came in by."""
 
+from registry.services.bulk import (
+    RowsInvalid,
+    contract_rows_apply,
+    contract_rows_check,
+    vendor_rows_apply,
+    vendor_rows_check,
+)
 from registry.services.entities import entity_create, entity_delete, entity_update
 from registry.services.events import ownership_event_log, ownership_event_resend
 from registry.services.ownership import (
@@ -26,6 +33,9 @@ from registry.services.watchlist import (
 
 __all__ = [
     "OWNERSHIP_KEY",
+    "RowsInvalid",
+    "contract_rows_apply",
+    "contract_rows_check",
     "contract_create",
     "contract_delete",
     "contract_update",
@@ -39,6 +49,8 @@ __all__ = [
     "ownership_set",
     "ownership_update",
     "risk_policy_update",
+    "vendor_rows_apply",
+    "vendor_rows_check",
     "vendor_create",
     "vendor_delete",
     "vendor_update",
