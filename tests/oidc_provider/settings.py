@@ -48,3 +48,10 @@ LOGIN_URL = "/login/"
 SITE_URL = os.environ["PROVIDER_URL"]
 OIDC_USERINFO = "tests.oidc_provider.claims.userinfo"
 OIDC_EXTRA_SCOPE_CLAIMS = "tests.oidc_provider.claims.GroupsScopeClaims"
+# Its errors go to its log (tests/oidc_provider/provider.py shows it when it fails).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
+}
