@@ -223,6 +223,14 @@ class RegistryOIDCBackend(OIDCAuthenticationBackend):
     """mozilla-django-oidc's backend, with the ID token checked in full and users matched by
     their identity at the provider (``sso_sign_in``)."""
 
+    def authenticate(self, request, **kwargs):
+        # Only the callback view signs in through the provider (it passes the nonce and PKCE
+        # verifier of the sign-in it answers); a password sign-in whose URL happens to carry
+        # a code and a state is not one, and must not reach the provider.
+        if request is None or set(kwargs) != {"nonce", "code_verifier"}:
+            return None
+        return super().authenticate(request, **kwargs)
+
     def get_token(self, payload: dict) -> dict:
         token_info = super().get_token(payload)
         if not isinstance(token_info, dict) or not token_info.get("id_token"):
@@ -246,6 +254,8 @@ class RegistryOIDCBackend(OIDCAuthenticationBackend):
         """The claims of ``token`` once its signature, audience, issuer, expiry and (for the
         ID token) nonce are checked; a ``SignInRefused`` naming what failed otherwise."""
         algorithm = self.OIDC_RP_SIGN_ALGO
+        if not isinstance(token, str):
+            raise _refuse_token("its ID token is malformed", f"token of type {type(token)}")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as error:

@@ -64,6 +64,8 @@ class FakeProvider:
     token_error: tuple[int, dict] | None = None
     unreachable: bool = False
     userinfo_overrides: dict = field(default_factory=dict)
+    #: Sent instead of a signed ID token, when set (``False``: no ID token at all).
+    raw_id_token: object = None
     codes: dict = field(default_factory=dict)
     requests_seen: list = field(default_factory=list)
 
@@ -110,7 +112,12 @@ class FakeProvider:
         params = self.codes.pop(data["code"], None)  # a code is good once
         if params is None or data["client_secret"] != CLIENT_SECRET:
             return FakeResponse(400, {"error": "invalid_grant"}, url)
-        body = {"access_token": "access-token", "id_token": self.id_token(params.get("nonce"))}
+        id_token = self.id_token(params.get("nonce"))
+        if self.raw_id_token is not None:
+            id_token = self.raw_id_token
+        body = {"access_token": "access-token", "id_token": id_token}
+        if id_token is False:
+            del body["id_token"]
         return FakeResponse(200, body, url)
 
     def get(self, url, headers=None, **kwargs):

@@ -220,6 +220,21 @@ def test_a_token_of_another_sign_in_is_refused(client, provider):
     assert_refused(client, response, "the nonce does not match")
 
 
+@pytest.mark.parametrize(
+    ("id_token", "expected"),
+    [
+        ("not-a-token", "its ID token is malformed"),
+        ("e30.e30.e30", "its ID token is not signed the way this site expects"),
+        (12345, "its ID token is malformed"),
+        (False, "it sent no ID token"),
+    ],
+)
+def test_a_malformed_token_is_refused(client, provider, id_token, expected):
+    provider.raw_id_token = id_token
+    response = sign_in(client, provider)
+    assert_refused(client, response, expected)
+
+
 def test_user_information_about_someone_else_is_refused(client, provider):
     provider.userinfo_overrides["sub"] = "someone-else"
     response = sign_in(client, provider)
@@ -319,6 +334,23 @@ def test_any_answer_lands_on_the_sign_in_page_never_an_error(client, provider, q
 
 
 # --- The sign-in page ------------------------------------------------------------------------
+
+
+def test_a_password_sign_in_with_a_code_in_its_url_never_reaches_the_provider(
+    client, provider, viewer
+):
+    response = client.post(
+        "/accounts/login/?code=code-1&state=abc", {"username": "viewer", "password": "wrong"}
+    )
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert provider.requests_seen == []
+    response = client.post(
+        "/accounts/login/?code=code-1&state=abc",
+        {"username": "viewer", "password": "pw-for-tests-only"},
+    )
+    assert response["Location"] == "/"
+    assert signed_in_as(client) == "viewer"
 
 
 def test_the_sign_in_page_offers_the_provider_beside_the_password(client, sso_settings):
