@@ -323,10 +323,20 @@ User = get_user_model()
 admin.site.unregister(User)
 
 
+class SignInIdentityInline(ReadOnlyInline):
+    """The provider accounts the user signs in with (core.sso)."""
+
+    model = SignInIdentity
+    fields = ("issuer", "subject", "created_at", "last_signed_in_at")
+    verbose_name_plural = "single sign-on identities"
+
+
 @admin.register(User)
 class RegistryUserAdmin(UserAdmin):
     """Django's user admin, except that a user whom the history names (audit records, logged
     events, handled alerts …) cannot be deleted, only deactivated: the name would be lost."""
+
+    inlines = [SignInIdentityInline]
 
     def get_actions(self, request: HttpRequest) -> dict:
         # One at a time, from the user's page, where a refusal can be shown.
