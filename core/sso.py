@@ -302,6 +302,11 @@ class RegistryOIDCBackend(OIDCAuthenticationBackend):
             )
         return payload
 
+    def get_user(self, user_id):
+        # As Django's ModelBackend: a user deactivated here is signed out at the next request.
+        user = super().get_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict):
         userinfo = self.get_userinfo(access_token, id_token, payload)
         if not isinstance(userinfo, dict):

@@ -288,6 +288,14 @@ def test_a_deactivated_account_is_refused(client, provider):
     assert signed_in_as(client) is None
 
 
+def test_a_user_deactivated_here_is_signed_out_at_the_next_request(client, provider):
+    sign_in(client, provider)
+    assert signed_in_as(client) == "pat.buyer"
+    assert client.session["_auth_user_backend"] == "core.sso.RegistryOIDCBackend"
+    User.objects.update(is_active=False)
+    assert signed_in_as(client) is None
+
+
 def test_a_declined_consent_is_reported_without_the_providers_free_text(client, provider):
     authorize_url = start_sign_in(client)
     state = parse_qs(urlsplit(authorize_url).query)["state"][0]
