@@ -133,7 +133,8 @@ def _free_username(claims: Mapping[str, Any], subject: str) -> str:
 
 
 def _local_account_with_email(claims: Mapping[str, Any]) -> AbstractUser | None:
-    """The one local account whose e-mail the provider vouches for, if linking by e-mail is on."""
+    """The one local account whose e-mail the provider vouches for, if linking by e-mail is on;
+    never a superuser's."""
     email = _text_claim(claims, "email", 254)
     if not (settings.OIDC_LINK_BY_EMAIL and email and _email_verified(claims)):
         return None
@@ -143,6 +144,13 @@ def _local_account_with_email(claims: Mapping[str, Any]) -> AbstractUser | None:
             f"More than one account here uses the e-mail address {email}, so the sign-in "
             "cannot tell which one is yours. Ask an administrator to remove the duplicate.",
             reason=f"several users with e-mail {email}",
+        )
+    if matches and matches[0].is_superuser:
+        # The provider vouches for an address, not for everything a superuser may do.
+        raise SignInRefused(
+            f"The account here with the e-mail address {email} is an administrator's, which "
+            "single sign-on does not take over. Sign in with its password.",
+            reason=f"superuser {matches[0].pk} has the e-mail {email}",
         )
     return matches[0] if matches else None
 

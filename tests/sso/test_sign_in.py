@@ -116,6 +116,19 @@ def test_a_verified_email_takes_over_the_local_account_with_it(client, provider,
     assert signed_in_as(client) == "viewer"
 
 
+def test_a_superusers_account_is_never_taken_over_by_email(client, provider, superuser):
+    provider.claims.update(email="root@example.com")
+
+    response = sign_in(client, provider)
+
+    assert "is an administrator's, which single sign-on does not take over" in (
+        login_page_message(client, response)
+    )
+    assert User.objects.count() == 1
+    assert SignInIdentity.objects.count() == 0
+    assert signed_in_as(client) is None
+
+
 def test_an_unverified_email_makes_a_new_user_beside_the_local_one(client, provider, viewer):
     provider.claims.update(email="viewer@example.com", email_verified=False)
     provider.claims["preferred_username"] = "viewer"
