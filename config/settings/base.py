@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "registry",
     "alerts",
     "imports",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -338,4 +339,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+}
+
+# --- Reports and exports ------------------------------------------------------------------------
+# WeasyPrint tells every step of a PDF at INFO; only its warnings are worth a log line.
+LOGGING["loggers"] = {
+    **LOGGING.get("loggers", {}),
+    "weasyprint.progress": {"level": "WARNING"},
 }
