@@ -347,3 +347,5 @@ LOGGING["loggers"] = {
     **LOGGING.get("loggers", {}),
     "weasyprint.progress": {"level": "WARNING"},
 }
+# A list page's export (?export=csv or xlsx) of more rows than this is refused with a message.
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=100_000)
