@@ -54,6 +54,7 @@ def test_the_vendor_list_exports_its_filtered_vendors(viewer_client, reference_a
     assert [(r["name"], r["risk_level"], str(r["risk_score"]), str(r["tier"])) for r in rows] == [
         ("Scale AI", "critical", "89", "1")
     ]
+    assert "no-store" in response["Cache-Control"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -261,3 +262,11 @@ def test_the_contract_and_ownership_lists_read_in_a_constant_number_of_queries(
     with django_assert_num_queries(queries):
         response = viewer_client.get(page, {"size": 50})
     assert response.status_code == 200
+
+
+def test_a_live_search_brings_export_links_with_its_filters(viewer_client):
+    html = viewer_client.get(
+        "/vendors/", {"search": "acme", "tier": "2"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "<html" not in html
+    assert 'href="/vendors/?search=acme&amp;tier=2&amp;export=xlsx"' in html
