@@ -12,6 +12,7 @@ from core.web.sso import SignInView, SsoCallbackView, SsoStartView
 web_patterns = [
     path("alerts/", include("alerts.web.urls")),
     path("imports/", include("imports.web.urls")),
+    path("", include("reports.web.urls")),
     path("", include("registry.web.urls")),
 ]
 

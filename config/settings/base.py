@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "registry",
     "alerts",
     "imports",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -396,3 +397,12 @@ if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("core.sso.RegistryOIDCBackend")
     if not OIDC_LOCAL_SIGNIN:
         AUTHENTICATION_BACKENDS.remove("django.contrib.auth.backends.ModelBackend")
+
+# --- Reports and exports ------------------------------------------------------------------------
+# WeasyPrint tells every step of a PDF at INFO; only its warnings are worth a log line.
+LOGGING["loggers"] = {
+    **LOGGING.get("loggers", {}),
+    "weasyprint.progress": {"level": "WARNING"},
+}
+# A list page's export (?export=csv or xlsx) of more rows than this is refused with a message.
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=100_000)
