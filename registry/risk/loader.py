@@ -30,7 +30,7 @@ EDGE_COLUMNS = ("id", "owner_id", "owned_id", "interest", "share", "share_min", 
 # Large IN lists are split so that every database accepts them.
 CHUNK = 5000
 #: Walks from at most this many entities are one recursive query; larger ones go by level.
-RECURSIVE_LIMIT = 64
+RECURSIVE_LIMIT = 32
 #: … and when the entities already walked (left out of the query by id) are not too many.
 RECURSIVE_SEEN_LIMIT = 2_000
 
@@ -133,6 +133,9 @@ def _walk_up_recursive(subgraph: Subgraph, frontier: list[int], seen: set[int]) 
     as_of = subgraph.as_of
     # (``NOT IN`` an empty list is not SQL, and ``NOT IN (NULL)`` would match nothing.)
     stop = f" AND owned_id NOT IN ({', '.join(str(int(pk)) for pk in seen)})" if seen else ""
+    if connection.vendor == "postgresql":
+        _walk_up_lateral(subgraph, frontier, seen, stop)
+        return
     sql = (
         f"WITH RECURSIVE above(id) AS ({_id_values(frontier)} UNION "
         f"SELECT owner_id FROM {_OWNERSHIP} JOIN above ON owned_id = above.id "
@@ -149,6 +152,34 @@ def _walk_up_recursive(subgraph: Subgraph, frontier: list[int], seen: set[int]) 
         else:
             edge = edge_from_row(row)
             subgraph.edges[edge.id] = edge
+
+
+def _walk_up_lateral(subgraph: Subgraph, frontier: list[int], seen: set[int], stop: str) -> None:
+    """PostgreSQL's form of :func:`_walk_up_recursive`: the recursion walks the edges
+    themselves, each step a ``LATERAL`` look-up by ``owned_id`` (``OFFSET 0`` keeps the planner
+    from turning it into a hash join over the whole ownership table, which it would otherwise
+    do at every step, not knowing how few rows a step yields)."""
+    columns = ", ".join(EDGE_COLUMNS)
+    step = (
+        f"LATERAL (SELECT {columns} FROM {_OWNERSHIP} WHERE owned_id = {{parent}} "
+        f"AND {_ACTIVE}{stop} OFFSET 0) edge"
+    )
+    sql = (
+        f"WITH RECURSIVE walk({columns}) AS ("
+        f"SELECT edge.* FROM ({_id_values(frontier)}) AS start(id), "
+        f"{step.format(parent='start.id')} UNION "
+        f"SELECT edge.* FROM walk, {step.format(parent='walk.owner_id')}"
+        f") SELECT {columns} FROM walk"
+    )
+    as_of = subgraph.as_of
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [as_of, as_of, as_of, as_of])
+        rows = cursor.fetchall()
+    seen.update(frontier)
+    for row in rows:
+        edge = edge_from_row(row)
+        subgraph.edges[edge.id] = edge
+        seen.add(edge.owner)
 
 
 def _walk_up(subgraph: Subgraph, start: set[int], seen: set[int]) -> None:
