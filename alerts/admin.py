@@ -16,7 +16,16 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from alerts.choices import OPEN_STATUSES, AlertKind, DeliveryStatus
-from alerts.models import Alert, EmailNotification, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from alerts.models import (
+    Alert,
+    EmailNotification,
+    NotificationPreference,
+    Reminder,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from alerts.reminders import notification_preference_set
 from alerts.selectors import alert_assignable_users
 from alerts.services import alert_acknowledge, alert_assign, alert_dismiss, alert_resolve
 from alerts.webhooks import (
@@ -337,7 +346,7 @@ class WebhookEndpointForm(ServiceForm):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ("name", "url", "secret", "alert_kinds", "min_severity", "is_active")
+        fields = ("name", "url", "format", "secret", "alert_kinds", "min_severity", "is_active")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -399,8 +408,8 @@ class WebhookEndpointAdmin(ServiceFormMixin, AuditedAdmin):
     form = WebhookEndpointForm
     action_form = RotateActionForm
     actions = ("rotate_secret",)
-    list_display = ("name", "url", "kinds", "min_severity", "is_active", "secret_hint")
-    list_filter = ("is_active", "min_severity")
+    list_display = ("name", "url", "format", "kinds", "min_severity", "is_active", "secret_hint")
+    list_filter = ("is_active", "format", "min_severity")
     search_fields = ("name", "url")
     readonly_fields = ("secret_hint", "previous_secret_expires_at", "created_at")
 
@@ -431,7 +440,7 @@ class WebhookEndpointAdmin(ServiceFormMixin, AuditedAdmin):
             )
 
     def get_fieldsets(self, request: HttpRequest, obj: WebhookEndpoint | None = None):
-        fields = ("name", "url", "secret", "alert_kinds", "min_severity", "is_active")
+        fields = ("name", "url", "format", "secret", "alert_kinds", "min_severity", "is_active")
         if obj is None:
             return [(None, {"fields": fields})]
         return [(None, {"fields": fields}), ("Recorded", {"fields": self.readonly_fields})]
@@ -531,11 +540,12 @@ class EmailNotificationAdmin(ReadOnlyMixin, RegistryAdmin):
         "created_at",
     )
     list_filter = ("status",)
-    list_select_related = ("alert",)
+    list_select_related = ("alert", "reminder")
     search_fields = ("recipient", "subject")
     date_hierarchy = "created_at"
     fields = (
         "alert",
+        "reminder",
         "recipient",
         "subject",
         "body",
@@ -550,3 +560,53 @@ class EmailNotificationAdmin(ReadOnlyMixin, RegistryAdmin):
     @admin.display(description="status", ordering="status")
     def status_badge(self, notification: EmailNotification) -> str:
         return badge("delivery", notification.status, notification.get_status_display())
+
+
+# --- Reminders ----------------------------------------------------------------------------------
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyMixin, RegistryAdmin):
+    """Every reminder sent (by the daily job, ``send_reminders``), each once, with its e-mail."""
+
+    list_display = ("kind", "day", "recipient", "alert", "contract", "deadline", "created_at")
+    list_filter = ("kind", "day")
+    list_select_related = ("recipient", "alert", "contract")
+    search_fields = ("recipient__username", "recipient__email", "contract__reference")
+    date_hierarchy = "day"
+    fields = ("kind", "day", "recipient", "alert", "contract", "deadline", "created_at", "email")
+
+    @admin.display(description="e-mail")
+    def email(self, reminder: Reminder) -> str:
+        notification = getattr(reminder, "email_notification", None)
+        if notification is None:
+            return EMPTY
+        return f"{notification.subject} ({notification.get_status_display().lower()})"
+
+
+class NotificationPreferenceForm(ServiceForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ("user", "daily_digest")
+
+    def save_through_service(self) -> NotificationPreference:
+        return notification_preference_set(
+            user=self.cleaned_data.get("user") or self.instance.user,
+            daily_digest=self.cleaned_data["daily_digest"],
+        )
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ServiceFormMixin, RegistryAdmin):
+    """Who is sent the daily digest (everyone without a row is); people change their own on
+    the E-mail preferences page."""
+
+    form = NotificationPreferenceForm
+    list_display = ("user", "daily_digest", "updated_at")
+    list_filter = ("daily_digest",)
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__email")
+    readonly_fields = ("updated_at",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: NotificationPreference | None = None):
+        return ("user", "updated_at") if obj is not None else ("updated_at",)

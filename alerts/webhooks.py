@@ -15,6 +15,12 @@ Every request carries three headers:
 - ``X-VendorRegistry-Delivery``: the delivery id, the same on every retry, so a receiver can
   discard duplicates.
 
+An endpoint's ``format`` decides the body: ``generic`` is the alert as JSON (``alert_payload``);
+``slack`` and ``teams`` are the message an incoming webhook of Slack (``text`` and Block Kit
+``blocks``) or Microsoft Teams (an Adaptive Card message) posts to its channel, linking to the
+alert's page at ``SITE_URL``. Every format is a delivery row with the same retries, headers and
+guard.
+
 No redirect is ever followed, and the URL is checked against ``alerts.ssrf`` both when the
 endpoint is saved and right before each request, connecting only to the vetted addresses.
 """
@@ -35,9 +41,10 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from alerts.choices import AlertKind, DeliveryStatus
+from alerts.choices import AlertKind, DeliveryStatus, WebhookFormat
 from alerts.models import Alert, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from alerts.ssrf import IPAddress, vetted_target
 from registry.choices import RISK_ORDER, RiskLevel
@@ -74,6 +81,129 @@ def alert_payload(alert: Alert) -> dict:
         "due_date": alert.due_date.isoformat() if alert.due_date else None,
         "created_at": alert.created_at.isoformat(),
     }
+
+
+def site_link(path: str) -> str:
+    """The absolute address of one of the app's pages, for messages read elsewhere."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def alert_link(alert: Alert) -> str:
+    return site_link(reverse("web:alert-detail", args=[alert.pk]))
+
+
+def _alert_facts(alert: Alert) -> list[tuple[str, str]]:
+    """What a chat message says of ``alert`` besides its title, label and value."""
+    facts = [("Severity", alert.get_severity_display()), ("Kind", alert.get_kind_display())]
+    if alert.vendor is not None:
+        facts.append(("Vendor", alert.vendor.name))
+    if alert.contract is not None:
+        facts.append(("Contract", alert.contract.reference))
+    if alert.due_date:
+        facts.append(("Due", alert.due_date.isoformat()))
+    return facts
+
+
+def _slack_escape(text: str) -> str:
+    """Slack reads ``&``, ``<`` and ``>`` as markup (links, mentions): send them as text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_payload(alert: Alert) -> dict:
+    """A Slack incoming-webhook message: ``text`` (the notification and the fallback) and Block
+    Kit ``blocks`` — a header, the facts as fields, a button to the alert's page."""
+    facts = _alert_facts(alert)
+    summary = f"{alert.get_severity_display()}: {alert.title}"
+    if alert.due_date:
+        summary += f" (due {alert.due_date:%Y-%m-%d})"
+    return {
+        "text": _slack_escape(summary),
+        "blocks": [
+            # Slack's limits: a header of 150 characters, a field of 2,000.
+            {"type": "header", "text": {"type": "plain_text", "text": alert.title[:150]}},
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": f"*{label}*\n{_slack_escape(value)[:1900]}"}
+                    for label, value in facts
+                ],
+            },
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Open the alert"},
+                        "url": alert_link(alert),
+                    }
+                ],
+            },
+        ],
+    }
+
+
+#: The colour of an Adaptive Card's title by severity.
+TEAMS_TITLE_COLOR = {
+    RiskLevel.CRITICAL: "Attention",
+    RiskLevel.HIGH: "Warning",
+    RiskLevel.MEDIUM: "Accent",
+    RiskLevel.LOW: "Default",
+}
+
+
+def teams_payload(alert: Alert) -> dict:
+    """A Microsoft Teams incoming-webhook message: one Adaptive Card (1.4) with the title, the
+    facts and a link to the alert's page, as Teams' workflows and connectors take it."""
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [
+                        {
+                            "type": "TextBlock",
+                            "text": alert.title,
+                            "weight": "Bolder",
+                            "size": "Medium",
+                            "wrap": True,
+                            "color": TEAMS_TITLE_COLOR.get(alert.severity, "Default"),
+                        },
+                        {
+                            "type": "FactSet",
+                            "facts": [
+                                {"title": label, "value": value}
+                                for label, value in _alert_facts(alert)
+                            ],
+                        },
+                    ],
+                    "actions": [
+                        {
+                            "type": "Action.OpenUrl",
+                            "title": "Open the alert",
+                            "url": alert_link(alert),
+                        }
+                    ],
+                },
+            }
+        ],
+    }
+
+
+PAYLOAD_BUILDERS = {
+    WebhookFormat.GENERIC: alert_payload,
+    WebhookFormat.SLACK: slack_payload,
+    WebhookFormat.TEAMS: teams_payload,
+}
+
+
+def endpoint_payload(endpoint: WebhookEndpoint, alert: Alert) -> dict:
+    """The body ``endpoint`` is sent for ``alert``, in the endpoint's format."""
+    return PAYLOAD_BUILDERS.get(endpoint.format, alert_payload)(alert)
 
 
 def payload_body(payload: dict) -> bytes:
@@ -143,13 +273,18 @@ def deliveries_create(*, alert: Alert) -> None:
     ]
     if not endpoints:
         return
-    payload = alert_payload(alert)
+    payloads: dict[str, dict] = {}
     with transaction.atomic():
         for endpoint in endpoints:
+            if endpoint.format not in payloads:
+                payloads[endpoint.format] = endpoint_payload(endpoint, alert)
             delivery, created = WebhookDelivery.objects.get_or_create(
                 endpoint=endpoint,
                 alert=alert,
-                defaults={"payload": payload, "next_attempt_at": timezone.now()},
+                defaults={
+                    "payload": payloads[endpoint.format],
+                    "next_attempt_at": timezone.now(),
+                },
             )
             if created:
                 _enqueue(delivery)
@@ -157,19 +292,31 @@ def deliveries_create(*, alert: Alert) -> None:
 
 def deliveries_create_bulk(*, alerts: list[Alert]) -> list[WebhookDelivery]:
     """:func:`deliveries_create` for alerts raised just now (so none has a delivery yet): the
-    endpoints read once, every delivery inserted at once, one callback after commit."""
+    endpoints read once, every delivery inserted at once, one callback after commit. Each
+    alert's payload is built once per format its endpoints use."""
     if not alerts:
         return []
     endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+    if not endpoints:
+        return []
     now = timezone.now()
-    deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            endpoint=endpoint, alert=alert, payload=alert_payload(alert), next_attempt_at=now
-        )
-        for alert in alerts
-        for endpoint in endpoints
-        if endpoint_accepts(endpoint, alert)
-    )
+    deliveries = []
+    for alert in alerts:
+        payloads: dict[str, dict] = {}
+        for endpoint in endpoints:
+            if not endpoint_accepts(endpoint, alert):
+                continue
+            if endpoint.format not in payloads:
+                payloads[endpoint.format] = endpoint_payload(endpoint, alert)
+            deliveries.append(
+                WebhookDelivery(
+                    endpoint=endpoint,
+                    alert=alert,
+                    payload=payloads[endpoint.format],
+                    next_attempt_at=now,
+                )
+            )
+    deliveries = WebhookDelivery.objects.bulk_create(deliveries)
     if deliveries:
         ids = [delivery.pk for delivery in deliveries]
         transaction.on_commit(lambda: [_send_task(pk) for pk in ids])
@@ -373,12 +520,14 @@ def webhook_endpoint_save(
     secret: str = "",
     alert_kinds: list[str] | None = None,
     min_severity: str = RiskLevel.LOW,
+    format: str = WebhookFormat.GENERIC,
     is_active: bool = True,
     actor: AbstractBaseUser | None = None,
 ) -> WebhookEndpoint:
     """Create (``endpoint`` None) or update a webhook endpoint.
 
-    The URL must pass the SSRF guard; ``alert_kinds`` must be known kinds (empty means all); a
+    The URL must pass the SSRF guard; ``alert_kinds`` must be known kinds (empty means all);
+    ``format`` is one of ``WebhookFormat`` (what the endpoint is sent); a
     blank secret on a new endpoint is replaced by a random one, and on an existing endpoint
     keeps the current secret."""
     errors: dict[str, list[str]] = {}
@@ -414,6 +563,7 @@ def webhook_endpoint_save(
         endpoint.secret = secrets.token_hex(32)
     endpoint.alert_kinds = sorted(set(kinds))
     endpoint.min_severity = min_severity
+    endpoint.format = format
     endpoint.is_active = is_active
     # The model's validation runs the SSRF guard on the URL (validate_webhook_url).
     try:
