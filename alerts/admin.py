@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from alerts.choices import OPEN_STATUSES, AlertKind, DeliveryStatus
+from alerts.choices import OPEN_STATUSES, AlertKind, DeliveryStatus, WebhookFormat
 from alerts.models import (
     Alert,
     EmailNotification,
@@ -350,6 +350,8 @@ class WebhookEndpointForm(ServiceForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if "format" in self.fields:
+            self.fields["format"].required = False
         secret = self.fields.get("secret")
         if secret is None:
             return
@@ -367,6 +369,11 @@ class WebhookEndpointForm(ServiceForm):
                 "both secrets sign during the overlap."
             )
             self.initial["secret"] = ""
+
+    def clean_format(self) -> str:
+        # Left out (an older form or script that does not know the field): the endpoint keeps
+        # its format, and a new one is generic.
+        return self.cleaned_data.get("format") or self.instance.format or WebhookFormat.GENERIC
 
     def _get_validation_exclusions(self):
         # An unchanged URL was vetted when stored (and is before every request): a receiver
