@@ -346,7 +346,16 @@ class WebhookEndpointForm(ServiceForm):
 
     class Meta:
         model = WebhookEndpoint
-        fields = ("name", "url", "format", "secret", "alert_kinds", "min_severity", "is_active")
+        fields = (
+            "name",
+            "url",
+            "format",
+            "secret",
+            "alert_kinds",
+            "min_severity",
+            "posts_reminders",
+            "is_active",
+        )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -416,7 +425,7 @@ class WebhookEndpointAdmin(ServiceFormMixin, AuditedAdmin):
     action_form = RotateActionForm
     actions = ("rotate_secret",)
     list_display = ("name", "url", "format", "kinds", "min_severity", "is_active", "secret_hint")
-    list_filter = ("is_active", "format", "min_severity")
+    list_filter = ("is_active", "format", "posts_reminders", "min_severity")
     search_fields = ("name", "url")
     readonly_fields = ("secret_hint", "previous_secret_expires_at", "created_at")
 
@@ -447,7 +456,16 @@ class WebhookEndpointAdmin(ServiceFormMixin, AuditedAdmin):
             )
 
     def get_fieldsets(self, request: HttpRequest, obj: WebhookEndpoint | None = None):
-        fields = ("name", "url", "format", "secret", "alert_kinds", "min_severity", "is_active")
+        fields = (
+            "name",
+            "url",
+            "format",
+            "secret",
+            "alert_kinds",
+            "min_severity",
+            "posts_reminders",
+            "is_active",
+        )
         if obj is None:
             return [(None, {"fields": fields})]
         return [(None, {"fields": fields}), ("Recorded", {"fields": self.readonly_fields})]
@@ -477,7 +495,7 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, RegistryAdmin):
     """Each alert sent to each endpoint, with every attempt (status code, duration, error)."""
 
     list_display = (
-        "alert",
+        "about",
         "endpoint",
         "status_badge",
         "attempt_count",
@@ -486,11 +504,12 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, RegistryAdmin):
         "created_at",
     )
     list_filter = ("status", "endpoint")
-    list_select_related = ("alert", "endpoint")
+    list_select_related = ("alert", "endpoint", "reminder__recipient", "reminder__endpoint")
     search_fields = ("alert__title", "endpoint__name")
     date_hierarchy = "created_at"
     fields = (
         "alert",
+        "reminder",
         "endpoint",
         "status_badge",
         "attempt_count",
@@ -505,6 +524,10 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, RegistryAdmin):
     @admin.display(description="status", ordering="status")
     def status_badge(self, delivery: WebhookDelivery) -> str:
         return badge("delivery", delivery.status, delivery.get_status_display())
+
+    @admin.display(description="alert or reminder")
+    def about(self, delivery: WebhookDelivery) -> str:
+        return str(delivery.alert or delivery.reminder)
 
     @admin.display(description="payload")
     def payload_pretty(self, delivery: WebhookDelivery) -> str:
@@ -574,21 +597,44 @@ class EmailNotificationAdmin(ReadOnlyMixin, RegistryAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(ReadOnlyMixin, RegistryAdmin):
-    """Every reminder sent (by the daily job, ``send_reminders``), each once, with its e-mail."""
+    """Every reminder sent (by the daily job, ``send_reminders``), each once, with its e-mail
+    or webhook delivery."""
 
-    list_display = ("kind", "day", "recipient", "alert", "contract", "deadline", "created_at")
-    list_filter = ("kind", "day")
-    list_select_related = ("recipient", "alert", "contract")
+    list_display = (
+        "kind",
+        "day",
+        "recipient",
+        "endpoint",
+        "alert",
+        "contract",
+        "deadline",
+        "created_at",
+    )
+    list_filter = ("kind", "day", "endpoint")
+    list_select_related = ("recipient", "endpoint", "alert", "contract")
     search_fields = ("recipient__username", "recipient__email", "contract__reference")
     date_hierarchy = "day"
-    fields = ("kind", "day", "recipient", "alert", "contract", "deadline", "created_at", "email")
+    fields = (
+        "kind",
+        "day",
+        "recipient",
+        "endpoint",
+        "alert",
+        "contract",
+        "deadline",
+        "created_at",
+        "sent_as",
+    )
 
-    @admin.display(description="e-mail")
-    def email(self, reminder: Reminder) -> str:
+    @admin.display(description="sent as")
+    def sent_as(self, reminder: Reminder) -> str:
         notification = getattr(reminder, "email_notification", None)
-        if notification is None:
-            return EMPTY
-        return f"{notification.subject} ({notification.get_status_display().lower()})"
+        if notification is not None:
+            return f"E-mail “{notification.subject}” ({notification.get_status_display().lower()})"
+        delivery = getattr(reminder, "webhook_delivery", None)
+        if delivery is not None:
+            return f"Webhook delivery #{delivery.pk} ({delivery.get_status_display().lower()})"
+        return EMPTY
 
 
 class NotificationPreferenceForm(ServiceForm):

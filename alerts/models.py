@@ -123,6 +123,12 @@ class WebhookEndpoint(models.Model):
         help_text="Generic: the alert as signed JSON. Slack or Teams: a message for the "
         "channel of an incoming webhook (the signature headers are sent too).",
     )
+    posts_reminders = models.BooleanField(
+        "post reminders",
+        default=False,
+        help_text="Also post the daily deadline reminders and escalations of overdue reviews "
+        "(for the alert kinds and severity above; contract ends always).",
+    )
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(excluded_fields=["secret", "previous_secret"])
@@ -135,12 +141,22 @@ class WebhookEndpoint(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One alert to one endpoint: recorded as a row before any request is made."""
+    """One alert, or one reminder, to one endpoint: recorded as a row before any request is
+    made."""
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    reminder = models.OneToOneField(
+        "alerts.Reminder",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_delivery",
+    )
     payload = models.JSONField()
     status = models.CharField(
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
@@ -158,7 +174,7 @@ class WebhookDelivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.alert} → {self.endpoint}"
+        return f"{self.alert or self.reminder} → {self.endpoint}"
 
 
 class WebhookAttempt(models.Model):
@@ -178,9 +194,10 @@ class WebhookAttempt(models.Model):
 
 
 class Reminder(models.Model):
-    """A reminder sent to one person: a deadline coming or due, an overdue change of control
-    escalated, a daily digest. Recorded once — its key (the alert or contract, the kind, the
-    day and the recipient) is unique — so running the daily job again sends nothing twice."""
+    """A reminder sent to one person by e-mail, or posted to one webhook endpoint (a chat
+    channel): a deadline coming or due, an overdue change of control escalated, a daily digest
+    (people only). Recorded once — its key (the alert or contract, the kind, the day and the
+    recipient or endpoint) is unique — so running the daily job again sends nothing twice."""
 
     kind = models.CharField(max_length=32, choices=ReminderKind.choices)
     day = models.DateField(
@@ -188,7 +205,18 @@ class Reminder(models.Model):
         "first day the alert was overdue)."
     )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
     )
     alert = models.ForeignKey(
         Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
@@ -207,21 +235,38 @@ class Reminder(models.Model):
 
     class Meta:
         ordering = ["-day", "-id"]
+        # One key per shape: NULLs never collide in a unique index, so each constraint covers
+        # the rows whose columns it names are all set.
         constraints = [
             models.UniqueConstraint(
                 fields=["alert", "kind", "day", "recipient"],
-                condition=Q(alert__isnull=False),
+                condition=Q(alert__isnull=False, recipient__isnull=False),
                 name="reminder_unique_per_alert",
             ),
             models.UniqueConstraint(
                 fields=["contract", "kind", "day", "recipient"],
-                condition=Q(alert__isnull=True, contract__isnull=False),
+                condition=Q(alert__isnull=True, contract__isnull=False, recipient__isnull=False),
                 name="reminder_unique_per_contract",
             ),
             models.UniqueConstraint(
                 fields=["kind", "day", "recipient"],
-                condition=Q(alert__isnull=True, contract__isnull=True),
+                condition=Q(alert__isnull=True, contract__isnull=True, recipient__isnull=False),
                 name="reminder_unique_per_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "kind", "day", "endpoint"],
+                condition=Q(alert__isnull=False, endpoint__isnull=False),
+                name="reminder_unique_per_alert_endpoint",
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "kind", "day", "endpoint"],
+                condition=Q(alert__isnull=True, contract__isnull=False, endpoint__isnull=False),
+                name="reminder_unique_per_contract_endpoint",
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False, endpoint__isnull=True)
+                | Q(recipient__isnull=True, endpoint__isnull=False),
+                name="reminder_to_a_person_or_an_endpoint",
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=ReminderKind.values), name="reminder_kind_valid"
@@ -229,7 +274,10 @@ class Reminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.recipient} on {self.day:%Y-%m-%d}"
+        return (
+            f"{self.get_kind_display()} for {self.recipient or self.endpoint} "
+            f"on {self.day:%Y-%m-%d}"
+        )
 
 
 class NotificationPreference(models.Model):

@@ -6,9 +6,12 @@
 - An open change-of-control alert past its due date is escalated to every risk analyst, once.
 - Everyone with something new, due or overdue gets a daily digest of it, unless they opted out
   (``notification_preference_set``).
+- Webhook endpoints that post reminders (``posts_reminders``: a Slack or Teams channel, or a
+  generic receiver) get the deadline reminders and escalations too, once each, as deliveries.
 
 Each reminder is a ``Reminder`` row whose key (the alert or contract, the kind, the day, the
-recipient) is unique, written with its e-mail in the outbox in one transaction: running the job
+recipient or endpoint) is unique, written with its e-mail or webhook delivery in the outbox in
+one transaction: running the job
 again for the same day, or on a later day for an escalation, sends nothing twice.
 """
 
@@ -26,10 +29,17 @@ from django.utils import timezone
 
 from alerts import selectors
 from alerts.choices import ReminderKind
-from alerts.models import Alert, NotificationPreference, Reminder
+from alerts.models import Alert, NotificationPreference, Reminder, WebhookEndpoint
 from alerts.notifications import reminder_emails_queue
 from alerts.services import default_assignee, risk_analysts
-from alerts.webhooks import alert_link, site_link
+from alerts.webhooks import (
+    ChatMessage,
+    alert_link,
+    endpoint_accepts,
+    reminder_deliveries_create,
+    reminder_endpoints,
+    site_link,
+)
 from registry.models import Contract
 from registry.services.risk import policy_current
 
@@ -38,10 +48,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class ReminderRun:
-    """What one run sent, by kind (reminders already sent are not counted again)."""
+    """What one run sent: e-mails by kind, and posts to webhook endpoints (reminders already
+    sent are not counted again)."""
 
     day: datetime.date
     sent: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ReminderKind.values, 0))
+    posted: int = 0
 
     @property
     def total(self) -> int:
@@ -50,21 +62,69 @@ class ReminderRun:
     def __str__(self) -> str:
         labels = dict(ReminderKind.choices)
         counts = ", ".join(f"{labels[kind]}: {count}" for kind, count in self.sent.items())
-        return f"Reminders for {self.day:%Y-%m-%d}: {self.total} sent ({counts})."
+        return (
+            f"Reminders for {self.day:%Y-%m-%d}: {self.total} e-mailed ({counts}); "
+            f"{self.posted} posted to webhook endpoints."
+        )
 
 
 @dataclass(frozen=True)
 class _Planned:
-    """A reminder to record, with the e-mail that says it."""
+    """A reminder to record, with the e-mail that says it to a person, or the message that
+    says it to an endpoint."""
 
     reminder: Reminder
-    subject: str
-    body: str
+    subject: str = ""
+    body: str = ""
+    message: ChatMessage | None = None
 
     @property
     def key(self) -> tuple:
         r = self.reminder
-        return (r.kind, r.day, r.recipient_id, r.alert_id, r.contract_id)
+        return (r.kind, r.day, r.recipient_id, r.endpoint_id, r.alert_id, r.contract_id)
+
+
+def _posts(
+    endpoints: list[WebhookEndpoint], reminder: Reminder, message: ChatMessage
+) -> Iterable[_Planned]:
+    """``reminder`` for each of ``endpoints`` that takes it: those that accept its alert (kind
+    and severity), every one for a contract's end."""
+    for endpoint in endpoints:
+        if reminder.alert is not None and not endpoint_accepts(endpoint, reminder.alert):
+            continue
+        yield _Planned(
+            Reminder(
+                kind=reminder.kind,
+                day=reminder.day,
+                endpoint=endpoint,
+                alert=reminder.alert,
+                contract=reminder.contract,
+                deadline=reminder.deadline,
+            ),
+            message=message,
+        )
+
+
+def _name(user: AbstractBaseUser) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _alert_message(alert: Alert, title: str) -> ChatMessage:
+    """What a channel is told of a reminder about ``alert``."""
+    facts = [("Vendor", alert.vendor.name)]
+    if alert.contract is not None:
+        facts.append(("Contract", alert.contract.reference))
+    facts.append(("Deadline", alert.due_date.isoformat()))
+    if alert.assignee is not None:
+        facts.append(("Assignee", _name(alert.assignee)))
+    return ChatMessage(
+        title=title,
+        summary=title,
+        facts=facts,
+        link=alert_link(alert),
+        link_label="Open the alert",
+        severity=alert.severity,
+    )
 
 
 def _reachable(user: AbstractBaseUser | None) -> bool:
@@ -79,63 +139,98 @@ def _contract_link(contract: Contract) -> str:
     return site_link(reverse("web:contract-detail", args=[contract.pk]))
 
 
-def _coc_deadline_reminders(day: datetime.date, offsets: list[int]) -> Iterable[_Planned]:
+def _coc_deadline_reminders(
+    day: datetime.date, offsets: list[int], endpoints: list[WebhookEndpoint]
+) -> Iterable[_Planned]:
     due_days = {day + datetime.timedelta(days=offset): offset for offset in offsets}
     for alert in selectors.coc_alerts_due_on(days=list(due_days)):
+        offset = due_days[alert.due_date]
+        reference = alert.contract.reference if alert.contract else alert.vendor.name
+        subject = (
+            f"Change-of-control deadline {_when(offset)} ({alert.due_date:%Y-%m-%d}): {reference}"
+        )
+        reminder = {
+            "kind": ReminderKind.COC_DEADLINE,
+            "day": day,
+            "alert": alert,
+            "contract": alert.contract,
+            "deadline": alert.due_date,
+        }
+        yield from _posts(endpoints, Reminder(**reminder), _alert_message(alert, subject))
         recipient = alert.assignee or default_assignee(vendor=alert.vendor, contract=alert.contract)
         if not _reachable(recipient):
             continue
-        offset = due_days[alert.due_date]
         context = {"alert": alert, "when": _when(offset), "link": alert_link(alert)}
-        reference = alert.contract.reference if alert.contract else alert.vendor.name
         yield _Planned(
-            Reminder(
-                kind=ReminderKind.COC_DEADLINE,
-                day=day,
-                recipient=recipient,
-                alert=alert,
-                contract=alert.contract,
-                deadline=alert.due_date,
-            ),
-            f"Change-of-control deadline {_when(offset)} ({alert.due_date:%Y-%m-%d}): {reference}",
+            Reminder(recipient=recipient, **reminder),
+            subject,
             render_to_string("alerts/email/coc_deadline.txt", context),
         )
 
 
-def _contract_end_reminders(day: datetime.date, offsets: list[int]) -> Iterable[_Planned]:
+def _contract_end_reminders(
+    day: datetime.date, offsets: list[int], endpoints: list[WebhookEndpoint]
+) -> Iterable[_Planned]:
     wanted = set(offsets)
     last = day + datetime.timedelta(days=max(offsets))
     for contract in selectors.contracts_ending_between(first=day, last=last):
         offset = (contract.end_date - day).days
         if offset not in wanted:
             continue
-        recipient = default_assignee(vendor=contract.vendor, contract=contract)
-        if not _reachable(recipient):
+        subject = (
+            f"Contract {contract.reference} ({contract.vendor.name}) ends {_when(offset)}, "
+            f"on {contract.end_date:%Y-%m-%d}: renew or let it end"
+        )
+        reminder = {
+            "kind": ReminderKind.CONTRACT_END,
+            "day": day,
+            "contract": contract,
+            "deadline": contract.end_date,
+        }
+        manager = default_assignee(vendor=contract.vendor, contract=contract)
+        facts = [
+            ("Vendor", contract.vendor.name),
+            ("Contract", f"{contract.reference} — {contract.title}"),
+            ("Value", f"{contract.value} {contract.currency}"),
+            ("Ends", contract.end_date.isoformat()),
+        ]
+        if manager is not None:
+            facts.append(("Managed by", _name(manager)))
+        message = ChatMessage(
+            title=subject,
+            summary=subject,
+            facts=facts,
+            link=_contract_link(contract),
+            link_label="Open the contract",
+        )
+        yield from _posts(endpoints, Reminder(**reminder), message)
+        if not _reachable(manager):
             continue
         context = {"contract": contract, "when": _when(offset), "link": _contract_link(contract)}
         yield _Planned(
-            Reminder(
-                kind=ReminderKind.CONTRACT_END,
-                day=day,
-                recipient=recipient,
-                contract=contract,
-                deadline=contract.end_date,
-            ),
-            f"Contract {contract.reference} ({contract.vendor.name}) ends {_when(offset)}, "
-            f"on {contract.end_date:%Y-%m-%d}: renew or let it end",
+            Reminder(recipient=manager, **reminder),
+            subject,
             render_to_string("alerts/email/contract_end.txt", context),
         )
 
 
-def _escalations(day: datetime.date) -> Iterable[_Planned]:
+def _escalations(day: datetime.date, endpoints: list[WebhookEndpoint]) -> Iterable[_Planned]:
     overdue = selectors.coc_alerts_overdue(day=day)
     if not overdue:
         return
     analysts = [analyst for analyst in risk_analysts() if _reachable(analyst)]
     for alert in overdue:
         # The key's day is the first day the alert was overdue, whatever day the job runs:
-        # an analyst is told once, not every day it stays overdue.
-        first_overdue = alert.due_date + datetime.timedelta(days=1)
+        # an analyst (or a channel) is told once, not every day it stays overdue.
+        escalation = {
+            "kind": ReminderKind.COC_OVERDUE,
+            "day": alert.due_date + datetime.timedelta(days=1),
+            "alert": alert,
+            "contract": alert.contract,
+            "deadline": alert.due_date,
+        }
+        subject = f"Overdue change of control, was due {alert.due_date:%Y-%m-%d}: {alert.title}"
+        yield from _posts(endpoints, Reminder(**escalation), _alert_message(alert, subject))
         context = {
             "alert": alert,
             "days_overdue": (day - alert.due_date).days,
@@ -143,18 +238,7 @@ def _escalations(day: datetime.date) -> Iterable[_Planned]:
         }
         body = render_to_string("alerts/email/coc_overdue.txt", context)
         for analyst in analysts:
-            yield _Planned(
-                Reminder(
-                    kind=ReminderKind.COC_OVERDUE,
-                    day=first_overdue,
-                    recipient=analyst,
-                    alert=alert,
-                    contract=alert.contract,
-                    deadline=alert.due_date,
-                ),
-                f"Overdue change of control, was due {alert.due_date:%Y-%m-%d}: {alert.title}",
-                body,
-            )
+            yield _Planned(Reminder(recipient=analyst, **escalation), subject, body)
 
 
 @dataclass
@@ -233,9 +317,8 @@ def _record(planned: list[_Planned]) -> list[_Planned]:
     existing = set(
         Reminder.objects.filter(
             day__in={item.reminder.day for item in planned},
-            recipient_id__in={item.reminder.recipient_id for item in planned},
             kind__in={item.reminder.kind for item in planned},
-        ).values_list("kind", "day", "recipient_id", "alert_id", "contract_id")
+        ).values_list("kind", "day", "recipient_id", "endpoint_id", "alert_id", "contract_id")
     )
     new = [item for item in planned if item.key not in existing]
     if not new:
@@ -260,22 +343,28 @@ def _record(planned: list[_Planned]) -> list[_Planned]:
 def reminders_send(*, day: datetime.date | None = None) -> ReminderRun:
     """Send the reminders of ``day`` (today by default): deadlines coming and due, overdue
     changes of control escalated, daily digests. Each is recorded once with its e-mail in the
-    outbox, in one transaction, and sent after commit; a second run for the same day sends
-    nothing. Returns what was sent, by kind."""
+    outbox (an e-mail, or a webhook delivery for an endpoint that posts reminders), in one
+    transaction, and sent after commit; a second run for the same day sends nothing. Returns
+    what was sent."""
     day = day or timezone.localdate()
     offsets = sorted({0, *policy_current().reminder_days})
     run = ReminderRun(day=day)
     with transaction.atomic():
+        endpoints = reminder_endpoints()
         planned = [
-            *_coc_deadline_reminders(day, offsets),
-            *_contract_end_reminders(day, offsets),
-            *_escalations(day),
+            *_coc_deadline_reminders(day, offsets, endpoints),
+            *_contract_end_reminders(day, offsets, endpoints),
+            *_escalations(day, endpoints),
             *_digests(day, horizon=max(offsets)),
         ]
         recorded = _record(planned)
-        reminder_emails_queue((item.reminder, item.subject, item.body) for item in recorded)
-    for item in recorded:
+        emails = [item for item in recorded if item.reminder.endpoint_id is None]
+        posts = [item for item in recorded if item.reminder.endpoint_id is not None]
+        reminder_emails_queue((item.reminder, item.subject, item.body) for item in emails)
+        reminder_deliveries_create([(item.reminder, item.message) for item in posts])
+    for item in emails:
         run.sent[item.reminder.kind] += 1
+    run.posted = len(posts)
     logger.info("%s", run)
     return run
 

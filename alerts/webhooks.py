@@ -45,7 +45,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts.choices import AlertKind, DeliveryStatus, WebhookFormat
-from alerts.models import Alert, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from alerts.models import Alert, Reminder, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from alerts.ssrf import IPAddress, vetted_target
 from registry.choices import RISK_ORDER, RiskLevel
 
@@ -109,37 +109,63 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def slack_payload(alert: Alert) -> dict:
-    """A Slack incoming-webhook message: ``text`` (the notification and the fallback) and Block
-    Kit ``blocks`` — a header, the facts as fields, a button to the alert's page."""
-    facts = _alert_facts(alert)
+@dataclass(frozen=True)
+class ChatMessage:
+    """What a chat message says, whatever the tool: a title, a one-line summary (the
+    notification's text), facts as label and value, and a link to the page it is about."""
+
+    title: str
+    summary: str
+    facts: list[tuple[str, str]]
+    link: str
+    link_label: str
+    severity: str = RiskLevel.LOW
+
+
+def alert_message(alert: Alert) -> ChatMessage:
     summary = f"{alert.get_severity_display()}: {alert.title}"
     if alert.due_date:
         summary += f" (due {alert.due_date:%Y-%m-%d})"
-    return {
-        "text": _slack_escape(summary),
-        "blocks": [
-            # Slack's limits: a header of 150 characters, a field of 2,000.
-            {"type": "header", "text": {"type": "plain_text", "text": alert.title[:150]}},
+    return ChatMessage(
+        title=alert.title,
+        summary=summary,
+        facts=_alert_facts(alert),
+        link=alert_link(alert),
+        link_label="Open the alert",
+        severity=alert.severity,
+    )
+
+
+def slack_message(message: ChatMessage) -> dict:
+    """A Slack incoming-webhook message: ``text`` (the notification and the fallback) and Block
+    Kit ``blocks`` — a header, the facts as fields, a button to the page."""
+    blocks: list[dict] = [
+        # Slack's limits: a header of 150 characters, ten fields of 2,000 each.
+        {"type": "header", "text": {"type": "plain_text", "text": message.title[:150]}},
+    ]
+    if message.facts:
+        blocks.append(
             {
                 "type": "section",
                 "fields": [
                     {"type": "mrkdwn", "text": f"*{label}*\n{_slack_escape(value)[:1900]}"}
-                    for label, value in facts
+                    for label, value in message.facts[:10]
                 ],
-            },
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": "Open the alert"},
-                        "url": alert_link(alert),
-                    }
-                ],
-            },
-        ],
-    }
+            }
+        )
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": message.link_label},
+                    "url": message.link,
+                }
+            ],
+        }
+    )
+    return {"text": _slack_escape(message.summary), "blocks": blocks}
 
 
 #: The colour of an Adaptive Card's title by severity.
@@ -151,9 +177,9 @@ TEAMS_TITLE_COLOR = {
 }
 
 
-def teams_payload(alert: Alert) -> dict:
+def teams_message(message: ChatMessage) -> dict:
     """A Microsoft Teams incoming-webhook message: one Adaptive Card (1.4) with the title, the
-    facts and a link to the alert's page, as Teams' workflows and connectors take it."""
+    facts and a link to the page, as Teams' workflows and connectors take it."""
     return {
         "type": "message",
         "attachments": [
@@ -167,31 +193,36 @@ def teams_payload(alert: Alert) -> dict:
                     "body": [
                         {
                             "type": "TextBlock",
-                            "text": alert.title,
+                            "text": message.title,
                             "weight": "Bolder",
                             "size": "Medium",
                             "wrap": True,
-                            "color": TEAMS_TITLE_COLOR.get(alert.severity, "Default"),
+                            "color": TEAMS_TITLE_COLOR.get(message.severity, "Default"),
                         },
                         {
                             "type": "FactSet",
                             "facts": [
-                                {"title": label, "value": value}
-                                for label, value in _alert_facts(alert)
+                                {"title": label, "value": value} for label, value in message.facts
                             ],
                         },
                     ],
                     "actions": [
-                        {
-                            "type": "Action.OpenUrl",
-                            "title": "Open the alert",
-                            "url": alert_link(alert),
-                        }
+                        {"type": "Action.OpenUrl", "title": message.link_label, "url": message.link}
                     ],
                 },
             }
         ],
     }
+
+
+def slack_payload(alert: Alert) -> dict:
+    """``alert`` as a Slack message."""
+    return slack_message(alert_message(alert))
+
+
+def teams_payload(alert: Alert) -> dict:
+    """``alert`` as a Microsoft Teams message."""
+    return teams_message(alert_message(alert))
 
 
 PAYLOAD_BUILDERS = {
@@ -204,6 +235,36 @@ PAYLOAD_BUILDERS = {
 def endpoint_payload(endpoint: WebhookEndpoint, alert: Alert) -> dict:
     """The body ``endpoint`` is sent for ``alert``, in the endpoint's format."""
     return PAYLOAD_BUILDERS.get(endpoint.format, alert_payload)(alert)
+
+
+def reminder_payload(endpoint: WebhookEndpoint, reminder: Reminder, message: ChatMessage) -> dict:
+    """The body ``endpoint`` is sent for ``reminder`` (saved, so it has its id), in the
+    endpoint's format; ``message`` says it for a chat channel."""
+    if endpoint.format == WebhookFormat.SLACK:
+        return slack_message(message)
+    if endpoint.format == WebhookFormat.TEAMS:
+        return teams_message(message)
+    contract = reminder.contract
+    return {
+        "reminder": {
+            "id": reminder.pk,
+            "kind": reminder.kind,
+            "day": reminder.day.isoformat(),
+            "deadline": reminder.deadline.isoformat() if reminder.deadline else None,
+        },
+        "text": message.summary,
+        "alert": reminder.alert_id,
+        "contract": None
+        if contract is None
+        else {"id": contract.pk, "reference": contract.reference},
+        "vendor": None
+        if contract is None and reminder.alert is None
+        else {
+            "id": (contract or reminder.alert).vendor.pk,
+            "name": (contract or reminder.alert).vendor.name,
+        },
+        "link": message.link,
+    }
 
 
 def payload_body(payload: dict) -> bytes:
@@ -317,6 +378,32 @@ def deliveries_create_bulk(*, alerts: list[Alert]) -> list[WebhookDelivery]:
                 )
             )
     deliveries = WebhookDelivery.objects.bulk_create(deliveries)
+    if deliveries:
+        ids = [delivery.pk for delivery in deliveries]
+        transaction.on_commit(lambda: [_send_task(pk) for pk in ids])
+    return deliveries
+
+
+def reminder_endpoints() -> list[WebhookEndpoint]:
+    """Active endpoints that post reminders. One query."""
+    return list(WebhookEndpoint.objects.filter(is_active=True, posts_reminders=True))
+
+
+def reminder_deliveries_create(
+    items: list[tuple[Reminder, ChatMessage]],
+) -> list[WebhookDelivery]:
+    """Queue the delivery of each reminder just recorded for an endpoint, ``(reminder,
+    message)``: one insert, one callback after commit that sends them."""
+    now = timezone.now()
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint=reminder.endpoint,
+            reminder=reminder,
+            payload=reminder_payload(reminder.endpoint, reminder, message),
+            next_attempt_at=now,
+        )
+        for reminder, message in items
+    )
     if deliveries:
         ids = [delivery.pk for delivery in deliveries]
         transaction.on_commit(lambda: [_send_task(pk) for pk in ids])
@@ -521,13 +608,15 @@ def webhook_endpoint_save(
     alert_kinds: list[str] | None = None,
     min_severity: str = RiskLevel.LOW,
     format: str = WebhookFormat.GENERIC,
+    posts_reminders: bool = False,
     is_active: bool = True,
     actor: AbstractBaseUser | None = None,
 ) -> WebhookEndpoint:
     """Create (``endpoint`` None) or update a webhook endpoint.
 
     The URL must pass the SSRF guard; ``alert_kinds`` must be known kinds (empty means all);
-    ``format`` is one of ``WebhookFormat`` (what the endpoint is sent); a
+    ``format`` is one of ``WebhookFormat`` (what the endpoint is sent); ``posts_reminders``
+    has the daily deadline reminders posted to it too; a
     blank secret on a new endpoint is replaced by a random one, and on an existing endpoint
     keeps the current secret."""
     errors: dict[str, list[str]] = {}
@@ -564,6 +653,7 @@ def webhook_endpoint_save(
     endpoint.alert_kinds = sorted(set(kinds))
     endpoint.min_severity = min_severity
     endpoint.format = format
+    endpoint.posts_reminders = bool(posts_reminders)
     endpoint.is_active = is_active
     # The model's validation runs the SSRF guard on the URL (validate_webhook_url).
     try:

@@ -365,7 +365,7 @@ PAGES: dict[type[models.Model], Pages] = {
     WebhookEndpoint: Pages(build_endpoints, changelist=5, add=2, change=3, history=5),
     WebhookDelivery: Pages(build_deliveries, changelist=8, change=6),
     EmailNotification: Pages(build_notifications, changelist=7, change=4),
-    Reminder: Pages(build_reminders, changelist=7, change=6),
+    Reminder: Pages(build_reminders, changelist=8, change=6),
     NotificationPreference: Pages(build_preferences, changelist=6, add=3, change=4),
 }
 

@@ -471,7 +471,7 @@ def test_the_policy_admin_takes_reminder_days_as_a_list(superuser, client):
 def test_the_command_reports_what_it_sent_and_refuses_a_bad_date(buyer, scale_review, capsys):
     call_command("send_reminders", "--date", "2025-07-12")
     out = capsys.readouterr().out
-    assert out.startswith("Reminders for 2025-07-12: 2 sent (")
+    assert out.startswith("Reminders for 2025-07-12: 2 e-mailed (")
     assert "Change-of-control deadline: 1" in out and "Daily digest: 1" in out
 
     with pytest.raises(CommandError, match=r"--date: give a date as YYYY-MM-DD, not '12/07/2025'"):

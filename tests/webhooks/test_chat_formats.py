@@ -241,7 +241,10 @@ def test_the_admin_saves_an_endpoints_format(client, superuser, receiver):
         "is_active": "on",
     }
 
-    added = client.post("/admin/alerts/webhookendpoint/add/", form | {"format": "teams"})
+    added = client.post(
+        "/admin/alerts/webhookendpoint/add/",
+        form | {"format": "teams", "posts_reminders": "on"},
+    )
     endpoint = WebhookEndpoint.objects.get()
     kept = client.post(
         f"/admin/alerts/webhookendpoint/{endpoint.pk}/change/",
@@ -251,7 +254,11 @@ def test_the_admin_saves_an_endpoints_format(client, superuser, receiver):
 
     assert (added.status_code, kept.status_code, bad.status_code) == (302, 302, 200)
     endpoint.refresh_from_db()
-    assert (endpoint.name, endpoint.format) == ("#vendor-risk (renamed)", "teams")
+    assert (endpoint.name, endpoint.format, endpoint.posts_reminders) == (
+        "#vendor-risk (renamed)",
+        "teams",
+        False,  # unticked on the second form
+    )
     assert bad.context["adminform"].form.errors["format"] == [
         "Select a valid choice. irc is not one of the available choices."
     ]
