@@ -6,13 +6,22 @@ import io
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from alerts.choices import AlertKind, AlertStatus, ReminderKind
-from alerts.models import Alert, EmailNotification, NotificationPreference, Reminder
+from alerts.models import (
+    Alert,
+    EmailNotification,
+    NotificationPreference,
+    Reminder,
+    WebhookEndpoint,
+)
 from alerts.reminders import notification_preference_set, reminders_send
 from alerts.services import alert_raise
 from alerts.tasks import send_reminders
@@ -224,8 +233,6 @@ def test_a_contract_end_reminds_its_owner_before_and_on_the_day(buyer, viewer, r
 def test_an_overdue_review_is_escalated_to_every_risk_analyst_once(
     buyer, analyst, django_user_model, scale_review, run
 ):
-    from django.contrib.auth.models import Group
-
     second = django_user_model.objects.create_user(
         username="analyst2", email="analyst2@example.com", password="pw-for-tests-only"
     )
@@ -292,8 +299,6 @@ def test_running_the_same_day_again_sends_nothing_twice(
 
 
 def test_the_unique_key_refuses_a_second_row_for_the_same_reminder(buyer, scale_review):
-    from django.db import IntegrityError, transaction
-
     key = {
         "kind": ReminderKind.COC_DEADLINE,
         "day": DUE,
@@ -306,6 +311,9 @@ def test_the_unique_key_refuses_a_second_row_for_the_same_reminder(buyer, scale_
     Reminder.objects.create(kind=ReminderKind.DIGEST, day=DUE, recipient=buyer)
     with pytest.raises(IntegrityError), transaction.atomic():
         Reminder.objects.create(kind=ReminderKind.DIGEST, day=DUE, recipient=buyer)
+    # A reminder goes to a person or to an endpoint: never to neither.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Reminder.objects.create(kind=ReminderKind.DIGEST, day=DUE)
     assert Reminder.objects.count() == 2
 
 
@@ -528,3 +536,55 @@ def test_the_admin_lists_reminders_and_edits_preferences(superuser, buyer, scale
     assert "deadline today (2025-07-13)" in detail.content.decode()
     assert added.status_code == 302
     assert NotificationPreference.objects.get(user=buyer).daily_digest is False
+
+
+# --- Cost ---------------------------------------------------------------------------------
+
+
+def _due_everywhere(n: int, owner, start: int) -> None:
+    """``n`` vendors, each with a review due in 7 days, one overdue, and a contract ending in
+    7 days, all the owner's."""
+    for i in range(start, start + n):
+        vendor = VendorFactory(entity=EntityFactory(name=f"Vendor {i}"), business_owner=owner)
+        contract = ContractFactory(vendor=vendor, end_date=DUE, owner=owner)
+        for key, due in (("soon", DUE), ("late", DUE - days(20))):
+            alert_raise(
+                dedup_key=f"coc:{key}:{i}",
+                kind=AlertKind.CHANGE_OF_CONTROL,
+                severity="high",
+                title=f"Change of control at Vendor {i}",
+                vendor=vendor,
+                contract=contract,
+                due_date=due,
+            )
+
+
+def test_the_daily_run_makes_as_many_queries_for_thirty_deadlines_as_for_three(buyer, analyst):
+    WebhookEndpoint.objects.create(
+        name="Slack",
+        url="https://hooks.slack.com/services/T0/B0/x",
+        format="slack",
+        secret="s",
+        posts_reminders=True,
+    )
+    reads, inserts = {}, {}
+    for n, start in ((3, 0), (30, 3)):
+        Reminder.objects.all().delete()
+        _due_everywhere(n - start, buyer, start)
+        with CaptureQueriesContext(connection) as queries:
+            result = reminders_send(day=DUE - days(7))
+        statements = [query["sql"].lstrip().upper() for query in queries]
+        inserts[n] = sum(sql.startswith("INSERT") for sql in statements)
+        reads[n] = len(statements) - inserts[n]
+        assert result.sent == {
+            "coc_deadline": n,
+            "contract_end": n,
+            "coc_overdue": n,
+            "digest": 1,
+        }
+        assert result.posted == 3 * n
+
+    assert reads[3] == reads[30] <= 14
+    # One insert each of reminders, e-mails and deliveries; SQLite splits a long one in two.
+    assert inserts[3] == 3
+    assert inserts[30] <= 6
