@@ -307,6 +307,17 @@ def _digests(day: datetime.date, horizon: int) -> Iterable[_Planned]:
         )
 
 
+def _recorded_keys(planned: list[_Planned]) -> set[tuple]:
+    """The keys of ``planned`` reminders already recorded (and some others of their days and
+    kinds). One query."""
+    return set(
+        Reminder.objects.filter(
+            day__in={item.reminder.day for item in planned},
+            kind__in={item.reminder.kind for item in planned},
+        ).values_list("kind", "day", "recipient_id", "endpoint_id", "alert_id", "contract_id")
+    )
+
+
 def _record(planned: list[_Planned]) -> list[_Planned]:
     """Insert the reminders not yet recorded, and return those that are new. One read of the
     keys already there and one insert; should a concurrent run insert one of them first, fall
@@ -314,12 +325,7 @@ def _record(planned: list[_Planned]) -> list[_Planned]:
     planned = list({item.key: item for item in planned}.values())
     if not planned:
         return []
-    existing = set(
-        Reminder.objects.filter(
-            day__in={item.reminder.day for item in planned},
-            kind__in={item.reminder.kind for item in planned},
-        ).values_list("kind", "day", "recipient_id", "endpoint_id", "alert_id", "contract_id")
-    )
+    existing = _recorded_keys(planned)
     new = [item for item in planned if item.key not in existing]
     if not new:
         return []

@@ -97,13 +97,24 @@ class RiskPolicyAdmin(ServiceFormMixin, RegistryAdmin):
             )
         else:
             description = "A version is never changed: start a new version from this one."
-        settings_ = (
-            "Thresholds and escalation",
-            {"fields": POLICY_SETTINGS, "description": description},
-        )
+        engine_settings = tuple(name for name in POLICY_SETTINGS if name != "reminder_days")
+        settings_ = [
+            (
+                "Thresholds and escalation",
+                {"fields": engine_settings, "description": description},
+            ),
+            (
+                "Reminders",
+                {
+                    "fields": ("reminder_days",),
+                    "description": "Changing only these rechecks no vendor: the risk engine "
+                    "does not read them.",
+                },
+            ),
+        ]
         if obj is None:
-            return [settings_]
-        return [(None, {"fields": self.readonly_fields}), settings_]
+            return settings_
+        return [(None, {"fields": self.readonly_fields}), *settings_]
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         base = None

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from alerts.choices import AlertKind, AlertStatus, ReminderKind
 from alerts.models import (
@@ -317,6 +318,33 @@ def test_the_unique_key_refuses_a_second_row_for_the_same_reminder(buyer, scale_
     assert Reminder.objects.count() == 2
 
 
+def test_a_run_that_loses_a_race_sends_only_what_the_other_did_not(
+    buyer, scale_review, reminder_days, run, monkeypatch
+):
+    reminder_days([2])
+    ContractFactory(vendor=scale_review.vendor, end_date=DUE, owner=buyer)
+    Reminder.objects.create(
+        kind=ReminderKind.COC_DEADLINE,
+        day=DUE - days(2),
+        recipient=buyer,
+        alert=scale_review,
+        contract=scale_review.contract,
+        deadline=DUE,
+    )
+    # As if a concurrent run recorded the review's reminder between this run's read and write.
+    monkeypatch.setattr("alerts.reminders._recorded_keys", lambda planned: set())
+
+    result = run(DUE - days(2))
+
+    assert result.sent == {"coc_deadline": 0, "contract_end": 1, "coc_overdue": 0, "digest": 1}
+    assert Reminder.objects.count() == 3
+    subjects = sorted(message.subject for message in mail.outbox)
+    assert len(subjects) == 2
+    assert subjects[0].startswith("[Vendor Registry] Contract C-")
+    assert subjects[0].endswith("ends in 2 days, on 2025-07-13: renew or let it end")
+    assert subjects[1] == "[Vendor Registry] Daily digest for 2025-07-11: 0 new, 2 due, 0 overdue"
+
+
 # --- The daily digest -----------------------------------------------------------------------------
 
 
@@ -588,3 +616,18 @@ def test_the_daily_run_makes_as_many_queries_for_thirty_deadlines_as_for_three(b
     # One insert each of reminders, e-mails and deliveries; SQLite splits a long one in two.
     assert inserts[3] == 3
     assert inserts[30] <= 6
+
+
+def test_the_api_policy_resource_is_unchanged_and_an_edit_keeps_the_reminder_days(analyst):
+    risk_policy_update(reminder_days=[3])
+    api = APIClient()
+    api.force_authenticate(analyst)
+
+    read = api.get("/api/v1/risk-policy/").json()
+    edited = api.patch("/api/v1/risk-policy/", {"high_share": "30"}, format="json")
+
+    assert "reminder_days" not in read
+    assert edited.status_code == 200
+    assert "reminder_days" not in edited.json()
+    assert policy_current().reminder_days == [3]
+    assert policy_current().high_share == 30
