@@ -11,8 +11,8 @@
 
 Each reminder is a ``Reminder`` row whose key (the alert or contract, the kind, the day, the
 recipient or endpoint) is unique, written with its e-mail or webhook delivery in the outbox in
-one transaction: running the job
-again for the same day, or on a later day for an escalation, sends nothing twice.
+one transaction: running the job again for the same day, or on a later day for an escalation,
+sends nothing twice.
 """
 
 import datetime
@@ -40,6 +40,7 @@ from alerts.webhooks import (
     reminder_endpoints,
     site_link,
 )
+from core.people import person_label
 from registry.models import Contract
 from registry.services.risk import policy_current
 
@@ -105,10 +106,6 @@ def _posts(
         )
 
 
-def _name(user: AbstractBaseUser) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _alert_message(alert: Alert, title: str) -> ChatMessage:
     """What a channel is told of a reminder about ``alert``."""
     facts = [("Vendor", alert.vendor.name)]
@@ -116,7 +113,7 @@ def _alert_message(alert: Alert, title: str) -> ChatMessage:
         facts.append(("Contract", alert.contract.reference))
     facts.append(("Deadline", alert.due_date.isoformat()))
     if alert.assignee is not None:
-        facts.append(("Assignee", _name(alert.assignee)))
+        facts.append(("Assignee", person_label(alert.assignee)))
     return ChatMessage(
         title=title,
         summary=title,
@@ -195,7 +192,7 @@ def _contract_end_reminders(
             ("Ends", contract.end_date.isoformat()),
         ]
         if manager is not None:
-            facts.append(("Managed by", _name(manager)))
+            facts.append(("Managed by", person_label(manager)))
         message = ChatMessage(
             title=subject,
             summary=subject,

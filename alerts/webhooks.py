@@ -245,6 +245,8 @@ def reminder_payload(endpoint: WebhookEndpoint, reminder: Reminder, message: Cha
     if endpoint.format == WebhookFormat.TEAMS:
         return teams_message(message)
     contract = reminder.contract
+    about = contract or reminder.alert
+    vendor = None if about is None else about.vendor
     return {
         "reminder": {
             "id": reminder.pk,
@@ -257,12 +259,7 @@ def reminder_payload(endpoint: WebhookEndpoint, reminder: Reminder, message: Cha
         "contract": None
         if contract is None
         else {"id": contract.pk, "reference": contract.reference},
-        "vendor": None
-        if contract is None and reminder.alert is None
-        else {
-            "id": (contract or reminder.alert).vendor.pk,
-            "name": (contract or reminder.alert).vendor.name,
-        },
+        "vendor": None if vendor is None else {"id": vendor.pk, "name": vendor.name},
         "link": message.link,
     }
 
