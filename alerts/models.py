@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from alerts.choices import AlertKind, AlertStatus, DeliveryStatus
+from alerts.choices import AlertKind, AlertStatus, DeliveryStatus, ReminderKind, WebhookFormat
 from alerts.ssrf import validate_webhook_url
 from core.validators import validate_single_line
 from registry.choices import RiskLevel
@@ -116,6 +116,19 @@ class WebhookEndpoint(models.Model):
     min_severity = models.CharField(
         "minimum severity", max_length=16, choices=RiskLevel.choices, default=RiskLevel.LOW
     )
+    format = models.CharField(
+        max_length=16,
+        choices=WebhookFormat.choices,
+        default=WebhookFormat.GENERIC,
+        help_text="Generic: the alert as signed JSON. Slack or Teams: a message for the "
+        "channel of an incoming webhook (the signature headers are sent too).",
+    )
+    posts_reminders = models.BooleanField(
+        "post reminders",
+        default=False,
+        help_text="Also post the daily deadline reminders and escalations of overdue reviews "
+        "(for the alert kinds and severity above; contract ends always).",
+    )
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords(excluded_fields=["secret", "previous_secret"])
@@ -128,12 +141,22 @@ class WebhookEndpoint(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One alert to one endpoint: recorded as a row before any request is made."""
+    """One alert, or one reminder, to one endpoint: recorded as a row before any request is
+    made."""
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    reminder = models.OneToOneField(
+        "alerts.Reminder",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_delivery",
+    )
     payload = models.JSONField()
     status = models.CharField(
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
@@ -151,7 +174,7 @@ class WebhookDelivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.alert} → {self.endpoint}"
+        return f"{self.alert or self.reminder} → {self.endpoint}"
 
 
 class WebhookAttempt(models.Model):
@@ -170,11 +193,130 @@ class WebhookAttempt(models.Model):
         return f"Attempt at {self.attempted_at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"
 
 
-class EmailNotification(models.Model):
-    """One e-mail about an alert to one recipient: recorded in the alert's transaction, before
-    any message is sent, so a worker that dies after the commit loses nothing."""
+class Reminder(models.Model):
+    """A reminder sent to one person by e-mail, or posted to one webhook endpoint (a chat
+    channel): a deadline coming or due, an overdue change of control escalated, a daily digest
+    (people only). Recorded once — its key (the alert or contract, the kind, the day and the
+    recipient or endpoint) is unique — so running the daily job again sends nothing twice."""
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="email_notifications")
+    kind = models.CharField(max_length=32, choices=ReminderKind.choices)
+    day = models.DateField(
+        help_text="The day it is for: the day it was due to be sent (for an escalation, the "
+        "first day the alert was overdue)."
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+    alert = models.ForeignKey(
+        Alert, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    contract = models.ForeignKey(
+        "registry.Contract",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+    )
+    deadline = models.DateField(
+        null=True, blank=True, help_text="The deadline it reminds of (none for a digest)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        # One key per shape: NULLs never collide in a unique index, so each constraint covers
+        # the rows whose columns it names are all set.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "kind", "day", "recipient"],
+                condition=Q(alert__isnull=False, recipient__isnull=False),
+                name="reminder_unique_per_alert",
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "kind", "day", "recipient"],
+                condition=Q(alert__isnull=True, contract__isnull=False, recipient__isnull=False),
+                name="reminder_unique_per_contract",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "day", "recipient"],
+                condition=Q(alert__isnull=True, contract__isnull=True, recipient__isnull=False),
+                name="reminder_unique_per_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "kind", "day", "endpoint"],
+                condition=Q(alert__isnull=False, endpoint__isnull=False),
+                name="reminder_unique_per_alert_endpoint",
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "kind", "day", "endpoint"],
+                condition=Q(alert__isnull=True, contract__isnull=False, endpoint__isnull=False),
+                name="reminder_unique_per_contract_endpoint",
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False, endpoint__isnull=True)
+                | Q(recipient__isnull=True, endpoint__isnull=False),
+                name="reminder_to_a_person_or_an_endpoint",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ReminderKind.values), name="reminder_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} for {self.recipient or self.endpoint} "
+            f"on {self.day:%Y-%m-%d}"
+        )
+
+
+class NotificationPreference(models.Model):
+    """What a person wants to be sent besides the e-mails of alerts given to them. A user
+    without a row has the defaults."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    daily_digest = models.BooleanField(
+        default=True,
+        help_text="A daily e-mail of what is new, due and overdue among one's alerts and "
+        "contracts.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Notification preferences of {self.user}"
+
+
+class EmailNotification(models.Model):
+    """One e-mail about an alert, or one reminder, to one recipient: recorded in the
+    transaction that raised the alert (or recorded the reminder), before any message is sent,
+    so a worker that dies after the commit loses nothing."""
+
+    alert = models.ForeignKey(
+        Alert,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="email_notifications",
+    )
+    reminder = models.OneToOneField(
+        Reminder,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="email_notification",
+    )
     recipient = models.EmailField()
     subject = models.CharField(max_length=255)
     body = models.TextField()

@@ -1,4 +1,5 @@
-"""E-mail about alerts, kept in an outbox: a notification is a row before it is a message.
+"""E-mail about alerts and reminders, kept in an outbox: a notification is a row before it is
+a message.
 
 ``notification_queue`` records one row per recipient in the caller's transaction (the alert's)
 and sends ``alerts.tasks.send_email_notification`` after commit; each run of that task is one
@@ -17,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts.choices import DeliveryStatus
-from alerts.models import Alert, EmailNotification
+from alerts.models import Alert, EmailNotification, Reminder
 from core.validators import single_line
 
 logger = logging.getLogger(__name__)
@@ -49,20 +50,39 @@ def notifications_queue(
 ) -> list[EmailNotification]:
     """:func:`notification_queue` for many alerts at once, ``(alert, recipients, subject,
     body)`` each: one insert for all their rows, and one callback after commit that sends them."""
-    now = timezone.now()
-    notifications = EmailNotification.objects.bulk_create(
-        EmailNotification(
-            alert=alert,
-            recipient=address,
-            # Names in the subject may predate their validation: a line break in one would
-            # make the message unsendable (a header split in two).
-            subject=single_line(SUBJECT_PREFIX + subject)[:255],
-            body=body,
-            next_attempt_at=now,
-        )
+    return _outbox_insert(
+        EmailNotification(alert=alert, recipient=address, subject=subject, body=body)
         for alert, recipients, subject, body in messages
         for address in dict.fromkeys(address for address in recipients if address)
     )
+
+
+def reminder_emails_queue(messages: Iterable[tuple[Reminder, str, str]]) -> list[EmailNotification]:
+    """Record the e-mail of each reminder, ``(reminder, subject, body)``, to its recipient, in
+    the current transaction (the reminder's), and send them after commit."""
+    return _outbox_insert(
+        EmailNotification(
+            reminder=reminder,
+            alert=reminder.alert,
+            recipient=reminder.recipient.email,
+            subject=subject,
+            body=body,
+        )
+        for reminder, subject, body in messages
+    )
+
+
+def _outbox_insert(notifications: Iterable[EmailNotification]) -> list[EmailNotification]:
+    """Insert ``notifications`` at once, due now, and send them after commit."""
+    now = timezone.now()
+    rows = []
+    for notification in notifications:
+        # Names in the subject may predate their validation: a line break in one would make
+        # the message unsendable (a header split in two).
+        notification.subject = single_line(SUBJECT_PREFIX + notification.subject)[:255]
+        notification.next_attempt_at = now
+        rows.append(notification)
+    notifications = EmailNotification.objects.bulk_create(rows)
     if notifications:
         ids = [notification.pk for notification in notifications]
         transaction.on_commit(lambda: [_send_task(pk) for pk in ids])

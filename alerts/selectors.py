@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
 
 from alerts.choices import OPEN_STATUSES, AlertKind
-from alerts.models import Alert
+from alerts.models import Alert, NotificationPreference
 from registry.choices import RiskLevel
 from registry.models import Contract, OwnershipEvent, Vendor
 
@@ -173,3 +173,72 @@ def import_run_alerts(*, run_id: int) -> list[Alert]:
         .annotate(urgency=URGENCY)
         .order_by("urgency", "-created_at", "-id")
     )
+
+
+# --- Reminders (alerts.reminders) ---------------------------------------------------------------
+
+
+def coc_alerts_due_on(*, days: list[datetime.date]) -> list[Alert]:
+    """Open or acknowledged change-of-control alerts due on one of ``days``, with their vendor,
+    contract and assignee. One query."""
+    return list(
+        Alert.objects.filter(
+            kind=AlertKind.CHANGE_OF_CONTROL, status__in=OPEN_STATUSES, due_date__in=days
+        )
+        .select_related("vendor__entity", "vendor__business_owner", "contract__owner", "assignee")
+        .order_by("due_date", "id")
+    )
+
+
+def coc_alerts_overdue(*, day: datetime.date) -> list[Alert]:
+    """Open or acknowledged change-of-control alerts due before ``day``, most overdue first.
+    One query."""
+    return list(
+        Alert.objects.filter(
+            kind=AlertKind.CHANGE_OF_CONTROL, status__in=OPEN_STATUSES, due_date__lt=day
+        )
+        .select_related("vendor__entity", "contract", "assignee")
+        .order_by("due_date", "id")
+    )
+
+
+def contracts_ending_between(*, first: datetime.date, last: datetime.date) -> list[Contract]:
+    """Contracts whose end date falls from ``first`` to ``last``, with the people who manage
+    them, soonest first. One query."""
+    return list(
+        Contract.objects.filter(end_date__gte=first, end_date__lte=last)
+        .select_related("vendor__entity", "vendor__business_owner", "owner")
+        .order_by("end_date", "reference")
+    )
+
+
+def digest_alerts(
+    *, new_since: datetime.datetime, new_until: datetime.datetime, due_by: datetime.date
+) -> list[Alert]:
+    """Open or acknowledged alerts that have an assignee and are new (created from
+    ``new_since`` to before ``new_until``), or due by ``due_by`` (overdue ones included), by
+    due date. One query."""
+    return list(
+        Alert.objects.filter(status__in=OPEN_STATUSES, assignee__isnull=False)
+        .filter(
+            Q(created_at__gte=new_since, created_at__lt=new_until)
+            | Q(due_date__isnull=False, due_date__lte=due_by)
+        )
+        .select_related("vendor__entity", "contract", "assignee")
+        .order_by(F("due_date").asc(nulls_last=True), "id")
+    )
+
+
+def digest_opted_out(*, user_ids: set[int]) -> set[int]:
+    """Which of ``user_ids`` asked not to be sent the daily digest. One query."""
+    return set(
+        NotificationPreference.objects.filter(user_id__in=user_ids, daily_digest=False).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def notification_preference(*, user: AbstractBaseUser) -> NotificationPreference:
+    """``user``'s preferences, or the defaults (unsaved) when none are stored."""
+    found = NotificationPreference.objects.filter(user=user).first()
+    return found or NotificationPreference(user=user)

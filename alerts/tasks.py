@@ -1,5 +1,7 @@
 """Celery tasks of the alerts app: each takes ids, loads, and calls a service."""
 
+import datetime
+
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
@@ -53,3 +55,13 @@ def sweep_email_notifications() -> int:
     for notification_id in due:
         send_email_notification.delay(notification_id)
     return len(due)
+
+
+@shared_task
+def send_reminders(day: str | None = None) -> int:
+    """The daily reminders and digests (``day`` as YYYY-MM-DD, today by default): the beat
+    entry runs it once a day, and running it again sends nothing twice."""
+    from alerts.reminders import reminders_send
+
+    run = reminders_send(day=datetime.date.fromisoformat(day) if day else None)
+    return run.total

@@ -15,6 +15,12 @@ Every request carries three headers:
 - ``X-VendorRegistry-Delivery``: the delivery id, the same on every retry, so a receiver can
   discard duplicates.
 
+An endpoint's ``format`` decides the body: ``generic`` is the alert as JSON (``alert_payload``);
+``slack`` and ``teams`` are the message an incoming webhook of Slack (``text`` and Block Kit
+``blocks``) or Microsoft Teams (an Adaptive Card message) posts to its channel, linking to the
+alert's page at ``SITE_URL``. Every format is a delivery row with the same retries, headers and
+guard.
+
 No redirect is ever followed, and the URL is checked against ``alerts.ssrf`` both when the
 endpoint is saved and right before each request, connecting only to the vetted addresses.
 """
@@ -35,10 +41,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from alerts.choices import AlertKind, DeliveryStatus
-from alerts.models import Alert, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from alerts.choices import AlertKind, DeliveryStatus, WebhookFormat
+from alerts.models import Alert, Reminder, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from alerts.ssrf import IPAddress, vetted_target
 from registry.choices import RISK_ORDER, RiskLevel
 
@@ -73,6 +80,187 @@ def alert_payload(alert: Alert) -> dict:
         "event": alert.event_id,
         "due_date": alert.due_date.isoformat() if alert.due_date else None,
         "created_at": alert.created_at.isoformat(),
+    }
+
+
+def site_link(path: str) -> str:
+    """The absolute address of one of the app's pages, for messages read elsewhere."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def alert_link(alert: Alert) -> str:
+    return site_link(reverse("web:alert-detail", args=[alert.pk]))
+
+
+def _alert_facts(alert: Alert) -> list[tuple[str, str]]:
+    """What a chat message says of ``alert`` besides its title, label and value."""
+    facts = [("Severity", alert.get_severity_display()), ("Kind", alert.get_kind_display())]
+    if alert.vendor is not None:
+        facts.append(("Vendor", alert.vendor.name))
+    if alert.contract is not None:
+        facts.append(("Contract", alert.contract.reference))
+    if alert.due_date:
+        facts.append(("Due", alert.due_date.isoformat()))
+    return facts
+
+
+def _slack_escape(text: str) -> str:
+    """Slack reads ``&``, ``<`` and ``>`` as markup (links, mentions): send them as text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """What a chat message says, whatever the tool: a title, a one-line summary (the
+    notification's text), facts as label and value, and a link to the page it is about."""
+
+    title: str
+    summary: str
+    facts: list[tuple[str, str]]
+    link: str
+    link_label: str
+    severity: str = RiskLevel.LOW
+
+
+def alert_message(alert: Alert) -> ChatMessage:
+    summary = f"{alert.get_severity_display()}: {alert.title}"
+    if alert.due_date:
+        summary += f" (due {alert.due_date:%Y-%m-%d})"
+    return ChatMessage(
+        title=alert.title,
+        summary=summary,
+        facts=_alert_facts(alert),
+        link=alert_link(alert),
+        link_label="Open the alert",
+        severity=alert.severity,
+    )
+
+
+def slack_message(message: ChatMessage) -> dict:
+    """A Slack incoming-webhook message: ``text`` (the notification and the fallback) and Block
+    Kit ``blocks`` — a header, the facts as fields, a button to the page."""
+    blocks: list[dict] = [
+        # Slack's limits: a header of 150 characters, ten fields of 2,000 each.
+        {"type": "header", "text": {"type": "plain_text", "text": message.title[:150]}},
+    ]
+    if message.facts:
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": f"*{label}*\n{_slack_escape(value)[:1900]}"}
+                    for label, value in message.facts[:10]
+                ],
+            }
+        )
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": message.link_label},
+                    "url": message.link,
+                }
+            ],
+        }
+    )
+    return {"text": _slack_escape(message.summary), "blocks": blocks}
+
+
+#: The colour of an Adaptive Card's title by severity.
+TEAMS_TITLE_COLOR = {
+    RiskLevel.CRITICAL: "Attention",
+    RiskLevel.HIGH: "Warning",
+    RiskLevel.MEDIUM: "Accent",
+    RiskLevel.LOW: "Default",
+}
+
+
+def teams_message(message: ChatMessage) -> dict:
+    """A Microsoft Teams incoming-webhook message: one Adaptive Card (1.4) with the title, the
+    facts and a link to the page, as Teams' workflows and connectors take it."""
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [
+                        {
+                            "type": "TextBlock",
+                            "text": message.title,
+                            "weight": "Bolder",
+                            "size": "Medium",
+                            "wrap": True,
+                            "color": TEAMS_TITLE_COLOR.get(message.severity, "Default"),
+                        },
+                        {
+                            "type": "FactSet",
+                            "facts": [
+                                {"title": label, "value": value} for label, value in message.facts
+                            ],
+                        },
+                    ],
+                    "actions": [
+                        {"type": "Action.OpenUrl", "title": message.link_label, "url": message.link}
+                    ],
+                },
+            }
+        ],
+    }
+
+
+def slack_payload(alert: Alert) -> dict:
+    """``alert`` as a Slack message."""
+    return slack_message(alert_message(alert))
+
+
+def teams_payload(alert: Alert) -> dict:
+    """``alert`` as a Microsoft Teams message."""
+    return teams_message(alert_message(alert))
+
+
+PAYLOAD_BUILDERS = {
+    WebhookFormat.GENERIC: alert_payload,
+    WebhookFormat.SLACK: slack_payload,
+    WebhookFormat.TEAMS: teams_payload,
+}
+
+
+def endpoint_payload(endpoint: WebhookEndpoint, alert: Alert) -> dict:
+    """The body ``endpoint`` is sent for ``alert``, in the endpoint's format."""
+    return PAYLOAD_BUILDERS.get(endpoint.format, alert_payload)(alert)
+
+
+def reminder_payload(endpoint: WebhookEndpoint, reminder: Reminder, message: ChatMessage) -> dict:
+    """The body ``endpoint`` is sent for ``reminder`` (saved, so it has its id), in the
+    endpoint's format; ``message`` says it for a chat channel."""
+    if endpoint.format == WebhookFormat.SLACK:
+        return slack_message(message)
+    if endpoint.format == WebhookFormat.TEAMS:
+        return teams_message(message)
+    contract = reminder.contract
+    about = contract or reminder.alert
+    vendor = None if about is None else about.vendor
+    return {
+        "reminder": {
+            "id": reminder.pk,
+            "kind": reminder.kind,
+            "day": reminder.day.isoformat(),
+            "deadline": reminder.deadline.isoformat() if reminder.deadline else None,
+        },
+        "text": message.summary,
+        "alert": reminder.alert_id,
+        "contract": None
+        if contract is None
+        else {"id": contract.pk, "reference": contract.reference},
+        "vendor": None if vendor is None else {"id": vendor.pk, "name": vendor.name},
+        "link": message.link,
     }
 
 
@@ -143,13 +331,18 @@ def deliveries_create(*, alert: Alert) -> None:
     ]
     if not endpoints:
         return
-    payload = alert_payload(alert)
+    payloads: dict[str, dict] = {}
     with transaction.atomic():
         for endpoint in endpoints:
+            if endpoint.format not in payloads:
+                payloads[endpoint.format] = endpoint_payload(endpoint, alert)
             delivery, created = WebhookDelivery.objects.get_or_create(
                 endpoint=endpoint,
                 alert=alert,
-                defaults={"payload": payload, "next_attempt_at": timezone.now()},
+                defaults={
+                    "payload": payloads[endpoint.format],
+                    "next_attempt_at": timezone.now(),
+                },
             )
             if created:
                 _enqueue(delivery)
@@ -157,18 +350,56 @@ def deliveries_create(*, alert: Alert) -> None:
 
 def deliveries_create_bulk(*, alerts: list[Alert]) -> list[WebhookDelivery]:
     """:func:`deliveries_create` for alerts raised just now (so none has a delivery yet): the
-    endpoints read once, every delivery inserted at once, one callback after commit."""
+    endpoints read once, every delivery inserted at once, one callback after commit. Each
+    alert's payload is built once per format its endpoints use."""
     if not alerts:
         return []
     endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+    if not endpoints:
+        return []
+    now = timezone.now()
+    deliveries = []
+    for alert in alerts:
+        payloads: dict[str, dict] = {}
+        for endpoint in endpoints:
+            if not endpoint_accepts(endpoint, alert):
+                continue
+            if endpoint.format not in payloads:
+                payloads[endpoint.format] = endpoint_payload(endpoint, alert)
+            deliveries.append(
+                WebhookDelivery(
+                    endpoint=endpoint,
+                    alert=alert,
+                    payload=payloads[endpoint.format],
+                    next_attempt_at=now,
+                )
+            )
+    deliveries = WebhookDelivery.objects.bulk_create(deliveries)
+    if deliveries:
+        ids = [delivery.pk for delivery in deliveries]
+        transaction.on_commit(lambda: [_send_task(pk) for pk in ids])
+    return deliveries
+
+
+def reminder_endpoints() -> list[WebhookEndpoint]:
+    """Active endpoints that post reminders. One query."""
+    return list(WebhookEndpoint.objects.filter(is_active=True, posts_reminders=True))
+
+
+def reminder_deliveries_create(
+    items: list[tuple[Reminder, ChatMessage]],
+) -> list[WebhookDelivery]:
+    """Queue the delivery of each reminder just recorded for an endpoint, ``(reminder,
+    message)``: one insert, one callback after commit that sends them."""
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
-            endpoint=endpoint, alert=alert, payload=alert_payload(alert), next_attempt_at=now
+            endpoint=reminder.endpoint,
+            reminder=reminder,
+            payload=reminder_payload(reminder.endpoint, reminder, message),
+            next_attempt_at=now,
         )
-        for alert in alerts
-        for endpoint in endpoints
-        if endpoint_accepts(endpoint, alert)
+        for reminder, message in items
     )
     if deliveries:
         ids = [delivery.pk for delivery in deliveries]
@@ -373,12 +604,16 @@ def webhook_endpoint_save(
     secret: str = "",
     alert_kinds: list[str] | None = None,
     min_severity: str = RiskLevel.LOW,
+    format: str = WebhookFormat.GENERIC,
+    posts_reminders: bool = False,
     is_active: bool = True,
     actor: AbstractBaseUser | None = None,
 ) -> WebhookEndpoint:
     """Create (``endpoint`` None) or update a webhook endpoint.
 
-    The URL must pass the SSRF guard; ``alert_kinds`` must be known kinds (empty means all); a
+    The URL must pass the SSRF guard; ``alert_kinds`` must be known kinds (empty means all);
+    ``format`` is one of ``WebhookFormat`` (what the endpoint is sent); ``posts_reminders``
+    has the daily deadline reminders posted to it too; a
     blank secret on a new endpoint is replaced by a random one, and on an existing endpoint
     keeps the current secret."""
     errors: dict[str, list[str]] = {}
@@ -414,6 +649,8 @@ def webhook_endpoint_save(
         endpoint.secret = secrets.token_hex(32)
     endpoint.alert_kinds = sorted(set(kinds))
     endpoint.min_severity = min_severity
+    endpoint.format = format
+    endpoint.posts_reminders = bool(posts_reminders)
     endpoint.is_active = is_active
     # The model's validation runs the SSRF guard on the URL (validate_webhook_url).
     try:

@@ -17,10 +17,12 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
-from alerts.choices import AlertKind, AlertStatus, DeliveryStatus
+from alerts.choices import AlertKind, AlertStatus, DeliveryStatus, ReminderKind
 from alerts.models import (
     Alert,
     EmailNotification,
+    NotificationPreference,
+    Reminder,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
@@ -300,6 +302,40 @@ def build_notifications(n: int) -> EmailNotification:
     ][0]
 
 
+def build_reminders(n: int) -> Reminder:
+    alert = _alert()
+    user = get_user_model().objects.create_user(
+        username=f"reminded{Reminder.objects.count()}", email="reminded@example.com"
+    )
+    first = datetime.date(2025, 7, 1) + datetime.timedelta(days=Reminder.objects.count())
+    reminders = [
+        Reminder.objects.create(
+            kind=ReminderKind.COC_DEADLINE,
+            day=first + datetime.timedelta(days=i),
+            recipient=user,
+            alert=alert,
+            contract=alert.contract,
+            deadline=datetime.date(2025, 7, 13),
+        )
+        for i in range(n)
+    ]
+    EmailNotification.objects.create(
+        reminder=reminders[0], alert=alert, recipient=user.email, subject="Due soon", body="."
+    )
+    return reminders[0]
+
+
+def build_preferences(n: int) -> NotificationPreference:
+    start = NotificationPreference.objects.count()
+    return [
+        NotificationPreference.objects.create(
+            user=get_user_model().objects.create_user(username=f"pref{start + i}"),
+            daily_digest=bool(i % 2),
+        )
+        for i in range(n)
+    ][0]
+
+
 @dataclass(frozen=True)
 class Pages:
     """The query ceiling of each page of one model's admin (``None``: the page does not exist)."""
@@ -329,6 +365,8 @@ PAGES: dict[type[models.Model], Pages] = {
     WebhookEndpoint: Pages(build_endpoints, changelist=5, add=2, change=3, history=5),
     WebhookDelivery: Pages(build_deliveries, changelist=8, change=6),
     EmailNotification: Pages(build_notifications, changelist=7, change=4),
+    Reminder: Pages(build_reminders, changelist=8, change=6),
+    NotificationPreference: Pages(build_preferences, changelist=6, add=3, change=4),
 }
 
 

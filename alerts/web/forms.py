@@ -1,4 +1,5 @@
-"""Forms of the alert pages: the note of a resolve or dismiss, and the assignee."""
+"""Forms of the alert pages: the note of a resolve or dismiss, the assignee, and one's e-mail
+preferences."""
 
 from django import forms
 
@@ -28,3 +29,13 @@ class AlertAssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = alert_assignable_users()
+
+
+class NotificationPreferenceForm(forms.Form):
+    daily_digest = forms.BooleanField(
+        required=False,
+        label="Send me the daily digest",
+        help_text="Once a day, an e-mail of what is new, due and overdue among the alerts "
+        "assigned to you and the contracts you manage. Deadline reminders and the e-mails of "
+        "alerts given to you are sent either way.",
+    )

@@ -14,8 +14,9 @@ from alerts import selectors
 from alerts import services as alert_services
 from alerts.choices import OPEN_STATUSES, AlertKind, AlertStatus
 from alerts.models import Alert
+from alerts.reminders import notification_preference_set
 from alerts.web.filters import AlertInboxFilterSet
-from alerts.web.forms import AlertAssignForm, AlertNoteForm
+from alerts.web.forms import AlertAssignForm, AlertNoteForm, NotificationPreferenceForm
 from core.exports import Column, list_export
 from core.people import person_label
 from core.selectors import active_users
@@ -190,3 +191,34 @@ alert_acknowledge = _alert_action("alerts.acknowledge_alert", _acknowledge)
 alert_resolve = _alert_action("alerts.resolve_alert", _resolve)
 alert_dismiss = _alert_action("alerts.dismiss_alert", _dismiss)
 alert_assign = _alert_action("alerts.assign_alert", _assign)
+
+
+@login_required
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's e-mail preferences: whether to be sent the daily digest."""
+    if request.method == "POST":
+        form = NotificationPreferenceForm(request.POST)
+        if form.is_valid():
+            notification_preference_set(
+                user=request.user, daily_digest=form.cleaned_data["daily_digest"]
+            )
+            messages.success(
+                request,
+                "The daily digest is switched "
+                + ("on." if form.cleaned_data["daily_digest"] else "off."),
+            )
+            return HttpResponseRedirect(reverse("web:notification-preferences"))
+    else:
+        preference = selectors.notification_preference(user=request.user)
+        form = NotificationPreferenceForm(initial={"daily_digest": preference.daily_digest})
+    return render(
+        request,
+        "web/form.html",
+        {
+            "form": form,
+            "title": "E-mail preferences",
+            "intro": "What Vendor Registry e-mails you besides the alerts given to you.",
+            "submit": "Save preferences",
+            "cancel": reverse("web:alert-inbox"),
+        },
+    )

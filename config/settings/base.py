@@ -406,3 +406,14 @@ LOGGING["loggers"] = {
 }
 # A list page's export (?export=csv or xlsx) of more rows than this is refused with a message.
 EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=100_000)
+
+# --- Reminders (alerts.reminders) ---------------------------------------------------------------
+# The address of the site, for the links in e-mails and chat messages (no trailing slash needed).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The daily reminders and digests are sent at this hour and minute (UTC).
+CELERY_BEAT_SCHEDULE["send-reminders"] = {
+    "task": "alerts.tasks.send_reminders",
+    "schedule": crontab(
+        hour=env.int("REMINDERS_HOUR", default=6), minute=env.int("REMINDERS_MINUTE", default=0)
+    ),
+}

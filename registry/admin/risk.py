@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet, Subquery
 from django.http import HttpRequest
@@ -20,7 +21,40 @@ from registry.models import Entity, RiskAssessment, RiskFactor, RiskPolicy
 from registry.services.policy import POLICY_SETTINGS, policy_recheck_progress, risk_policy_update
 
 
+class DayListField(forms.CharField):
+    """Whole numbers of days typed as a comma-separated list ("7, 1"); the model checks their
+    range, so the form, the admin and the service refuse the same values."""
+
+    def prepare_value(self, value: object) -> object:
+        if isinstance(value, list):
+            return ", ".join(str(day) for day in value)
+        return value
+
+    def to_python(self, value: object) -> list[int]:
+        text = super().to_python(value)
+        parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+        bad = [part for part in parts if not part.isdigit()]
+        if bad:
+            raise forms.ValidationError(
+                f"Give whole numbers of days separated by commas, e.g. 7, 1; not {', '.join(bad)}."
+            )
+        return [int(part) for part in parts]
+
+    def has_changed(self, initial: object, data: object) -> bool:
+        try:
+            return self.to_python(data) != (initial or [])
+        except forms.ValidationError:
+            return True
+
+
 class RiskPolicyForm(ServiceForm):
+    reminder_days = DayListField(
+        required=False,
+        label="Reminder days",
+        help_text="Days before a change-of-control deadline or a contract's end on which its "
+        "assignee is reminded, besides the day itself (e.g. 7, 1); empty for the day only.",
+    )
+
     class Meta:
         model = RiskPolicy
         fields = POLICY_SETTINGS
@@ -44,6 +78,7 @@ class RiskPolicyAdmin(ServiceFormMixin, RegistryAdmin):
         "escalate_restricted",
         "interlock_severity",
         "undisclosed_severity",
+        "reminder_days",
         "created_by",
         "created_at",
     )
@@ -62,13 +97,24 @@ class RiskPolicyAdmin(ServiceFormMixin, RegistryAdmin):
             )
         else:
             description = "A version is never changed: start a new version from this one."
-        settings_ = (
-            "Thresholds and escalation",
-            {"fields": POLICY_SETTINGS, "description": description},
-        )
+        engine_settings = tuple(name for name in POLICY_SETTINGS if name != "reminder_days")
+        settings_ = [
+            (
+                "Thresholds and escalation",
+                {"fields": engine_settings, "description": description},
+            ),
+            (
+                "Reminders",
+                {
+                    "fields": ("reminder_days",),
+                    "description": "Changing only these rechecks no vendor: the risk engine "
+                    "does not read them.",
+                },
+            ),
+        ]
         if obj is None:
-            return [settings_]
-        return [(None, {"fields": self.readonly_fields}), settings_]
+            return settings_
+        return [(None, {"fields": self.readonly_fields}), *settings_]
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         base = None

@@ -11,6 +11,15 @@ from registry.risk.vocabulary import POLICY_DEFAULTS
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
+#: Reminders before a deadline (days), unless the policy says otherwise.
+DEFAULT_REMINDER_DAYS = (7, 1)
+#: The longest a reminder may come ahead of its deadline.
+MAX_REMINDER_DAYS = 365
+
+
+def default_reminder_days() -> list[int]:
+    return list(DEFAULT_REMINDER_DAYS)
+
 
 class RiskPolicy(models.Model):
     """Thresholds and escalation the engine applies. Each edit is saved as a new version."""
@@ -53,6 +62,12 @@ class RiskPolicy(models.Model):
         default=RiskLevel(POLICY_DEFAULTS.undisclosed_severity),
         help_text="Severity of a vendor at or below an entity whose owners are undisclosed.",
     )
+    reminder_days = models.JSONField(
+        default=default_reminder_days,
+        blank=True,
+        help_text="Days before a change-of-control deadline or a contract's end on which its "
+        "assignee is reminded (besides the day itself); empty for the day only.",
+    )
     note = models.TextField(blank=True, help_text="Why this version was made.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
@@ -77,6 +92,7 @@ class RiskPolicy(models.Model):
         return f"Risk policy v{self.version}"
 
     def clean(self) -> None:
+        self.reminder_days = self._clean_reminder_days(self.reminder_days)
         if None in (self.medium_share, self.high_share, self.critical_share):
             return
         if self.medium_share <= 0:
@@ -86,6 +102,27 @@ class RiskPolicy(models.Model):
             raise ValidationError(
                 {"high_share": "Thresholds must satisfy 0 < medium ≤ high ≤ critical ≤ 100."}
             )
+
+    @staticmethod
+    def _clean_reminder_days(value: object) -> list[int]:
+        """Whole days from 1 to ``MAX_REMINDER_DAYS``, without repeats, largest first."""
+        if value is None:
+            value = []
+        if not isinstance(value, list) or not all(
+            isinstance(day, int) and not isinstance(day, bool) for day in value
+        ):
+            raise ValidationError(
+                {"reminder_days": "Give a list of whole numbers of days, e.g. [7, 1]."}
+            )
+        out_of_range = [day for day in value if not 1 <= day <= MAX_REMINDER_DAYS]
+        if out_of_range:
+            raise ValidationError(
+                {
+                    "reminder_days": f"Reminder days must be from 1 to {MAX_REMINDER_DAYS}; "
+                    f"got {', '.join(map(str, out_of_range))}."
+                }
+            )
+        return sorted(set(value), reverse=True)
 
 
 class RiskAssessment(models.Model):

@@ -19,8 +19,13 @@ POLICY_SETTINGS = (
     "escalate_restricted",
     "interlock_severity",
     "undisclosed_severity",
+    "reminder_days",
     "note",
 )
+
+#: The settings the risk engine reads: an edit that changes none of them but changes when
+#: reminders are sent needs no recheck.
+ENGINE_SETTINGS = POLICY_SETTINGS[:6]
 
 #: Vendors per background recheck task after a policy edit: each batch is one task, so the
 #: recheck spreads over every worker on the broker.
@@ -61,7 +66,11 @@ def risk_policy_update(*, actor: AbstractBaseUser | None = None, **fields: objec
                 ]
             }
         ) from exc
-    policy_recheck_start(policy=policy, actor=actor)
+    reminders_only = latest is not None and all(
+        getattr(policy, name) == getattr(latest, name) for name in ENGINE_SETTINGS
+    )
+    if not (reminders_only and policy.reminder_days != latest.reminder_days):
+        policy_recheck_start(policy=policy, actor=actor)
     return policy
 
 

@@ -29,6 +29,7 @@ def _read_urls(ref) -> list[str]:
         f"/events/{event.pk}/status/",
         "/alerts/",
         f"/alerts/{alert.pk}/",
+        "/alerts/preferences/",
         "/imports/",
         "/accounts/password_change/",
     ]

@@ -76,6 +76,7 @@ def pages(ref) -> list[str]:
         "/events/new/",
         "/alerts/",
         f"/alerts/{alert.pk}/",
+        "/alerts/preferences/",
         "/imports/",
         f"/imports/{run.pk}/",
         "/accounts/password_change/",
