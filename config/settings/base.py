@@ -158,6 +158,8 @@ CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="vendor-registry")
+# Webhook deliveries and e-mails go to "<CELERY_QUEUE>-notifications" (config.celery_app).
+CELERY_TASK_ROUTES = ("config.celery_app.route_task",)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
