@@ -28,3 +28,9 @@ def route_task(name: str, args, kwargs, options, task=None, **kw) -> dict | None
     if name in NOTIFICATION_TASKS:
         return {"queue": notifications_queue(app.conf.task_default_queue)}
     return None
+
+
+# When a worker was last seen, for /health/ (core.heartbeats).
+from core.heartbeats import connect_worker_signals  # noqa: E402
+
+connect_worker_signals()

@@ -83,3 +83,16 @@ def sync_role_groups(apps) -> None:
                 permission_model.objects.get(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(permissions)
+
+
+def is_risk_analyst(user) -> bool:
+    """Whether ``user`` acts as a risk analyst: a member of the group, or a superuser."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_is_risk_analyst", None)
+    if cached is None:
+        cached = user.groups.filter(name=RISK_ANALYST).exists()
+        user._is_risk_analyst = cached
+    return cached

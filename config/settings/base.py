@@ -74,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "alerts.context_processors.navigation",
+                "core.context_processors.pipeline",
             ],
         },
     },
@@ -189,7 +190,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler, noting beat's heartbeat on each tick (core.beat).
+CELERY_BEAT_SCHEDULER = "core.beat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Safety nets for work whose task was lost: events and rechecks, webhook deliveries, e-mail.
     "sweep-pending-work": {"task": "registry.tasks.sweep_pending", "schedule": 30.0},
@@ -223,6 +225,11 @@ PIPELINE_MAX_RETRIES = env.int("PIPELINE_MAX_RETRIES", default=5)
 # own; a chunk taken up but not done after the second setting is sent again.
 PIPELINE_CHUNK_SIZE = env.int("PIPELINE_CHUNK_SIZE", default=500)
 PIPELINE_CHUNK_ABANDONED_SECONDS = env.int("PIPELINE_CHUNK_ABANDONED_SECONDS", default=120)
+# An event still waiting after PIPELINE_STALLED_AFTER_SECONDS is taking longer than usual: its
+# page says why, and risk analysts see a banner while such work waits; a worker or beat not
+# seen for PIPELINE_HEARTBEAT_TIMEOUT_SECONDS counts as gone (core.health, core.heartbeats).
+PIPELINE_STALLED_AFTER_SECONDS = env.int("PIPELINE_STALLED_AFTER_SECONDS", default=30)
+PIPELINE_HEARTBEAT_TIMEOUT_SECONDS = env.int("PIPELINE_HEARTBEAT_TIMEOUT_SECONDS", default=60)
 
 # --- Scheduled imports (imports.tasks.import_opensanctions_export) ----------------------------
 # A FollowTheMoney export the operator downloads to this path (e.g. OpenSanctions'
