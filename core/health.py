@@ -1,6 +1,7 @@
 """The state of the database, the broker and the pipeline: ``/health/`` for operators, and
 the reasons a stalled pipeline is shown to users (the event page, risk analysts' banner)."""
 
+import contextlib
 import datetime
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ def _broker_state() -> str:
     return OK
 
 
-def _duration(seconds: float) -> str:
+def duration_words(seconds: float) -> str:
     """``"45 seconds"``, ``"1 minute"``, ``"12 minutes"``, ``"3 hours"``."""
     for unit, size in (("hour", 3600), ("minute", 60)):
         if seconds >= size:
@@ -78,15 +79,15 @@ def _not_seen(what: str, seen: datetime.datetime | None, now: datetime.datetime)
     age = (now - seen).total_seconds()
     if age <= settings.PIPELINE_HEARTBEAT_TIMEOUT_SECONDS:
         return None
-    return f"No {what} seen for {_duration(age)} (last at {seen:%Y-%m-%d %H:%M:%S} UTC)"
+    return f"No {what} seen for {duration_words(age)} (last at {seen:%Y-%m-%d %H:%M:%S} UTC)"
 
 
-def pipeline_health() -> PipelineHealth:
-    """Check the database, the broker, the heartbeats of worker and beat and the waiting
-    events (a ping, a cache read and two queries)."""
+def pipeline_health(*, database_known_well: bool = False) -> PipelineHealth:
+    """Check the database (unless the caller just used it), the broker, the heartbeats of
+    worker and beat and the waiting work (a ping, a cache read and two or three queries)."""
     now = timezone.now()
     problems: list[str] = []
-    database = _database_state()
+    database = OK if database_known_well else _database_state()
     broker = _broker_state()
     if database != OK:
         problems.append(f"The database does not answer ({database.removeprefix('error: ')}).")
@@ -105,15 +106,15 @@ def pipeline_health() -> PipelineHealth:
             problems.append(f"{beat}: work whose first send was lost is not sent again.")
     oldest_age, pending = None, 0
     if database == OK:
-        oldest = oldest_pending_work()
-        oldest_age = None if oldest is None else round((now - oldest).total_seconds(), 1)
         stalled_after = datetime.timedelta(seconds=settings.PIPELINE_STALLED_AFTER_SECONDS)
         waiting = waiting_events(since=now - stalled_after)
+        oldest = oldest_pending_work(oldest_event=waiting.oldest)
+        oldest_age = None if oldest is None else round((now - oldest).total_seconds(), 1)
         pending = waiting.count
         if waiting.older:
             age = (now - waiting.oldest).total_seconds()
             events = "event" if waiting.older == 1 else "events"
-            problems.append(f"{waiting.older} {events} pending for {_duration(age)}.")
+            problems.append(f"{waiting.older} {events} pending for {duration_words(age)}.")
     return PipelineHealth(
         database=database,
         broker=broker,
@@ -123,6 +124,27 @@ def pipeline_health() -> PipelineHealth:
         beat_seen_at=seen[BEAT] if seen else None,
         problems=tuple(problems),
     )
+
+
+BANNER_CACHE_KEY = "pipeline:health:banner"
+BANNER_CACHE_SECONDS = 10
+
+
+def pipeline_health_for_banner() -> PipelineHealth:
+    """:func:`pipeline_health` as the pages' banner shows it: checked at most once every
+    ``BANNER_CACHE_SECONDS`` (the admin and the dashboard are opened often)."""
+    from django.core.cache import cache
+
+    try:
+        cached = cache.get(BANNER_CACHE_KEY)
+    except Exception:  # the cache is Redis: down, which the fresh check reports
+        cached = None
+    if cached is not None:
+        return cached
+    state = pipeline_health(database_known_well=True)
+    with contextlib.suppress(Exception):  # not kept: checked afresh next time
+        cache.set(BANNER_CACHE_KEY, state, BANNER_CACHE_SECONDS)
+    return state
 
 
 def _seen(moment: datetime.datetime | None, now: datetime.datetime) -> dict:

@@ -21,15 +21,19 @@ class WaitingEvents:
     oldest: datetime.datetime | None
 
 
-def oldest_pending_work() -> datetime.datetime | None:
-    """When the oldest event or recheck still waiting for the pipeline was logged."""
-    event = OwnershipEvent.objects.filter(status__in=WAITING).aggregate(oldest=Min("created_at"))[
-        "oldest"
-    ]
+def oldest_pending_work(
+    *, oldest_event: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """When the oldest event or recheck still waiting for the pipeline was logged (one query
+    when the oldest waiting event is known already, from :func:`waiting_events`)."""
+    if oldest_event is None:
+        oldest_event = OwnershipEvent.objects.filter(status__in=WAITING).aggregate(
+            oldest=Min("created_at")
+        )["oldest"]
     recheck = RecheckRequest.objects.filter(processed_at__isnull=True).aggregate(
         oldest=Min("created_at")
     )["oldest"]
-    return min((t for t in (event, recheck) if t is not None), default=None)
+    return min((t for t in (oldest_event, recheck) if t is not None), default=None)
 
 
 def waiting_events(*, since: datetime.datetime) -> WaitingEvents:

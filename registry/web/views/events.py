@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from alerts import selectors as alert_selectors
-from core.health import pipeline_health
+from core.health import duration_words, pipeline_health
 from core.web.access import form_token_issue, form_token_known, permission_required
 from core.web.forms import service_errors_add
 from core.web.pages import form_save_once, paginate, query_without
@@ -128,6 +128,7 @@ def _event_context(request: HttpRequest, event: OwnershipEvent) -> dict:
         "event": event,
         "waiting": not done,
         "stalled": stalled,
+        "waited_for": duration_words(waited.total_seconds()),
         "health": pipeline_health() if stalled else None,
         "may_resend": event.status == EventStatus.FAILED and is_risk_analyst(request.user),
         "affected": selectors.event_affected_vendors(event=event) if done else [],
