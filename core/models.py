@@ -7,6 +7,7 @@ from django.db import models
 from simple_history import register
 from simple_history.models import HistoricalRecords
 
+from core.audit import AUDITED
 from core.validators import validate_single_line
 
 
@@ -33,7 +34,7 @@ class ApiToken(models.Model):
         null=True, blank=True, help_text="Empty: the token never expires."
     )
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["last_used_at"])
+    history = HistoricalRecords(excluded_fields=["last_used_at"], bases=AUDITED)
 
     class Meta:
         verbose_name = "API token"
@@ -79,5 +80,6 @@ register(
     app="core",
     excluded_fields=["password", "last_login"],
     m2m_fields=["groups", "user_permissions"],
+    bases=AUDITED,
 )
-register(Group, app="core", m2m_fields=["permissions"])
+register(Group, app="core", m2m_fields=["permissions"], bases=AUDITED)

@@ -102,3 +102,46 @@ def test_the_admin_shows_the_history_of_users_and_groups(client, superuser, djan
     url = f"/admin/auth/user/{user.pk}/history/{record.history_id}/"
     assert client.get(url).status_code == 200
     assert client.post(url, {"username": "ivy2"}).status_code == 403
+
+
+def test_the_audit_trail_keeps_the_actors_name_when_the_user_is_deleted(
+    django_user_model, superuser, client
+):
+    from registry import services
+    from tests.factories import VendorFactory
+
+    dana = django_user_model.objects.create_user(username="dana")
+    vendor = VendorFactory(tier=1)
+    services.vendor_update(vendor=vendor, actor=dana, tier=3)
+    record = vendor.history.latest("history_id")
+    assert (record.history_user, record.history_user_name) == (dana, "dana")
+
+    # Deleted around the admin's refusal (a shell, a cascade): the link empties, the name stays.
+    django_user_model.objects.filter(pk=dana.pk).delete()
+    record = vendor.history.latest("history_id")
+    assert (record.history_user, record.history_user_name) == (None, "dana")
+    client.force_login(superuser)
+    history = client.get(f"/api/v1/vendors/{vendor.pk}/history/").json()
+    entries = history["results"] if isinstance(history, dict) else history
+    assert [entry["history_user"] for entry in entries][:1] == ["dana"]
+
+
+def test_bulk_written_audit_records_keep_the_actors_name_too(django_user_model):
+    from alerts.models import Alert
+    from tests.factories import VendorFactory
+
+    erin = django_user_model.objects.create_user(username="erin")
+    alerts = [
+        Alert(
+            kind="risk_increased",
+            severity="high",
+            title=f"t{n}",
+            vendor=VendorFactory(),
+            dedup_key=f"bulk:{n}",
+        )
+        for n in range(3)
+    ]
+    Alert.objects.bulk_create(alerts)
+    Alert.history.bulk_history_create(alerts, default_user=erin)
+    names = list(Alert.history.values_list("history_user_name", flat=True))
+    assert names == ["erin", "erin", "erin"]
