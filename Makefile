@@ -65,3 +65,12 @@ format: install
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache
+
+# A backup of the database, the media files and a manifest (docs/operations.md):
+# make backup [BACKUP_DIR=…]; make restore BACKUP_DIR=… [RESTORE_DATABASE=an empty database].
+.PHONY: backup restore
+backup: install
+	$(BIN)/python manage.py backup_registry $(BACKUP_DIR)
+
+restore: install
+	$(BIN)/python manage.py restore_registry $(BACKUP_DIR) $(if $(RESTORE_DATABASE),--database $(RESTORE_DATABASE))

@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from alerts.choices import AlertKind, AlertStatus, DeliveryStatus, ReminderKind, WebhookFormat
 from alerts.ssrf import validate_webhook_url
+from core.audit import AUDITED
 from core.validators import validate_single_line
 from registry.choices import RiskLevel
 
@@ -61,7 +62,7 @@ class Alert(models.Model):
     dedup_key = models.CharField(max_length=200, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=AUDITED)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -131,7 +132,7 @@ class WebhookEndpoint(models.Model):
     )
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(excluded_fields=["secret", "previous_secret"])
+    history = HistoricalRecords(excluded_fields=["secret", "previous_secret"], bases=AUDITED)
 
     class Meta:
         ordering = ["name", "id"]

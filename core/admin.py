@@ -7,8 +7,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
     FieldDoesNotExist,
@@ -202,8 +202,8 @@ def _autocomplete_view(request: HttpRequest) -> HttpResponse:
 admin.site.autocomplete_view = _autocomplete_view
 
 
-class AuditedAdmin(SimpleHistoryAdmin, RegistryAdmin):
-    """An admin whose model keeps an audit history (django-simple-history), shown read-only.
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """The audit history (django-simple-history) of an admin's rows, shown read-only.
 
     Reverting from the history page would write around the services, so it is switched off and
     a POST to a historical version is refused.
@@ -222,6 +222,10 @@ class AuditedAdmin(SimpleHistoryAdmin, RegistryAdmin):
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class AuditedAdmin(ReadOnlyHistoryAdmin, RegistryAdmin):
+    """An admin whose model keeps an audit history, shown read-only."""
 
 
 class ServiceFormMixin:
@@ -332,9 +336,10 @@ class SignInIdentityInline(ReadOnlyInline):
 
 
 @admin.register(User)
-class RegistryUserAdmin(UserAdmin):
-    """Django's user admin, except that a user whom the history names (audit records, logged
-    events, handled alerts …) cannot be deleted, only deactivated: the name would be lost."""
+class RegistryUserAdmin(ReadOnlyHistoryAdmin, UserAdmin):
+    """Django's user admin, with the account's audit history, except that a user whom the
+    history names (audit records, logged events, handled alerts …) cannot be deleted, only
+    deactivated: the name would be lost."""
 
     inlines = [SignInIdentityInline]
 
@@ -368,3 +373,11 @@ class SignInIdentityAdmin(ReadOnlyMixin, RegistryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_superuser
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RegistryGroupAdmin(ReadOnlyHistoryAdmin, GroupAdmin):
+    """Django's group admin, with each group's audit history (its permissions over time)."""

@@ -83,7 +83,9 @@ class HistoryCollection:
 
 
 def _user(record: models.Model) -> str | None:
-    return record.history_user.get_username() if record.history_user else None
+    from core.audit import actor_name
+
+    return actor_name(record)
 
 
 def _collection_records(collection: HistoryCollection, pk: int) -> list[tuple[Any, dict]]:

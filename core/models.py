@@ -1,9 +1,13 @@
 """API tokens, kept as digests: the key itself is shown once, when it is issued."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import models
+from simple_history import register
 from simple_history.models import HistoricalRecords
 
+from core.audit import AUDITED
 from core.validators import validate_single_line
 
 
@@ -30,7 +34,7 @@ class ApiToken(models.Model):
         null=True, blank=True, help_text="Empty: the token never expires."
     )
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["last_used_at"])
+    history = HistoricalRecords(excluded_fields=["last_used_at"], bases=AUDITED)
 
     class Meta:
         verbose_name = "API token"
@@ -94,3 +98,16 @@ class SignInIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} at {self.issuer} ({self.user})"
+
+
+# Accounts are audited like the registry: who created or changed a user or a group, and which
+# groups and permissions they held (shown on their history page in the admin). The password
+# hash is never copied into the history; signing in (last_login) is not a change (core.audit).
+register(
+    get_user_model(),
+    app="core",
+    excluded_fields=["password", "last_login"],
+    m2m_fields=["groups", "user_permissions"],
+    bases=AUDITED,
+)
+register(Group, app="core", m2m_fields=["permissions"], bases=AUDITED)

@@ -83,3 +83,16 @@ def sync_role_groups(apps) -> None:
                 permission_model.objects.get(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(permissions)
+
+
+#: A permission only risk analysts (and superusers) hold, which marks the role.
+RISK_ANALYST_MARK = "registry.change_riskpolicy"
+
+
+def is_risk_analyst(user) -> bool:
+    """Whether ``user`` acts as a risk analyst (holds the role's own permissions, as members of
+    the group and superusers do). Read from the permissions the page loads anyway, so it
+    costs no query of its own."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.has_perm(RISK_ANALYST_MARK)

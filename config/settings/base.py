@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "alerts.context_processors.navigation",
+                "core.context_processors.pipeline",
             ],
         },
     },
@@ -159,6 +160,8 @@ CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="vendor-registry")
+# Webhook deliveries and e-mails go to "<CELERY_QUEUE>-notifications" (config.celery_app).
+CELERY_TASK_ROUTES = ("config.celery_app.route_task",)
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -188,7 +191,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler, noting beat's heartbeat on each tick (core.beat).
+CELERY_BEAT_SCHEDULER = "core.beat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Safety nets for work whose task was lost: events and rechecks, webhook deliveries, e-mail.
     "sweep-pending-work": {"task": "registry.tasks.sweep_pending", "schedule": 30.0},
@@ -222,6 +226,11 @@ PIPELINE_MAX_RETRIES = env.int("PIPELINE_MAX_RETRIES", default=5)
 # own; a chunk taken up but not done after the second setting is sent again.
 PIPELINE_CHUNK_SIZE = env.int("PIPELINE_CHUNK_SIZE", default=500)
 PIPELINE_CHUNK_ABANDONED_SECONDS = env.int("PIPELINE_CHUNK_ABANDONED_SECONDS", default=120)
+# An event still waiting after PIPELINE_STALLED_AFTER_SECONDS is taking longer than usual: its
+# page says why, and risk analysts see a banner while such work waits; a worker or beat not
+# seen for PIPELINE_HEARTBEAT_TIMEOUT_SECONDS counts as gone (core.health, core.heartbeats).
+PIPELINE_STALLED_AFTER_SECONDS = env.int("PIPELINE_STALLED_AFTER_SECONDS", default=30)
+PIPELINE_HEARTBEAT_TIMEOUT_SECONDS = env.int("PIPELINE_HEARTBEAT_TIMEOUT_SECONDS", default=60)
 
 # --- Scheduled imports (imports.tasks.import_opensanctions_export) ----------------------------
 # A FollowTheMoney export the operator downloads to this path (e.g. OpenSanctions'

@@ -18,7 +18,8 @@ STORAGES = {
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "vendor-registry-test-media"
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
 # Tasks run in-process unless a test starts a real worker (tests/pipeline/worker.py), so the
-# suite behaves the same with or without REDIS_URL.
-CELERY_TASK_ALWAYS_EAGER = True
+# suite behaves the same with or without REDIS_URL. A worker a test starts may be told to send
+# the tasks it queues through the broker, as in production (CELERY_TASK_ALWAYS_EAGER=false).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 # Each test starts with an empty, private cache (sign-in throttle counters included).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

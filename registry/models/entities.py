@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.audit import AUDITED
 from core.validators import validate_single_line
 from registry.choices import EntityKind
 from registry.validators import validate_country, validate_lei
@@ -51,7 +52,7 @@ class Entity(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=AUDITED)
 
     class Meta:
         verbose_name_plural = "entities"
@@ -120,7 +121,7 @@ class EntityIdentifier(models.Model):
         help_text="Scheme code, e.g. GB-COH or DUNS.",
     )
     value = models.CharField("identifier", max_length=64, validators=[validate_single_line])
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=AUDITED)
 
     class Meta:
         ordering = ["scheme", "value"]

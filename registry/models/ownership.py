@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core.audit import AUDITED
 from registry.choices import EntityKind, Interest
 from registry.risk.vocabulary import KEY_PERSON_INTERESTS, SHARELESS_INTERESTS
 from registry.validators import validate_percent, validate_plausible_date
@@ -94,7 +95,7 @@ class Ownership(models.Model):
         help_text="Its record or statement id in that import.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=AUDITED)
 
     objects = OwnershipQuerySet.as_manager()
 

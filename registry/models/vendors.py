@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core.audit import AUDITED
 from core.validators import validate_single_line
 from registry.choices import DataAccess, RiskLevel, VendorCategory, VendorStatus
 from registry.validators import validate_currency, validate_plausible_date
@@ -49,7 +50,9 @@ class Vendor(models.Model):
     risk_assessed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["risk_level", "risk_score", "risk_assessed_at"])
+    history = HistoricalRecords(
+        excluded_fields=["risk_level", "risk_score", "risk_assessed_at"], bases=AUDITED
+    )
 
     class Meta:
         ordering = ["entity__name", "id"]
@@ -121,7 +124,7 @@ class Contract(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=AUDITED)
 
     class Meta:
         ordering = ["vendor_id", "reference"]

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core.audit import AUDITED
 from registry.choices import WatchlistCategory
 
 
@@ -33,7 +34,7 @@ class WatchlistEntry(models.Model):
         help_text="Its record id in that import.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=AUDITED)
 
     class Meta:
         verbose_name = "watchlist entry"

@@ -39,7 +39,7 @@ from registry.selectors.events import (
 )
 from registry.selectors.graph import GraphNode, OwnershipGraphView, vendor_ownership_graph
 from registry.selectors.ownership import ownership_list, ownership_page, ownership_page_list
-from registry.selectors.pipeline import oldest_pending_work
+from registry.selectors.pipeline import WaitingEvents, oldest_pending_work, waiting_events
 from registry.selectors.vendors import (
     DEFAULT_SORT,
     assessment_changes,
@@ -86,6 +86,8 @@ __all__ = [
     "identifier_match",
     "influencing_party_filter",
     "oldest_pending_work",
+    "waiting_events",
+    "WaitingEvents",
     "ownership_event_list",
     "ownership_list",
     "ownership_page",

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, When
 
+from core.audit import actor_name
 from core.history import record_changes, reported_fields
 from registry.choices import RiskLevel
 from registry.models import (
@@ -200,7 +201,7 @@ def _audit_entries(records: list, what) -> list[AuditEntry]:
         entries.append(
             AuditEntry(
                 when=record.history_date,
-                who=record.history_user.get_username() if record.history_user else "system",
+                who=actor_name(record) or "system",
                 what=what(record),
                 action={"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
                 changes=changes,

@@ -28,4 +28,5 @@ urlpatterns = [
     path("events/new/", events.event_new, name="event-new"),
     path("events/<int:pk>/", events.event_detail, name="event-detail"),
     path("events/<int:pk>/status/", events.event_status, name="event-status"),
+    path("events/<int:pk>/resend/", events.event_resend, name="event-resend"),
 ]

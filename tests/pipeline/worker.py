@@ -17,6 +17,8 @@ from celery import current_app
 from django.conf import settings
 from django.db import connection
 
+from config.celery_app import notifications_queue
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -56,10 +58,17 @@ def celery_worker(
     queue: str | None = None,
     processes: int = 1,
     extra_env: dict[str, str] | None = None,
+    consumes: str = "both",
 ) -> Iterator[str]:
     """Run ``celery worker`` on ``queue`` until the block ends; yields the queue name. One
-    process runs the solo pool; more run a prefork pool of that many."""
+    process runs the solo pool; more run a prefork pool of that many. ``consumes``: "both"
+    (the pipeline's queue and its notifications queue), "pipeline" or "notifications"."""
     queue = queue or f"vr-test-{uuid.uuid4().hex[:8]}"
+    listens = {
+        "both": f"{queue},{notifications_queue(queue)}",
+        "pipeline": queue,
+        "notifications": notifications_queue(queue),
+    }[consumes]
     pool = ["--pool=solo"] if processes == 1 else ["--pool=prefork", f"--concurrency={processes}"]
     env = {
         **os.environ,
@@ -69,7 +78,7 @@ def celery_worker(
         "REDIS_URL": broker_url,
         "CELERY_QUEUE": queue,
     }
-    log = ROOT / "test-artifacts" / f"worker-{queue}.log"
+    log = ROOT / "test-artifacts" / f"worker-{queue}-{consumes}.log"
     log.parent.mkdir(exist_ok=True)
     with open(log, "w") as out:
         process = subprocess.Popen(
@@ -83,7 +92,9 @@ def celery_worker(
                 *pool,
                 "--loglevel=INFO",
                 "-Q",
-                queue,
+                listens,
+                "-n",
+                f"{consumes}-{queue}@%h",
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",

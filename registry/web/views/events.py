@@ -1,14 +1,21 @@
 """Log an ownership event in two steps — the form, then a preview of its impact to confirm —
 and follow its processing."""
 
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from alerts import selectors as alert_selectors
 from core.exports import Column, list_export
+from core.health import duration_words, pipeline_health
 from core.web.access import form_token_issue, form_token_known, permission_required
 from core.web.forms import service_errors_add
 from core.web.pages import form_save_once, paginate, query_without
@@ -16,7 +23,8 @@ from registry import selectors
 from registry.choices import EventKind, EventStatus, RiskLevel
 from registry.filtersets import OwnershipEventFilterSet
 from registry.models import OwnershipEvent
-from registry.services import ownership_event_log
+from registry.roles import is_risk_analyst
+from registry.services import ownership_event_log, ownership_event_resend
 from registry.services.preview import EventPreview, ownership_event_preview
 from registry.web.forms import OwnershipEventForm
 from registry.web.widgets import FIND_BUTTON
@@ -136,11 +144,22 @@ def event_new(request: HttpRequest) -> HttpResponse:
     return _preview_page(request, form, impact, reconfirm=action == CONFIRM)
 
 
-def _event_context(event: OwnershipEvent) -> dict:
+def _event_context(request: HttpRequest, event: OwnershipEvent) -> dict:
+    """The event page's status panel. An event waiting longer than
+    ``PIPELINE_STALLED_AFTER_SECONDS`` says why, from the pipeline's health, and is polled less
+    often; a failed one offers risk analysts to send it again."""
     done = event.status not in WAITING
+    waited = timezone.now() - event.created_at
+    stalled = not done and waited > datetime.timedelta(
+        seconds=settings.PIPELINE_STALLED_AFTER_SECONDS
+    )
     return {
         "event": event,
         "waiting": not done,
+        "stalled": stalled,
+        "waited_for": duration_words(waited.total_seconds()),
+        "health": pipeline_health() if stalled else None,
+        "may_resend": event.status == EventStatus.FAILED and is_risk_analyst(request.user),
         "affected": selectors.event_affected_vendors(event=event) if done else [],
         "alerts": alert_selectors.event_alerts(event=event) if done else [],
     }
@@ -152,11 +171,27 @@ def _event(pk: int) -> OwnershipEvent:
 
 @login_required
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "web/events/detail.html", _event_context(_event(pk)))
+    return render(request, "web/events/detail.html", _event_context(request, _event(pk)))
 
 
 @login_required
 def event_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The status panel alone, polled by htmx every second until the event is processed or
     failed (the answer then carries no polling trigger, so polling stops)."""
-    return render(request, "web/events/_status.html", _event_context(_event(pk)))
+    return render(request, "web/events/_status.html", _event_context(request, _event(pk)))
+
+
+@require_POST
+@login_required
+def event_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a failed event through the pipeline again (risk analysts, as in the admin)."""
+    if not is_risk_analyst(request.user):
+        raise PermissionDenied
+    event = _event(pk)
+    try:
+        ownership_event_resend(event=event, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The event was sent for processing again.")
+    return redirect("web:event-detail", pk=event.pk)
