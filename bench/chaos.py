@@ -188,13 +188,35 @@ class Redis:
 
 
 class Celery:
-    """Two workers and beat, as subprocesses of their own sessions (killed with their pool)."""
+    """Two workers and beat, as subprocesses of their own sessions (killed with their pool),
+    under a supervisor that starts again a worker that exits by itself, as systemd's
+    ``Restart=always`` or a container runtime does in production."""
 
     def __init__(self, env: dict[str, str], logs: Path) -> None:
         self.env = env
         self.logs = logs
         self.workers: dict[str, subprocess.Popen] = {}
         self.beat: subprocess.Popen | None = None
+        self.lock = threading.RLock()
+        self.restarts: Counter = Counter()
+        self.supervising = threading.Event()
+
+    def supervise(self) -> None:
+        """Start the supervisor thread."""
+        self.supervising.set()
+        threading.Thread(target=self._supervise, daemon=True).start()
+
+    def _supervise(self) -> None:
+        while self.supervising.is_set():
+            with self.lock:
+                for name, process in list(self.workers.items()):
+                    if process.poll() is not None and self.supervising.is_set():
+                        self.restarts[name] += 1
+                        self.start_worker(name)
+                if self.beat is not None and self.beat.poll() is not None:
+                    self.restarts["beat"] += 1
+                    self.start_beat()
+            time.sleep(0.5)
 
     def _spawn(self, name: str, args: list[str]) -> tuple[subprocess.Popen, Path, int]:
         log = self.logs / f"{name}.log"
@@ -223,6 +245,10 @@ class Celery:
             time.sleep(0.1)
 
     def start_worker(self, name: str) -> None:
+        with self.lock:
+            self._start_worker(name)
+
+    def _start_worker(self, name: str) -> None:
         process, log, offset = self._spawn(
             name,
             [
@@ -251,11 +277,17 @@ class Celery:
         return _children(self.workers[name].pid)
 
     def kill_worker(self, name: str) -> None:
-        process = self.workers.pop(name)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        with self.lock:
+            process = self.workers.pop(name)
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
     def stop(self) -> None:
+        self.supervising.clear()
+        with self.lock:
+            self._stop()
+
+    def _stop(self) -> None:
         for process in [*self.workers.values(), self.beat]:
             if process is None or process.poll() is not None:
                 continue
@@ -805,6 +837,8 @@ def main(argv: list[str] | None = None) -> int:
         print("redis-server is needed (apt-get install redis-server)", file=sys.stderr)
         return 2
     profile = SHORT if args.short else FULL
+    # A stop from outside (a CI timeout) still ends the stack and drops the database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     server = _server_url(args)
     database_create(server, args.database)
     folder = Path(tempfile.mkdtemp(prefix="vr-chaos-"))
@@ -851,8 +885,13 @@ def main(argv: list[str] | None = None) -> int:
         celery.start_worker("w2")
         celery.start_beat()
         suite = Suite(profile, redis, celery, failures)
+        celery.supervise()
         for name in args.only or FAULTS:
+            restarts = sum(celery.restarts.values())
             result = getattr(suite, name)()
+            restarted = sum(celery.restarts.values()) - restarts
+            if restarted:
+                result.note += f"; {restarted} worker exits restarted by the supervisor"
             results.append(result)
             print(
                 f"{name}: {result.processed}/{result.sent} processed, recovered in "

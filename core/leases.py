@@ -15,12 +15,14 @@ through meanwhile.
 
 import contextlib
 import datetime
+import hashlib
 import logging
 import os
 import socket
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -31,7 +33,24 @@ from core.models import Lease
 
 logger = logging.getLogger(__name__)
 
-HOST = socket.gethostname()
+
+def _machine() -> str:
+    """This machine as a holder names it: the host name, and a tag of the boot and the process
+    namespace, so two containers of the same name never take each other's processes for their
+    own."""
+    parts = []
+    for source in ("/proc/sys/kernel/random/boot_id", "/proc/self/ns/pid"):
+        try:
+            parts.append(
+                os.readlink(source) if source.endswith("/pid") else Path(source).read_text()
+            )
+        except OSError:
+            parts.append("")
+    tag = hashlib.sha256("|".join(parts).encode()).hexdigest()[:8]
+    return f"{socket.gethostname()}/{tag}"
+
+
+HOST = _machine()
 
 
 def lease_seconds() -> int:
@@ -61,7 +80,10 @@ def _holder_dead(holder: str) -> bool:
         return True
     except OSError:  # it exists, under another user
         return False
-    return False
+    try:  # killed, and not reaped yet by its parent
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX"
+    except (OSError, IndexError):
+        return False
 
 
 def lease_claim(kind: str, object_id: int) -> str | None:

@@ -211,11 +211,15 @@ def event_process(*, event_id: int) -> OwnershipEvent | None:
     the same alerts once. The event is leased while it runs (``None`` when a live worker has
     it), so a dead worker's event is swept up within a lease."""
     with leased(EVENT_LEASE, event_id) as token:
-        return None if token is None else _event_process(event_id)
+        if token is None:
+            logger.info("Event %s is being processed by another worker.", event_id)
+            return None
+        return _event_process(event_id)
 
 
 def _event_process(event_id: int) -> OwnershipEvent | None:
     if _claim_event(event_id) is None:
+        logger.info("Event %s was processed already.", event_id)
         return None
     today = timezone.localdate()
     with transaction.atomic():

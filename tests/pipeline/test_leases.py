@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -114,6 +115,26 @@ def test_a_lease_of_a_process_of_this_machine_that_died_is_taken_at_once():
     )
     assert lease_claim("event", 6) is None
     assert lease_claim("event", 9) is None
+
+
+def test_a_lease_of_a_killed_process_not_reaped_yet_is_taken_at_once():
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    stat = Path(f"/proc/{zombie.pid}/stat")
+    deadline = time.monotonic() + 10
+    while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    try:
+        Lease.objects.create(
+            kind="chunk",
+            object_id=4,
+            claimed_by=f"{leases.HOST}:{zombie.pid}:abc",
+            claimed_at=timezone.now(),
+            lease_expires_at=timezone.now() + datetime.timedelta(seconds=30),
+        )
+        assert lease_claim("chunk", 4) is not None
+    finally:
+        zombie.wait()
 
 
 def test_a_hold_keeps_the_sweeper_away_but_not_a_worker_and_never_replaces_a_claim():
