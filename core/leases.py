@@ -91,13 +91,15 @@ def lease_claim(kind: str, object_id: int) -> str | None:
     worker holds it. Free work is work with no lease, a hold (sent, not taken up), a lease that
     ran out, or one held by a process of this machine that has died."""
     token = _new_holder()
-    now = timezone.now()
     rows = Lease.objects.filter(kind=kind, object_id=object_id)
-    free = Q(claimed_by="") | Q(lease_expires_at__lte=now)
-    if rows.filter(free).update(claimed_by=token, lease_expires_at=_expiry(), claimed_at=now):
-        return token
-    holder = rows.values_list("claimed_by", flat=True).first()
-    if holder is None:
+    for _ in range(2):
+        now = timezone.now()
+        free = Q(claimed_by="") | Q(lease_expires_at__lte=now)
+        if rows.filter(free).update(claimed_by=token, lease_expires_at=_expiry(), claimed_at=now):
+            return token
+        holder = rows.values_list("claimed_by", flat=True).first()
+        if holder is not None:
+            break
         try:
             with transaction.atomic():
                 Lease.objects.create(
@@ -108,8 +110,12 @@ def lease_claim(kind: str, object_id: int) -> str | None:
                     claimed_at=now,
                 )
             return token
-        except IntegrityError:  # another worker claimed it in the meantime
-            return None
+        except IntegrityError:
+            # Written meanwhile: by another worker's claim, or by a sweeper's hold, which
+            # leaves the work free; look again.
+            continue
+    else:
+        return None
     if _holder_dead(holder) and rows.filter(claimed_by=holder).update(
         claimed_by=token, lease_expires_at=_expiry(), claimed_at=now
     ):
@@ -171,9 +177,32 @@ def lease_hold_quietly(kind: str, object_id: int, *, seconds: float) -> None:
         logger.warning("Could not hold %s #%s for its retry.", kind, object_id)
 
 
+def lease_send_failed(kind: str, object_id: int) -> None:
+    """Note that the task of ``kind`` #``object_id`` could not be sent (the broker is down),
+    so the next sweep sends it without waiting for it to be overdue. Best effort."""
+    try:
+        lease_hold(kind, [object_id], seconds=0)
+    except Exception:
+        logger.warning("Could not note the failed send of %s #%s.", kind, object_id)
+
+
+def sent_and_lapsed(kind: str, outer: str = "pk") -> Exists:
+    """A condition for querysets of work: it was sent (or its send failed) and is not held
+    any more — still not done, it is overdue whatever its age."""
+    return Exists(
+        Lease.objects.filter(
+            kind=kind, object_id=OuterRef(outer), lease_expires_at__lte=timezone.now()
+        )
+    )
+
+
+#: Leases and holds that ran out are kept this long (to tell work sent before), then purged.
+PURGE_AFTER = datetime.timedelta(hours=1)
+
+
 def leases_purge() -> int:
-    """Forget the leases and holds that ran out (the same as none); how many."""
-    return Lease.objects.filter(lease_expires_at__lte=timezone.now()).delete()[0]
+    """Forget the leases and holds that ran out over an hour ago; how many."""
+    return Lease.objects.filter(lease_expires_at__lte=timezone.now() - PURGE_AFTER).delete()[0]
 
 
 def leased_now(kind: str, outer: str = "pk") -> Exists:

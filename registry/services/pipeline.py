@@ -13,7 +13,7 @@ from django.utils import timezone
 from alerts.choices import AlertKind
 from alerts.notifications import notification_queue
 from alerts.services import AlertSpec, alert_raise, alerts_raise, risk_analysts
-from core.leases import leased, leased_now
+from core.leases import leased, leased_now, sent_and_lapsed
 from registry.choices import CONTROL_EVENT_KINDS, EntityKind, EventStatus, RecheckReason, RiskLevel
 from registry.models import (
     Contract,
@@ -519,7 +519,9 @@ def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int
     chunked_events = RecheckChunk.objects.filter(event=OuterRef("pk"))
     events = list(
         OwnershipEvent.objects.filter(
-            Q(status=EventStatus.PENDING, created_at__lt=cutoff) | Q(status=EventStatus.PROCESSING)
+            Q(status=EventStatus.PENDING, created_at__lt=cutoff)
+            | Q(status=EventStatus.PENDING) & sent_and_lapsed(EVENT_LEASE)
+            | Q(status=EventStatus.PROCESSING)
         )
         .exclude(leased_now(EVENT_LEASE))
         .exclude(Exists(chunked_events))
@@ -529,9 +531,8 @@ def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int
         .values_list("pk", flat=True)
     )
     rechecks = list(
-        RecheckRequest.objects.filter(
-            processed_at__isnull=True, failed_at__isnull=True, created_at__lt=cutoff
-        )
+        RecheckRequest.objects.filter(processed_at__isnull=True, failed_at__isnull=True)
+        .filter(Q(created_at__lt=cutoff) | sent_and_lapsed(RECHECK_LEASE))
         .exclude(leased_now(RECHECK_LEASE))
         .exclude(Exists(RecheckChunk.objects.filter(recheck=OuterRef("pk"))))
         .order_by("created_at")
@@ -539,7 +540,11 @@ def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int
     )
     chunks = list(
         RecheckChunk.objects.filter(done_at__isnull=True)
-        .filter(Q(claimed_at__isnull=True, created_at__lt=cutoff) | Q(claimed_at__isnull=False))
+        .filter(
+            Q(claimed_at__isnull=True, created_at__lt=cutoff)
+            | Q(claimed_at__isnull=True) & sent_and_lapsed(CHUNK_LEASE)
+            | Q(claimed_at__isnull=False)
+        )
         .exclude(leased_now(CHUNK_LEASE))
         # A failed event or request waits to be re-sent by a person.
         .exclude(event__status=EventStatus.FAILED)

@@ -145,8 +145,10 @@ def test_a_hold_keeps_the_sweeper_away_but_not_a_worker_and_never_replaces_a_cla
     assert held.claimed_by == ""
     # A worker takes held work up.
     assert lease_claim("chunk", 2) is not None
-    # Leases and holds that ran out are the same as none, and are forgotten.
+    # Leases and holds that ran out leave the work free, and are forgotten after an hour.
     _expire("chunk", 1)
+    assert lease_claim("chunk", 1) is not None
+    _expire("chunk", 1, seconds_ago=2 * 3600)
     assert leases_purge() == 1
     assert list(Lease.objects.values_list("object_id", flat=True)) == [2]
 
@@ -246,3 +248,23 @@ class _FakeTask:
 
     def retry(self, *, exc, countdown):
         return f"retry in {countdown} s"
+
+
+def test_a_send_that_failed_is_sent_by_the_next_sweep_whatever_its_age(
+    registry, django_capture_on_commit_callbacks, monkeypatch
+):
+    from registry.services import dispatch
+    from registry.tasks import process_event
+
+    def broker_down(event_id):
+        raise ConnectionError("Redis is down")
+
+    acquisition, move = _log_without_sending(registry, django_capture_on_commit_callbacks)
+    monkeypatch.setattr(process_event, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch.event_enqueue(acquisition)
+    # Logged a moment ago, never sent: the sweep does not wait PIPELINE_SWEEP_AFTER_SECONDS.
+    hold = Lease.objects.get(kind="event", object_id=acquisition.pk)
+    assert hold.claimed_by == "" and hold.lease_expires_at <= timezone.now()
+    events, _, _ = pipeline.pending_work(older_than=datetime.timedelta(seconds=30))
+    assert events == [acquisition.pk]
