@@ -302,10 +302,14 @@ class Celery:
 
 
 def _server_url(args) -> str:
+    """The PostgreSQL server to create the database on, without a database or options."""
+    from urllib.parse import urlsplit
+
     url = args.server or os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        url = "postgres://postgres@127.0.0.1:5432/postgres"
-    return url.rsplit("/", 1)[0]
+        url = "postgres://postgres@127.0.0.1:5432"
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def database_create(server: str, name: str) -> None:
