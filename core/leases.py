@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -86,38 +86,43 @@ def _holder_dead(holder: str) -> bool:
         return False
 
 
+_CLAIM = """
+INSERT INTO {table} (kind, object_id, claimed_by, lease_expires_at, claimed_at)
+VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (kind, object_id) DO UPDATE SET
+    claimed_by = excluded.claimed_by,
+    lease_expires_at = excluded.lease_expires_at,
+    claimed_at = excluded.claimed_at
+WHERE {table}.claimed_by = '' OR {table}.lease_expires_at <= %s
+RETURNING claimed_by
+"""
+
+
+def _claim(kind: str, object_id: int, token: str) -> bool:
+    """One statement: take the lease if there is none, or a hold, or one that ran out."""
+    now = timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM.format(table=connection.ops.quote_name(Lease._meta.db_table)),
+            [kind, object_id, token, adapt(_expiry()), adapt(now), adapt(now)],
+        )
+        return cursor.fetchone() is not None
+
+
 def lease_claim(kind: str, object_id: int) -> str | None:
     """Claim the work ``kind`` #``object_id``: the holder's token, or ``None`` when a live
     worker holds it. Free work is work with no lease, a hold (sent, not taken up), a lease that
     ran out, or one held by a process of this machine that has died."""
     token = _new_holder()
+    if _claim(kind, object_id, token):
+        return token
     rows = Lease.objects.filter(kind=kind, object_id=object_id)
-    for _ in range(2):
-        now = timezone.now()
-        free = Q(claimed_by="") | Q(lease_expires_at__lte=now)
-        if rows.filter(free).update(claimed_by=token, lease_expires_at=_expiry(), claimed_at=now):
-            return token
-        holder = rows.values_list("claimed_by", flat=True).first()
-        if holder is not None:
-            break
-        try:
-            with transaction.atomic():
-                Lease.objects.create(
-                    kind=kind,
-                    object_id=object_id,
-                    claimed_by=token,
-                    lease_expires_at=_expiry(),
-                    claimed_at=now,
-                )
-            return token
-        except IntegrityError:
-            # Written meanwhile: by another worker's claim, or by a sweeper's hold, which
-            # leaves the work free; look again.
-            continue
-    else:
-        return None
+    holder = rows.values_list("claimed_by", flat=True).first()
+    if holder is None:  # released meanwhile
+        return token if _claim(kind, object_id, token) else None
     if _holder_dead(holder) and rows.filter(claimed_by=holder).update(
-        claimed_by=token, lease_expires_at=_expiry(), claimed_at=now
+        claimed_by=token, lease_expires_at=_expiry(), claimed_at=timezone.now()
     ):
         logger.info("Took %s #%s over from %s, which has died.", kind, object_id, holder)
         return token
