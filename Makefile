@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench bench-import bench-import-gleif bench-spreadsheet lint format migrate clean
+.PHONY: install run test bench bench-import bench-import-gleif bench-spreadsheet lint format migrate clean chaos
 
 $(STAMP): requirements/base.txt requirements/local.txt requirements/production.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -74,3 +74,8 @@ backup: install
 
 restore: install
 	$(BIN)/python manage.py restore_registry $(BACKUP_DIR) $(if $(RESTORE_DATABASE),--database $(RESTORE_DATABASE))
+
+# Faults against a stack of its own (a database, a private Redis, two workers, beat); writes
+# bench/results/chaos.json. CHAOS_ARGS=--short for a few events per fault.
+chaos: install
+	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)

@@ -111,3 +111,29 @@ register(
     bases=AUDITED,
 )
 register(Group, app="core", m2m_fields=["permissions"], bases=AUDITED)
+
+
+class Lease(models.Model):
+    """Who works on one piece of background work (an event, a recheck, a chunk, an import
+    run), and until when. A worker holds it only while it renews it; once ``lease_expires_at``
+    passes without a renewal the holder is taken for dead and the sweeper sends the work again.
+    An empty ``claimed_by`` is a hold, not a claim: the work was sent (or a retry is due) and
+    is not sent again before the hold expires, while any worker may take it up."""
+
+    kind = models.CharField(max_length=32)
+    object_id = models.BigIntegerField()
+    claimed_by = models.CharField(
+        max_length=200, blank=True, help_text="host:pid:token of the holder; empty for a hold."
+    )
+    lease_expires_at = models.DateTimeField()
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="lease_once_per_work")
+        ]
+        indexes = [models.Index(fields=["kind", "lease_expires_at"])]
+
+    def __str__(self) -> str:
+        who = self.claimed_by or "held for a worker"
+        return f"{self.kind} #{self.object_id}: {who} until {self.lease_expires_at:%H:%M:%S}"

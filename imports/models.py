@@ -62,6 +62,9 @@ class ImportRun(models.Model):
         "with those of the run's events, once, after the run commits.",
     )
     rechecked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveIntegerField(
+        default=0, editable=False, help_text="How many times a worker took the run up."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -33,6 +33,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core.leases import leased, leased_now
 from imports.choices import ImportFormat, ImportStatus
 from imports.formats import bods, ftm, gleif
 from imports.formats.reader import HashingReader, ReadError, json_values
@@ -62,6 +63,10 @@ from registry.services.pipeline import _raise_change_of_control, event_affected_
 from registry.services.risk import vendor_risk_as_of, vendors_recheck
 
 logger = logging.getLogger(__name__)
+
+#: The kinds of work a worker leases (core.leases): running a run, and its recheck.
+IMPORT_RUN_LEASE = "import_run"
+IMPORT_RECHECK_LEASE = "import_recheck"
 
 ONE_DAY = datetime.timedelta(days=1)
 #: Rows per INSERT of the bulk writes.
@@ -218,9 +223,23 @@ def import_run_execute(
     """Run a queued import: read the run's file (or ``path``), validate every statement,
     apply the change set in one transaction (a dry run rolls it back) and record the report
     on the run. Never raises for bad input: the run is ``failed`` with its errors.
-    ``progress`` hears the bytes read, ``on_records`` the records read so far."""
+    ``progress`` hears the bytes read, ``on_records`` the records read so far. The run is
+    leased while it runs (core.leases): one whose worker died is queued again."""
+    with leased(IMPORT_RUN_LEASE, run.pk) as token:
+        if token is None:
+            run.refresh_from_db()
+            return run
+        return _import_run_execute(run, path, progress, on_records)
+
+
+def _import_run_execute(
+    run: ImportRun,
+    path: str | Path | None,
+    progress: Callable[[int], None] | None,
+    on_records: Callable[[int], None] | None,
+) -> ImportRun:
     claimed = ImportRun.objects.filter(pk=run.pk, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now()
+        status=ImportStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
     )
     run.refresh_from_db()
     if not claimed:
@@ -1767,7 +1786,12 @@ def import_affected_vendor_ids(
 def import_run_recheck(*, run_id: int) -> ImportRun | None:
     """After a run committed: recheck the union of the vendors it affects once, raise
     ``risk_increased`` alerts naming the run and each event's change-of-control reviews, and
-    mark the run's events processed — one transaction, done once."""
+    mark the run's events processed — one transaction, done once, under a lease."""
+    with leased(IMPORT_RECHECK_LEASE, run_id) as token:
+        return None if token is None else _import_run_recheck(run_id)
+
+
+def _import_run_recheck(run_id: int) -> ImportRun | None:
     today = timezone.localdate()
     with transaction.atomic():
         run = (
@@ -1889,7 +1913,8 @@ def _fetched(location: str):
 
 def import_runs_unrechecked(*, older_than: datetime.timedelta) -> list[int]:
     """Finished runs whose after-commit recheck has not happened after ``older_than`` (its
-    task was lost): the sweeper sends it again."""
+    task was lost) or whose recheck's worker died (its lease ran out): the sweeper sends it
+    again."""
     return list(
         ImportRun.objects.filter(
             status=ImportStatus.DONE,
@@ -1897,21 +1922,42 @@ def import_runs_unrechecked(*, older_than: datetime.timedelta) -> list[int]:
             rechecked_at__isnull=True,
             finished_at__lt=timezone.now() - older_than,
         )
+        .exclude(leased_now(IMPORT_RECHECK_LEASE))
         .order_by("finished_at")
         .values_list("pk", flat=True)
     )
 
 
-def import_runs_abandoned_fail(*, older_than: datetime.timedelta) -> int:
-    """Fail the runs that started longer than ``older_than`` ago and never finished (their
-    worker died; the transaction they were in never committed, so nothing changed)."""
+#: A run whose worker died this many times is failed rather than queued again.
+IMPORT_MAX_ATTEMPTS = 3
+
+
+def import_runs_abandoned(*, older_than: datetime.timedelta) -> list[int]:
+    """Runs to send (again): uploads still queued after ``older_than`` (their task was lost),
+    and running ones whose worker died (no live lease) — queued again, since the transaction
+    they were in never committed and so changed nothing. A run without its file (the caller
+    ran it from a path) or whose worker died ``IMPORT_MAX_ATTEMPTS`` times is failed."""
     message = "The import stopped before it finished (its worker ended); nothing was changed."
-    return ImportRun.objects.filter(
-        status=ImportStatus.RUNNING, started_at__lt=timezone.now() - older_than
-    ).update(
+    dead = ImportRun.objects.filter(status=ImportStatus.RUNNING).exclude(
+        leased_now(IMPORT_RUN_LEASE)
+    )
+    dead.filter(Q(file="") | Q(attempts__gte=IMPORT_MAX_ATTEMPTS)).update(
         status=ImportStatus.FAILED,
         finished_at=timezone.now(),
         errors=[_error("", "", message)],
+    )
+    requeued = list(dead.values_list("pk", flat=True))
+    ImportRun.objects.filter(pk__in=requeued).update(status=ImportStatus.QUEUED)
+    return list(
+        ImportRun.objects.filter(
+            Q(pk__in=requeued)
+            | Q(status=ImportStatus.QUEUED, created_at__lt=timezone.now() - older_than)
+        )
+        .filter(status=ImportStatus.QUEUED)
+        .exclude(file="")
+        .exclude(leased_now(IMPORT_RUN_LEASE))
+        .order_by("created_at")
+        .values_list("pk", flat=True)
     )
 
 

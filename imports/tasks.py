@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from core.leases import lease_hold_quietly, lease_seconds
 from imports import services
 from imports.choices import ImportFormat
 from imports.models import ImportRun
@@ -34,20 +35,26 @@ def recheck_import_run(self, run_id: int) -> None:
         if self.request.retries >= self.max_retries:
             logger.exception("Recheck of import run %s failed", run_id)
             return
-        raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 300)) from exc
+        countdown = min(2 ** (self.request.retries + 1), 300)
+        lease_hold_quietly(
+            services.IMPORT_RECHECK_LEASE, run_id, seconds=countdown + lease_seconds()
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc
 
 
 @shared_task
 def sweep_import_rechecks() -> int:
-    """Safety net: send again the recheck of finished runs whose recheck task was lost, and
-    fail the runs whose worker died."""
+    """Safety net: send again the recheck of finished runs whose recheck task was lost or
+    whose worker died, and the runs whose task was lost or whose worker died (queued again:
+    their transaction never committed, so they changed nothing)."""
+    from registry.tasks import resend
+
     older_than = timezone.timedelta(seconds=settings.PIPELINE_SWEEP_AFTER_SECONDS)
     runs = services.import_runs_unrechecked(older_than=older_than)
-    for run_id in runs:
-        recheck_import_run.delay(run_id)
-    # A run still running past the task's time limit lost its worker: its transaction never
-    # committed, so it changed nothing.
-    services.import_runs_abandoned_fail(older_than=timezone.timedelta(seconds=RUN_TIME_LIMIT + 60))
+    resend(recheck_import_run, services.IMPORT_RECHECK_LEASE, runs)
+    resend(
+        run_import, services.IMPORT_RUN_LEASE, services.import_runs_abandoned(older_than=older_than)
+    )
     return len(runs)
 
 

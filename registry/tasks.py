@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from core.leases import lease_hold, lease_hold_quietly, lease_seconds, leases_purge
 from registry.services import pipeline
 
 logger = logging.getLogger(__name__)
@@ -18,6 +19,15 @@ def _backoff(retries: int) -> int:
 
 def _describe(exc: BaseException) -> str:
     return f"{exc.__class__.__name__}: {exc}"
+
+
+def _retry(task, exc: Exception, kind: str, object_id: int):
+    """Schedule the task's next try, and hold its work until then, so the sweepers leave it
+    to the retry (best effort, the database may be what failed: the retry is scheduled all
+    the same)."""
+    countdown = _backoff(task.request.retries)
+    lease_hold_quietly(kind, object_id, seconds=countdown + lease_seconds())
+    return task.retry(exc=exc, countdown=countdown)
 
 
 def _note_attempt(**ids: int | str) -> None:
@@ -40,7 +50,7 @@ def process_event(self, event_id: int) -> None:
             pipeline.event_fail(event_id=event_id, error=_describe(exc))
             return
         _note_attempt(event_id=event_id, error=_describe(exc))
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+        raise _retry(self, exc, pipeline.EVENT_LEASE, event_id) from exc
 
 
 @shared_task(bind=True, max_retries=settings.PIPELINE_MAX_RETRIES)
@@ -56,7 +66,7 @@ def process_recheck(self, recheck_id: int) -> None:
             pipeline.recheck_fail(recheck_id=recheck_id, error=_describe(exc))
             return
         _note_attempt(recheck_id=recheck_id, error=_describe(exc))
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+        raise _retry(self, exc, pipeline.RECHECK_LEASE, recheck_id) from exc
 
 
 @shared_task(bind=True, max_retries=settings.PIPELINE_MAX_RETRIES)
@@ -70,21 +80,33 @@ def process_chunk(self, chunk_id: int) -> None:
             pipeline.chunk_fail(chunk_id=chunk_id, error=_describe(exc))
             return
         _note_attempt(chunk_id=chunk_id, error=_describe(exc))
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+        raise _retry(self, exc, pipeline.CHUNK_LEASE, chunk_id) from exc
+
+
+def resend(task, kind: str, object_ids: list[int]) -> None:
+    """Send ``task`` again for each of ``object_ids`` and hold those sent for
+    ``PIPELINE_SWEEP_AFTER_SECONDS``, so a long queue is not sent again at every sweep. A send
+    that fails (the broker is down) holds nothing: the next sweep tries again."""
+    sent = []
+    try:
+        for object_id in object_ids:
+            task.delay(object_id)
+            sent.append(object_id)
+    finally:
+        lease_hold(kind, sent, seconds=settings.PIPELINE_SWEEP_AFTER_SECONDS)
 
 
 @shared_task
 def sweep_pending() -> dict[str, int]:
-    """Safety net: re-send events and rechecks still pending after the configured delay
-    (their first send was lost, e.g. while the broker was down)."""
+    """Safety net: re-send events, rechecks and chunks still pending after the configured
+    delay (their first send was lost, e.g. while the broker was down), and those whose
+    worker's lease ran out (it died)."""
     older_than = timezone.timedelta(seconds=settings.PIPELINE_SWEEP_AFTER_SECONDS)
+    leases_purge()
     events, rechecks, chunks = pipeline.pending_work(older_than=older_than)
-    for event_id in events:
-        process_event.delay(event_id)
-    for recheck_id in rechecks:
-        process_recheck.delay(recheck_id)
-    for chunk_id in chunks:
-        process_chunk.delay(chunk_id)
+    resend(process_event, pipeline.EVENT_LEASE, events)
+    resend(process_recheck, pipeline.RECHECK_LEASE, rechecks)
+    resend(process_chunk, pipeline.CHUNK_LEASE, chunks)
     return {"events": len(events), "rechecks": len(rechecks), "chunks": len(chunks)}
 
 

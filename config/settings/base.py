@@ -220,12 +220,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- The pipeline (registry.services.pipeline) --------------------------------------------------
 # Events still pending this long are re-sent by the sweeper.
-PIPELINE_SWEEP_AFTER_SECONDS = env.int("PIPELINE_SWEEP_AFTER_SECONDS", default=60)
+PIPELINE_SWEEP_AFTER_SECONDS = env.int("PIPELINE_SWEEP_AFTER_SECONDS", default=30)
 PIPELINE_MAX_RETRIES = env.int("PIPELINE_MAX_RETRIES", default=5)
 # A recheck of more vendors than this is split into chunks of this many, each a task of its
-# own; a chunk taken up but not done after the second setting is sent again.
+# own (a chunk whose worker died is sent again once its lease runs out, core.leases).
 PIPELINE_CHUNK_SIZE = env.int("PIPELINE_CHUNK_SIZE", default=500)
-PIPELINE_CHUNK_ABANDONED_SECONDS = env.int("PIPELINE_CHUNK_ABANDONED_SECONDS", default=120)
 # An event still waiting after PIPELINE_STALLED_AFTER_SECONDS is taking longer than usual: its
 # page says why, and risk analysts see a banner while such work waits; a worker or beat not
 # seen for PIPELINE_HEARTBEAT_TIMEOUT_SECONDS counts as gone (core.health, core.heartbeats).
@@ -426,3 +425,17 @@ CELERY_BEAT_SCHEDULE["send-reminders"] = {
         hour=env.int("REMINDERS_HOUR", default=6), minute=env.int("REMINDERS_MINUTE", default=0)
     ),
 }
+
+# --- Leases of background work (core.leases) ---------------------------------------------------
+# A worker holds the work it runs for PIPELINE_LEASE_SECONDS and renews it every third of that
+# while it runs; work whose lease ran out (its worker died) is sent again by the sweepers, which
+# beat runs every PIPELINE_SWEEP_EVERY_SECONDS.
+PIPELINE_LEASE_SECONDS = env.int("PIPELINE_LEASE_SECONDS", default=30)
+PIPELINE_SWEEP_EVERY_SECONDS = env.int("PIPELINE_SWEEP_EVERY_SECONDS", default=10)
+CELERY_BEAT_SCHEDULE["sweep-pending-work"]["schedule"] = float(PIPELINE_SWEEP_EVERY_SECONDS)
+CELERY_BEAT_SCHEDULE["sweep-import-rechecks"]["schedule"] = float(PIPELINE_SWEEP_EVERY_SECONDS)
+# Workers and beat reconnect to a broker that went away, for as long as it takes; the web
+# process's publish retries once on a fresh connection (a publish that still fails is swept).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_TRANSPORT_OPTIONS["health_check_interval"] = 5

@@ -11,10 +11,14 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from core.leases import lease_send_failed
 from registry.choices import RecheckReason
 from registry.models import OwnershipEvent, RecheckRequest
 
 logger = logging.getLogger(__name__)
+
+#: The lease (core.leases) of each task's work.
+LEASE_KINDS = {"process_event": "event", "process_recheck": "recheck", "process_chunk": "chunk"}
 
 
 def _send(task_name: str, object_id: int) -> None:
@@ -26,6 +30,8 @@ def _send(task_name: str, object_id: int) -> None:
         logger.warning(
             "Could not send %s(%s); the sweeper will retry it.", task_name, object_id, exc_info=True
         )
+        # Noted, the next sweep after the broker is back sends it, whatever its age.
+        lease_send_failed(LEASE_KINDS[task_name], object_id)
 
 
 def event_enqueue(event: OwnershipEvent) -> None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from alerts.choices import AlertKind
 from alerts.notifications import notification_queue
 from alerts.services import AlertSpec, alert_raise, alerts_raise, risk_analysts
+from core.leases import leased, leased_now, sent_and_lapsed
 from registry.choices import CONTROL_EVENT_KINDS, EntityKind, EventStatus, RecheckReason, RiskLevel
 from registry.models import (
     Contract,
@@ -35,6 +36,11 @@ logger = logging.getLogger(__name__)
 DIRECT_REASONS = (RecheckReason.MANUAL, RecheckReason.VENDOR_ADDED, RecheckReason.POLICY_CHANGED)
 
 ONE_DAY = datetime.timedelta(days=1)
+
+#: The kinds of work a worker leases (core.leases) while it runs them.
+EVENT_LEASE = "event"
+RECHECK_LEASE = "recheck"
+CHUNK_LEASE = "chunk"
 
 
 def event_affected_vendor_ids(event: OwnershipEvent, *, today: datetime.date) -> list[int]:
@@ -202,8 +208,18 @@ def event_process(*, event_id: int) -> OwnershipEvent | None:
     event that touches few vendors is done in one transaction, so a crash leaves it to be
     retried whole; a larger one is planned into chunks (:func:`chunk_process`), each done in
     its own, and is processed when its last chunk commits. Processing an event twice gives
-    the same alerts once."""
+    the same alerts once. The event is leased while it runs (``None`` when a live worker has
+    it), so a dead worker's event is swept up within a lease."""
+    with leased(EVENT_LEASE, event_id) as token:
+        if token is None:
+            logger.info("Event %s is being processed by another worker.", event_id)
+            return None
+        return _event_process(event_id)
+
+
+def _event_process(event_id: int) -> OwnershipEvent | None:
     if _claim_event(event_id) is None:
+        logger.info("Event %s was processed already.", event_id)
         return None
     today = timezone.localdate()
     with transaction.atomic():
@@ -312,7 +328,12 @@ def chunk_process(*, chunk_id: int) -> RecheckChunk | None:
     """Recheck one chunk's vendors and review its contracts in one transaction, and mark it
     done; ``None`` when it is done already. Two runs of the same chunk (a redelivery, a sweep
     of a slow one) do its work once: the second waits for the first's vendor locks, then finds
-    the chunk done and rolls back."""
+    the chunk done and rolls back. The chunk is leased while it runs."""
+    with leased(CHUNK_LEASE, chunk_id) as token:
+        return None if token is None else _chunk_process(chunk_id)
+
+
+def _chunk_process(chunk_id: int) -> RecheckChunk | None:
     now = timezone.now()
     claimed = RecheckChunk.objects.filter(pk=chunk_id, done_at__isnull=True).update(
         claimed_at=now, attempts=F("attempts") + 1
@@ -363,7 +384,13 @@ def recheck_affected_vendor_ids(request: RecheckRequest, *, as_of: datetime.date
 
 def recheck_process(*, recheck_id: int) -> RecheckRequest | None:
     """Recheck the vendors of a recheck request, once: in one transaction for a few vendors,
-    else in chunks (:func:`chunk_process`), the request processed when its last chunk is."""
+    else in chunks (:func:`chunk_process`), the request processed when its last chunk is.
+    The request is leased while it runs."""
+    with leased(RECHECK_LEASE, recheck_id) as token:
+        return None if token is None else _recheck_process(recheck_id)
+
+
+def _recheck_process(recheck_id: int) -> RecheckRequest | None:
     with transaction.atomic():
         request = (
             RecheckRequest.objects.select_for_update(of=("self",))
@@ -485,18 +512,18 @@ def note_attempt_error(
 
 def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int], list[int]]:
     """Events, recheck requests and chunks still waiting after ``older_than`` (their task was
-    lost), and those a worker took up but did not finish in time (it died): events and
-    requests after the task time limit, chunks after ``PIPELINE_CHUNK_ABANDONED_SECONDS``. An
-    event or request planned into chunks is swept through its chunks."""
-    now = timezone.now()
-    cutoff = now - older_than
-    abandoned = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    lost), and those a worker took up whose lease ran out (it died), in neither case held by a
+    live worker or sent again within a hold (core.leases). An event or request planned into
+    chunks is swept through its chunks."""
+    cutoff = timezone.now() - older_than
     chunked_events = RecheckChunk.objects.filter(event=OuterRef("pk"))
     events = list(
         OwnershipEvent.objects.filter(
             Q(status=EventStatus.PENDING, created_at__lt=cutoff)
-            | Q(status=EventStatus.PROCESSING, claimed_at__lt=abandoned)
+            | Q(status=EventStatus.PENDING) & sent_and_lapsed(EVENT_LEASE)
+            | Q(status=EventStatus.PROCESSING)
         )
+        .exclude(leased_now(EVENT_LEASE))
         .exclude(Exists(chunked_events))
         # An import run's events are processed by the run's one recheck (swept in imports).
         .exclude(import_run__isnull=False, import_run__rechecked_at__isnull=True)
@@ -504,17 +531,21 @@ def pending_work(*, older_than: datetime.timedelta) -> tuple[list[int], list[int
         .values_list("pk", flat=True)
     )
     rechecks = list(
-        RecheckRequest.objects.filter(
-            processed_at__isnull=True, failed_at__isnull=True, created_at__lt=cutoff
-        )
+        RecheckRequest.objects.filter(processed_at__isnull=True, failed_at__isnull=True)
+        .filter(Q(created_at__lt=cutoff) | sent_and_lapsed(RECHECK_LEASE))
+        .exclude(leased_now(RECHECK_LEASE))
         .exclude(Exists(RecheckChunk.objects.filter(recheck=OuterRef("pk"))))
         .order_by("created_at")
         .values_list("pk", flat=True)
     )
-    stale = now - datetime.timedelta(seconds=settings.PIPELINE_CHUNK_ABANDONED_SECONDS)
     chunks = list(
         RecheckChunk.objects.filter(done_at__isnull=True)
-        .filter(Q(claimed_at__isnull=True, created_at__lt=cutoff) | Q(claimed_at__lt=stale))
+        .filter(
+            Q(claimed_at__isnull=True, created_at__lt=cutoff)
+            | Q(claimed_at__isnull=True) & sent_and_lapsed(CHUNK_LEASE)
+            | Q(claimed_at__isnull=False)
+        )
+        .exclude(leased_now(CHUNK_LEASE))
         # A failed event or request waits to be re-sent by a person.
         .exclude(event__status=EventStatus.FAILED)
         .exclude(recheck__failed_at__isnull=False)

@@ -5,8 +5,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from alerts.models import Alert
+from core.models import Lease
 from imports.models import ImportedRecord, ImportRun
 from imports.services import import_run_create, import_run_execute
 from imports.tasks import sweep_import_rechecks
@@ -452,12 +454,28 @@ def test_a_dry_run_reports_the_counts_the_run_then_has(reference, write_json):
 
 
 def test_a_run_whose_worker_died_is_failed_by_the_sweeper_and_changed_nothing():
+    # Run from a path (no stored file), its worker's lease ran out: it cannot be run again.
     stuck = import_run_create(source_name="S", enqueue=False)
-    ImportRun.objects.filter(pk=stuck.pk).update(
-        status="running", started_at=stuck.created_at - datetime.timedelta(hours=4)
+    ImportRun.objects.filter(pk=stuck.pk).update(status="running", started_at=stuck.created_at)
+    Lease.objects.create(
+        kind="import_run",
+        object_id=stuck.pk,
+        claimed_by="elsewhere:1:dead",
+        claimed_at=stuck.created_at,
+        lease_expires_at=timezone.now() - datetime.timedelta(seconds=1),
     )
+    # Started four hours ago, its worker still renews its lease: left alone.
     recent = import_run_create(source_name="S", enqueue=False)
-    ImportRun.objects.filter(pk=recent.pk).update(status="running", started_at=recent.created_at)
+    ImportRun.objects.filter(pk=recent.pk).update(
+        status="running", started_at=recent.created_at - datetime.timedelta(hours=4)
+    )
+    Lease.objects.create(
+        kind="import_run",
+        object_id=recent.pk,
+        claimed_by="elsewhere:2:alive",
+        claimed_at=recent.created_at,
+        lease_expires_at=timezone.now() + datetime.timedelta(seconds=20),
+    )
 
     sweep_import_rechecks()
 
@@ -520,3 +538,35 @@ def test_entities_and_edges_written_in_bulk_keep_their_audit_history(write_json)
     assert a.history.count() == 1
     assert a.identifiers.get().history.count() == 1
     assert list(edge.history.values_list("history_type", "share")) == [("+", Decimal("30"))]
+
+
+def test_an_uploaded_run_whose_worker_died_is_run_again_by_the_sweeper():
+    from django.core.files.base import ContentFile
+
+    from tests.imports.conftest import DATA
+
+    name = sorted(p.name for p in DATA.glob("*.json"))[0]
+    with committed():
+        run = import_run_create(
+            source_name="S",
+            file=ContentFile((DATA / name).read_bytes(), name=name),
+            enqueue=False,
+        )
+    # Its worker took it up and died: its lease ran out, its transaction never committed.
+    ImportRun.objects.filter(pk=run.pk).update(status="running", started_at=run.created_at)
+    Lease.objects.create(
+        kind="import_run",
+        object_id=run.pk,
+        claimed_by="elsewhere:1:dead",
+        claimed_at=run.created_at,
+        lease_expires_at=timezone.now() - datetime.timedelta(seconds=1),
+    )
+    with committed():
+        sweep_import_rechecks()
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == ("done", 1)
+    assert Lease.objects.filter(kind="import_run", object_id=run.pk, claimed_by="x").count() == 0
+    # Its lease was given back when it finished; the sweeper's hold is all that is left.
+    assert list(Lease.objects.filter(kind="import_run").values_list("claimed_by", flat=True)) == [
+        ""
+    ]

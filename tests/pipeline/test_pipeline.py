@@ -13,6 +13,7 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from alerts.models import Alert
+from core.models import Lease
 from registry import services
 from registry.choices import EventStatus
 from registry.models import OwnershipEvent, RecheckRequest, RiskAssessment
@@ -298,18 +299,27 @@ def test_two_events_on_one_vendor_at_once_leave_the_fresh_assessment(
     assert stored.level == "critical"
 
 
-def test_event_abandoned_by_a_dead_worker_is_swept_after_the_time_limit(
+def test_event_abandoned_by_a_dead_worker_is_swept_once_its_lease_runs_out(
     registry, django_capture_on_commit_callbacks
 ):
     acquisition, move = _log_without_sending(registry, django_capture_on_commit_callbacks)
     long_ago = timezone.now() - datetime.timedelta(hours=1)
-    OwnershipEvent.objects.update(created_at=long_ago)
-    OwnershipEvent.objects.filter(pk=acquisition.pk).update(
-        status=EventStatus.PROCESSING, claimed_at=long_ago
+    OwnershipEvent.objects.update(created_at=long_ago, status=EventStatus.PROCESSING)
+    # The acquisition's worker stopped renewing its lease a second ago (it died).
+    Lease.objects.create(
+        kind="event",
+        object_id=acquisition.pk,
+        claimed_by="elsewhere:1:dead",
+        claimed_at=long_ago,
+        lease_expires_at=timezone.now() - datetime.timedelta(seconds=1),
     )
-    # Taken up a moment ago: still being worked on, not swept.
-    OwnershipEvent.objects.filter(pk=move.pk).update(
-        status=EventStatus.PROCESSING, claimed_at=timezone.now()
+    # The move's worker renews its lease: still being worked on, however long ago it began.
+    Lease.objects.create(
+        kind="event",
+        object_id=move.pk,
+        claimed_by="elsewhere:2:alive",
+        claimed_at=long_ago,
+        lease_expires_at=timezone.now() + datetime.timedelta(seconds=20),
     )
     assert sweep_pending.apply().get() == {"events": 1, "rechecks": 0, "chunks": 0}
     acquisition.refresh_from_db()
