@@ -1687,7 +1687,14 @@ def _history_recorded(model, ids: list[int], history_type: str) -> None:
     """The audit history's rows (``+`` created, ``~`` changed) for the rows ``ids`` as they
     are stored now, copied in one ``INSERT … SELECT`` a batch."""
     history = model.history.model
-    own = {"history_id", "history_date", "history_change_reason", "history_type", "history_user_id"}
+    own = {
+        "history_id",
+        "history_date",
+        "history_change_reason",
+        "history_type",
+        "history_user_id",
+        "history_user_name",
+    }
     columns = [f.column for f in history._meta.concrete_fields if f.column not in own]
     quote = connection.ops.quote_name
     listed = ", ".join(quote(c) for c in columns)
@@ -1696,8 +1703,8 @@ def _history_recorded(model, ids: list[int], history_type: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {quote(history._meta.db_table)} ({listed}, history_date, "
-                "history_change_reason, history_type, history_user_id) "
-                f"SELECT {listed}, %s, NULL, %s, NULL FROM {quote(model._meta.db_table)} "
+                "history_change_reason, history_type, history_user_id, history_user_name) "
+                f"SELECT {listed}, %s, NULL, %s, NULL, '' FROM {quote(model._meta.db_table)} "
                 f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(batch))})",
                 [now, history_type, *batch],
             )

@@ -69,21 +69,30 @@ def history_recorded(
     stored now, each by ``actor``: one ``INSERT … SELECT`` a batch, instead of building a
     historical instance per row (which costs more than the write itself)."""
     history = model.history.model
-    own = {"history_id", "history_date", "history_change_reason", "history_type", "history_user_id"}
+    own = {
+        "history_id",
+        "history_date",
+        "history_change_reason",
+        "history_type",
+        "history_user_id",
+        "history_user_name",
+    }
     columns = [f.column for f in history._meta.concrete_fields if f.column not in own]
     quote = connection.ops.quote_name
     listed = ", ".join(quote(c) for c in columns)
     now = timezone.now()
     user_id = _user_id(actor)
+    # The actor's name as text, as every history record keeps it (core.audit).
+    user_name = actor.get_username() if user_id is not None else ""
     for start in range(0, len(ids), BULK_BATCH):
         batch = list(ids[start : start + BULK_BATCH])
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {quote(history._meta.db_table)} ({listed}, history_date, "
-                "history_change_reason, history_type, history_user_id) "
-                f"SELECT {listed}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
+                "history_change_reason, history_type, history_user_id, history_user_name) "
+                f"SELECT {listed}, %s, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
                 f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(batch))})",
-                [now, reason, history_type, user_id, *batch],
+                [now, reason, history_type, user_id, user_name, *batch],
             )
 
 
