@@ -7,7 +7,7 @@ from decimal import Decimal
 import factory
 
 from registry.choices import DataAccess, EntityKind, Interest, VendorStatus
-from registry.models import Contract, Entity, Ownership, Vendor, WatchlistEntry
+from registry.models import Contract, CurrencyRate, Entity, Ownership, Vendor, WatchlistEntry
 
 
 class EntityFactory(factory.django.DjangoModelFactory):
@@ -55,6 +55,17 @@ class ContractFactory(factory.django.DjangoModelFactory):
     value = Decimal("100000.00")
     currency = "USD"
     start_date = datetime.date(2024, 1, 1)
+
+
+class CurrencyRateFactory(factory.django.DjangoModelFactory):
+    """One EUR is worth 1.10 of the reporting currency from 2024-01-01 (unless told)."""
+
+    class Meta:
+        model = CurrencyRate
+
+    currency = "EUR"
+    rate = Decimal("1.10")
+    valid_from = datetime.date(2024, 1, 1)
 
 
 class WatchlistEntryFactory(factory.django.DjangoModelFactory):

@@ -339,3 +339,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# --- Reporting currency (registry.models.CurrencyRate, the dashboard's exposure) --------------
+# Contract values in other currencies are converted to this one with the rates risk analysts
+# keep in the admin (Currency rates); a value without a rate is shown apart, never summed.
+REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD")
