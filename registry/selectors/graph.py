@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from registry.choices import KEY_PERSON_INTERESTS, EntityKind, Interest
+from registry.choices import KEY_PERSON_INTERESTS, EntityKind, Interest, WatchlistCategory
 from registry.models import Entity, Ownership, Vendor, WatchlistEntry
 from registry.risk.loader import edges_above
 
@@ -31,6 +31,11 @@ class GraphNode:
     layer: int
     watchlist: list[str] = field(default_factory=list)
     is_vendor: bool = False
+
+    @property
+    def watchlist_labels(self) -> list[str]:
+        """The watchlist categories as people read them ("state-owned", not "state_owned")."""
+        return [WatchlistCategory(category).label.lower() for category in self.watchlist]
 
 
 @dataclass

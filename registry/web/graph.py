@@ -266,7 +266,8 @@ def _edge_shape(owner: _Box, owned: _Box, offset: float) -> _EdgeShape:
         rise = ARC_RISE + abs(offset)
         c1, c2 = (start[0], start[1] - rise), (end[0], end[1] - rise)
     d = _svg("M{},{} C{},{} {},{} {},{}", *start, *c1, *c2, *end)
-    fractions = LABEL_FRACTIONS if start[1] != end[1] else [0.5, 0.36, 0.64, 0.25, 0.75]
+    # On an arc the label sits near the owner, so the two arcs of a cross-holding read apart.
+    fractions = LABEL_FRACTIONS if start[1] != end[1] else [0.25, 0.35, 0.15, 0.45, 0.6, 0.75]
     return _EdgeShape(d=str(d), anchors=[_bezier(start, c1, c2, end, t) for t in fractions])
 
 
@@ -411,7 +412,7 @@ def _node_svg(
             tag += " · OUR VENDOR"
     elif node.is_vendor:
         fill, stroke, ink = VENDOR_COLOURS
-        tag = "THIS VENDOR" if is_root else "OUR VENDOR"
+        tag = "OUR VENDOR"
     else:
         fill, stroke, ink = PLAIN_COLOURS
         tag = node.entity.get_kind_display()

@@ -122,7 +122,9 @@
 
     var drag = null;
     var dragged = false;
+    var pointing = false;
     viewport.addEventListener("pointerdown", function (event) {
+      pointing = true;
       if (event.button !== 0) return;
       drag = { x: event.clientX, y: event.clientY, id: event.pointerId };
       dragged = false;
@@ -142,6 +144,7 @@
       pan(-dx, -dy);
     });
     function endDrag(event) {
+      pointing = false;
       if (!drag || event.pointerId !== drag.id) return;
       drag = null;
       viewport.classList.remove("is-dragging");
@@ -194,8 +197,9 @@
       if (handled) event.preventDefault();
     });
 
-    // An entity reached with Tab is brought into view.
+    // An entity reached with Tab is brought into view (one pressed with the pointer stays put).
     viewport.addEventListener("focusin", function (event) {
+      if (pointing) return;
       var node = event.target.closest && event.target.closest("a.node");
       if (!node || !node.getBBox) return;
       var box = node.getBBox();

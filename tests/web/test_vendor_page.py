@@ -37,7 +37,7 @@ def test_remotasks_graph_draws_meta_platforms_above_scale_ai(viewer_client, refe
     html = viewer_client.get(f"/vendors/{reference_after.remotasks_vendor.pk}/").content.decode()
     svg = svg_of(html)
     assert nodes(svg) == {
-        "Remotasks": "THIS VENDOR",
+        "Remotasks": "OUR VENDOR",
         "Scale AI": "OUR VENDOR",
         "Meta Platforms": "COMPETITOR",
         "Scale AI CEO": "Person",

@@ -226,6 +226,7 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "graph_strongest": [
             {
                 "chain": chain,
+                "categories": [WatchlistCategory(c).label for c in chain.party.watchlist],
                 "steps": [graph.nodes[pk] for pk in chain.path],
             }
             for chain in drawing.chains
