@@ -22,7 +22,7 @@ def exposure_rows(html: str) -> list[tuple[str, str, list[str]]]:
     rows = []
     for row in table.split("<tbody>")[1].split("</tr>")[:-1]:
         party = re.search(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', row).group(1)
-        vendors = re.search(r'class="num"><a [^>]*>(\d+)</a>', row).group(1)
+        vendors = re.search(r'data-label="Vendors" class="num"><a [^>]*>(\d+)</a>', row).group(1)
         cell = re.search(r'class="num exposure-value">(.*?)</td>', row, re.S).group(1)
         lines = [
             " ".join(re.sub(r"<[^>]+>", " ", part).split())
