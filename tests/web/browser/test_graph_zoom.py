@@ -91,9 +91,9 @@ def test_the_graph_zooms_and_pans_with_buttons_wheel_drag_and_keys(
     chains = page.locator("#graph-strongest li")
     expect(chains).to_have_text(
         [
-            "Halden State Fund state-owned · 20.00% look-through: Halden State Fund → "
+            "Halden State Fund state-owned · 20.00% along this chain: Halden State Fund → "
             "Ledgerline Payroll",
-            "Brightmoor competitor · 15.00% look-through: Brightmoor → Ashcombe Topco → "
+            "Brightmoor competitor · 15.00% along this chain: Brightmoor → Ashcombe Topco → "
             "Ledgerline Payroll",
         ]
     )
@@ -161,7 +161,7 @@ def test_the_as_of_control_redraws_the_graph_for_its_date(
     page.wait_for_url(re.compile(r"\?as_of=2025-06-12"))
     expect(page.locator("#graph-heading + .muted")).to_contain_text("as of 2025-06-12")
     # The day before the deal Brightmoor only holds 10% of Harwick.
-    expect(strongest).to_contain_text("3.00% look-through: Brightmoor → Harwick Group")
+    expect(strongest).to_contain_text("3.00% along this chain: Brightmoor → Harwick Group")
     expect(page.get_by_role("link", name="Today")).to_be_visible()
     page.locator("#ownership-graph").scroll_into_view_if_needed()
     screenshots(page, "graph-as-of-the-day-before")
