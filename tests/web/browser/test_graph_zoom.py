@@ -141,9 +141,44 @@ def test_the_graph_zooms_and_pans_with_buttons_wheel_drag_and_keys(
     assert scale(page) == 1.0
     screenshots(page, "graph-after-zoom-and-pan")
 
+    # An entity reached from the keyboard is brought into view, however far it is zoomed.
+    for _ in range(8):
+        page.keyboard.press("+")
+    assert scale(page) == 4.0
+    node = svg.locator(f'a.node[data-entity="{group["brightmoor"].pk}"]')
+    node.focus()
+    x, y, w, h = view_box(page)
+    drawn = node.evaluate("a => { const b = a.getBBox(); return [b.x, b.y, b.width, b.height]; }")
+    assert x <= drawn[0] + drawn[2] / 2 <= x + w and y <= drawn[1] + drawn[3] / 2 <= y + h
+
     tools.get_by_role("button", name="Fit").click()
     assert scale(page) <= 1.0
     screenshots(page, "graph-fit")
+    assert errors == []
+
+
+def test_without_javascript_the_drawing_scrolls_at_its_own_size_and_as_of_still_works(
+    chromium, live_server, analyst, screenshots
+):
+    from playwright.sync_api import expect
+
+    group = cross_held_group()
+    page, errors = signed_in_page(
+        chromium,
+        live_server,
+        f"/vendors/{group['vendor'].pk}/",
+        DESKTOP,
+        java_script_enabled=False,
+    )
+    svg = page.locator("svg.ownership-graph")
+    expect(svg).to_be_visible()
+    expect(page.get_by_role("toolbar", name="Zoom the ownership graph")).to_be_hidden()
+    assert svg.get_attribute("width") == svg.get_attribute("data-width")
+    assert min(svg.evaluate(TEXT_SIZES)) >= 11
+    page.get_by_label("Draw the graph as of").fill("2025-06-12")
+    page.get_by_role("button", name="Redraw").click()
+    expect(page.locator("#graph-heading + .muted")).to_contain_text("as of 2025-06-12")
+    screenshots(page, "graph-without-javascript")
     assert errors == []
 
 
