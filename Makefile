@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench bench-import bench-import-gleif lint format migrate clean
+.PHONY: install run test bench bench-import bench-import-gleif bench-spreadsheet lint format migrate clean
 
 $(STAMP): requirements/base.txt requirements/local.txt requirements/production.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -50,6 +50,10 @@ bench-import: install
 GLEIF_SCALE ?= 1
 bench-import-gleif: install
 	$(BIN)/python -m bench.run --import-gleif --gleif-scale $(GLEIF_SCALE) $(BENCH_ARGS)
+
+# Spreadsheet import: dry run and apply of 10,000 vendors, 10,000 contracts, 10,000 bad rows.
+bench-spreadsheet: install
+	$(BIN)/python -m bench.spreadsheet $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@
     python -m bench.run --rebuild       # rebuild the registry even if one of this shape exists
     python -m bench.run --import-bods   # the BODS import benchmark instead (bench/imports.py)
     python -m bench.run --import-gleif [--gleif-scale N]   # GLEIF's (bench/gleif_import.py)
+    python -m bench.run --spreadsheet   # the spreadsheet import's (bench/spreadsheet.py)
 
 The registry lives in PostgreSQL, by default ``vendor_registry_bench`` on the local server
 (``BENCH_DATABASE_URL`` overrides; the database is created if missing). It is built once into
@@ -549,6 +550,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import gleif_import
 
         return gleif_import.main([arg for arg in argv if arg != "--import-gleif"])
+    if "--spreadsheet" in argv:
+        # The spreadsheet import benchmark, in a database of its own (bench/spreadsheet.py).
+        from bench import spreadsheet
+
+        return spreadsheet.main([arg for arg in argv if arg != "--spreadsheet"])
     if "--import-bods" in argv:
         # The import benchmark has a database and arguments of its own (bench/imports.py).
         from bench import imports

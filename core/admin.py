@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.models import ApiToken
+from core.models import ApiToken, SignInIdentity
 from core.people import user_delete, user_history_references
 from core.tokens import api_token_issue
 
@@ -323,10 +323,20 @@ User = get_user_model()
 admin.site.unregister(User)
 
 
+class SignInIdentityInline(ReadOnlyInline):
+    """The provider accounts the user signs in with (core.sso)."""
+
+    model = SignInIdentity
+    fields = ("issuer", "subject", "created_at", "last_signed_in_at")
+    verbose_name_plural = "single sign-on identities"
+
+
 @admin.register(User)
 class RegistryUserAdmin(UserAdmin):
     """Django's user admin, except that a user whom the history names (audit records, logged
     events, handled alerts …) cannot be deleted, only deactivated: the name would be lost."""
+
+    inlines = [SignInIdentityInline]
 
     def get_actions(self, request: HttpRequest) -> dict:
         # One at a time, from the user's page, where a refusal can be shown.
@@ -341,3 +351,20 @@ class RegistryUserAdmin(UserAdmin):
 
     def delete_model(self, request: HttpRequest, obj) -> None:
         user_delete(user=obj)
+
+
+# --- Single sign-on ----------------------------------------------------------------------------
+
+
+@admin.register(SignInIdentity)
+class SignInIdentityAdmin(ReadOnlyMixin, RegistryAdmin):
+    """The provider accounts users signed in with (core.sso): written by sign-ins only.
+    Deleting one lets that provider account's next sign-in start afresh."""
+
+    list_display = ("user", "issuer", "subject", "created_at", "last_signed_in_at")
+    list_select_related = ("user",)
+    search_fields = ("subject", "user__username", "user__email")
+    list_filter = ("issuer",)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser

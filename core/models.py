@@ -66,3 +66,31 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.user})"
+
+
+class SignInIdentity(models.Model):
+    """A user's account at an OpenID Connect provider: its issuer and subject (``sub``).
+
+    The subject is the one thing a provider promises never to change or reuse, so a later
+    sign-in finds its user by this pair even after the e-mail address or the username at the
+    provider changed (core.sso)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_in_identities"
+    )
+    issuer = models.CharField(max_length=255, help_text="The provider's issuer URL (iss).")
+    subject = models.CharField(max_length=255, help_text="The user's id at the provider (sub).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_signed_in_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "sign-in identity"
+        verbose_name_plural = "sign-in identities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject"], name="sign_in_identity_once_per_provider"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer} ({self.user})"

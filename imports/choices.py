@@ -29,3 +29,16 @@ COUNT_KEYS = (
     "indirect_skipped",
     "events",
 )
+
+
+class SpreadsheetKind(models.TextChoices):
+    """What a spreadsheet upload holds, one row each."""
+
+    VENDORS = "vendors", "Vendors"
+    CONTRACTS = "contracts", "Contracts"
+
+
+class SpreadsheetStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Uploaded: map its columns"
+    CHECKED = "checked", "Dry run done"
+    APPLIED = "applied", "Applied"

@@ -5,7 +5,13 @@ from django.db import models
 from django.db.models import Q
 
 from core.validators import validate_single_line
-from imports.choices import COUNT_KEYS, ImportFormat, ImportStatus
+from imports.choices import (
+    COUNT_KEYS,
+    ImportFormat,
+    ImportStatus,
+    SpreadsheetKind,
+    SpreadsheetStatus,
+)
 
 
 def empty_counts() -> dict[str, int]:
@@ -120,3 +126,77 @@ class LeiRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity_id}: {self.entity_status} / {self.registration_status}"
+
+
+class SpreadsheetUpload(models.Model):
+    """A spreadsheet of vendors or contracts: its cells as read (so the dry run and the apply
+    read the same rows, without keeping the file), the columns mapped to fields, and the
+    latest dry run's or apply's report, row by row."""
+
+    kind = models.CharField(max_length=16, choices=SpreadsheetKind.choices)
+    file_name = models.CharField(max_length=255, blank=True)
+    format = models.CharField(max_length=8)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="spreadsheet_uploads",
+    )
+    headers = models.JSONField(default=list, help_text="The file's column names, in order.")
+    rows = models.JSONField(
+        default=list, help_text="Each row's cells as text; a formula as {“formula”: text}."
+    )
+    row_numbers = models.JSONField(default=list, help_text="Each row's number in the file.")
+    mapping = models.JSONField(
+        default=dict, blank=True, help_text="{field: the file's column it is read from}"
+    )
+    status = models.CharField(
+        max_length=16, choices=SpreadsheetStatus.choices, default=SpreadsheetStatus.UPLOADED
+    )
+    counts = models.JSONField(default=dict, blank=True)
+    report = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="[{row, action, target, changes, errors: {field: [message]}, warnings}]",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SpreadsheetKind.values), name="spreadsheet_upload_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=SpreadsheetStatus.values),
+                name="spreadsheet_upload_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Spreadsheet #{self.pk} of {self.get_kind_display().lower()} ({self.file_name})"
+
+
+class SpreadsheetMapping(models.Model):
+    """The columns a user last mapped for a kind of spreadsheet, offered again on their next
+    upload of that kind."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="spreadsheet_mappings"
+    )
+    kind = models.CharField(max_length=16, choices=SpreadsheetKind.choices)
+    columns = models.JSONField(default=dict, help_text="{field: column name}")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="spreadsheet_mapping_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind}"

@@ -16,6 +16,7 @@ from alerts.choices import OPEN_STATUSES, AlertKind, AlertStatus
 from alerts.models import Alert
 from alerts.web.filters import AlertInboxFilterSet
 from alerts.web.forms import AlertAssignForm, AlertNoteForm
+from core.exports import Column, list_export
 from core.people import person_label
 from core.selectors import active_users
 from core.web.access import safe_next
@@ -35,6 +36,23 @@ def _permissions(user) -> dict[str, bool]:
     }
 
 
+#: The columns of the inbox's exports.
+ALERT_COLUMNS = [
+    Column("id", lambda a: a.pk),
+    Column("kind", lambda a: a.kind),
+    Column("severity", lambda a: a.severity),
+    Column("status", lambda a: a.status),
+    Column("title", lambda a: a.title),
+    Column("vendor_id", lambda a: a.vendor_id),
+    Column("vendor", lambda a: a.vendor.entity.name if a.vendor else ""),
+    Column("contract", lambda a: a.contract.reference if a.contract else ""),
+    Column("event_id", lambda a: a.event_id),
+    Column("due_date", lambda a: a.due_date),
+    Column("assignee", lambda a: a.assignee.get_username() if a.assignee else ""),
+    Column("created_at", lambda a: a.created_at),
+]
+
+
 @login_required
 def alert_inbox(request: HttpRequest) -> HttpResponse:
     """Open and acknowledged alerts by default, most urgent first; ``?mine=1`` for the
@@ -46,6 +64,16 @@ def alert_inbox(request: HttpRequest) -> HttpResponse:
         params["assignee"] = str(request.user.pk)
     filterset = AlertInboxFilterSet(params, queryset=selectors.alert_inbox())
     alerts = filterset.qs if filterset.is_valid() else Alert.objects.none()
+    export = list_export(
+        request,
+        filterset=filterset,
+        objects=alerts,
+        columns=ALERT_COLUMNS,
+        name="alerts",
+        title="Alerts",
+    )
+    if export is not None:
+        return export
     vendor = None
     if filterset.is_valid():
         vendor = filterset.form.cleaned_data.get("vendor")
@@ -56,6 +84,7 @@ def alert_inbox(request: HttpRequest) -> HttpResponse:
         "vendor": vendor,
         "page": paginate(request, alerts, default_size=50),
         "page_query": query_without(request, "page"),
+        "export_query": query_without(request, "page", "size", "export"),
         "statuses": [(AlertInboxFilterSet.ACTIVE, "Open or acknowledged"), *AlertStatus.choices],
         "severities": list(reversed(RiskLevel.choices)),
         "kinds": AlertKind.choices,

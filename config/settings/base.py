@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "registry",
     "alerts",
     "imports",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,13 @@ if OPENSANCTIONS_EXPORT_PATH:
 # it fills the disk. The importer streams what it reads, so this bounds disk, not memory.
 IMPORT_UPLOAD_MAX_BYTES = env.int("IMPORT_UPLOAD_MAX_BYTES", default=1024 * 1024 * 1024)
 
+# --- Spreadsheet uploads of vendors and contracts (imports.spreadsheets) ----------------------
+# A larger upload is refused before its content is read (the web page stops reading the
+# request at this size); an XLSX may unpack to at most 20 times as much.
+SPREADSHEET_UPLOAD_MAX_BYTES = env.int("SPREADSHEET_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+# Rows one upload may have (each dry run and apply reads them all).
+SPREADSHEET_MAX_ROWS = env.int("SPREADSHEET_MAX_ROWS", default=50_000)
+
 # --- Scheduled imports (imports.tasks.import_gleif_delta) ---------------------------------------
 # Where the operator puts GLEIF's delta files (local paths, or http(s) URLs fetched as they
 # are), imported in this order (LEI records, then relationships, then reporting exceptions); a
@@ -344,3 +352,62 @@ LOGGING = {
 # Contract values in other currencies are converted to this one with the rates risk analysts
 # keep in the admin (Currency rates); a value without a rate is shown apart, never summed.
 REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD")
+
+# --- Single sign-on: OpenID Connect (core.sso, mozilla-django-oidc) -----------------------------
+# Off unless the provider is configured: its issuer, the client registered there and its
+# endpoints (as its /.well-known/openid-configuration lists them). The callback to register at
+# the provider is https://<this host>/accounts/oidc/callback/.
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", default="")
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="") or None
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = env.bool("OIDC_USE_PKCE", default=True)
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso-callback"
+# What the button on the sign-in page calls the provider: "Sign in with <name>".
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", default="single sign-on")
+# The claim that lists the user's groups at the provider, and which of those groups gives which
+# role (provider group=role, comma-separated; roles: Viewer, Procurement, Risk analyst). A user
+# whose groups map to no role gets OIDC_DEFAULT_ROLE, or is refused when that is empty.
+OIDC_GROUPS_CLAIM = env("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_ROLE_GROUPS = env.dict("OIDC_ROLE_GROUPS", default={})
+OIDC_DEFAULT_ROLE = env("OIDC_DEFAULT_ROLE", default="")
+# The claim a new user's username is taken from (else the e-mail's local part, else the subject).
+OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", default="preferred_username")
+# A first sign-in whose e-mail the provider has verified takes over the one local account with
+# that e-mail, instead of creating a new user.
+OIDC_LINK_BY_EMAIL = env.bool("OIDC_LINK_BY_EMAIL", default=True)
+# SSO is on once all of these are set (and the JWKS endpoint, unless tokens are signed HS256);
+# `manage.py check` names what is missing when only some are.
+OIDC_REQUIRED_SETTINGS = (
+    "OIDC_OP_ISSUER",
+    "OIDC_RP_CLIENT_ID",
+    "OIDC_RP_CLIENT_SECRET",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT",
+)
+OIDC_ENABLED = all(globals()[name] for name in OIDC_REQUIRED_SETTINGS) and bool(
+    OIDC_OP_JWKS_ENDPOINT or OIDC_RP_SIGN_ALGO.startswith("HS")
+)
+# Sign-in with a password (web, admin, token endpoint); it can be turned off only with SSO on.
+OIDC_LOCAL_SIGNIN = env.bool("OIDC_LOCAL_SIGNIN", default=True) or not OIDC_ENABLED
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("core.sso.RegistryOIDCBackend")
+    if not OIDC_LOCAL_SIGNIN:
+        AUTHENTICATION_BACKENDS.remove("django.contrib.auth.backends.ModelBackend")
+
+# --- Reports and exports ------------------------------------------------------------------------
+# WeasyPrint tells every step of a PDF at INFO; only its warnings are worth a log line.
+LOGGING["loggers"] = {
+    **LOGGING.get("loggers", {}),
+    "weasyprint.progress": {"level": "WARNING"},
+}
+# A list page's export (?export=csv or xlsx) of more rows than this is refused with a message.
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=100_000)

@@ -173,6 +173,9 @@ class OwnershipGraph:
         # Derived graphs (see ``without_shareholdings``) share the dicts below and only hide edges.
         self._hidden_pairs: frozenset[tuple[int, int]] = frozenset()
         self._hidden_into: frozenset[int] = frozenset()
+        # Upward closures already walked, by (target, bound): one vendor's assessment asks for
+        # its closure several times (look-through, each party's strongest chain, control).
+        self._closures: dict[tuple[int, str], dict[int, dict[int, float]]] = {}
         given: dict[str, dict[int, dict[int, tuple[float, float]]]] = {
             Interest.SHAREHOLDING: {},
             Interest.VOTING_RIGHTS: {},
@@ -387,6 +390,7 @@ class OwnershipGraph:
         view = copy.copy(self)
         view._hidden_pairs = self._hidden_pairs | hidden
         view._hidden_into = self._hidden_into | frozenset(into)
+        view._closures = {}  # the view hides edges, so its closures are its own
         return view
 
 
@@ -407,8 +411,14 @@ def _reaches(share: float, threshold: float, *, strict: bool = False) -> bool:
 
 
 def _upward_closure(graph: OwnershipGraph, target: int, bound: str) -> dict[int, dict[int, float]]:
-    """``target`` and every entity above it, each with its holdings (fractions) inside that set."""
+    """``target`` and every entity above it, each with its holdings (fractions) inside that set.
+
+    Remembered by the graph (which never changes once built): callers only read it."""
+    cached = graph._closures.get((target, bound))
+    if cached is not None:
+        return cached
     holdings: dict[int, dict[int, float]] = {target: {}}
+    graph._closures[target, bound] = holdings
     frontier = [target]
     while frontier:
         owned = frontier.pop()

@@ -7,9 +7,13 @@ part of the graph that matters and not with the registry.
 
 The walks are plain SQL on purpose: they are the hot path of every recheck, and building an
 ORM query per level cost several times more than running it (a full recheck spent most of its
-loading time compiling queries). A single recursive query (``WITH RECURSIVE``) was tried and
-dropped: PostgreSQL cannot estimate how many rows each step yields and, for a batch of
-vendors, scans the whole ownership table at every step.
+loading time compiling queries).
+
+A walk from a few entities (a typical event's, up to :data:`RECURSIVE_LIMIT`) is one recursive
+query (``WITH RECURSIVE``, on PostgreSQL and SQLite alike), so its cost in round trips does not
+grow with the depth of the groups. A walk from a large batch goes level by level instead: for
+many start entities PostgreSQL cannot estimate how many rows each recursive step yields and
+scans the whole ownership table at every step, while a level's ``IN`` list uses the index.
 """
 
 import datetime
@@ -25,6 +29,10 @@ from registry.risk.engine import Edge, OwnershipGraph
 EDGE_COLUMNS = ("id", "owner_id", "owned_id", "interest", "share", "share_min", "share_max")
 # Large IN lists are split so that every database accepts them.
 CHUNK = 5000
+#: Walks from at most this many entities are one recursive query; larger ones go by level.
+RECURSIVE_LIMIT = 64
+#: … and when the entities already walked (left out of the query by id) are not too many.
+RECURSIVE_SEEN_LIMIT = 2_000
 
 _OWNERSHIP = Ownership._meta.db_table
 _ENTITY = Entity._meta.db_table
@@ -113,8 +121,41 @@ def _seats_of(person_ids: list[int], as_of: datetime.date) -> list[Edge]:
     return [edge_from_row(row) for row in rows]
 
 
+def _id_values(ids: Iterable[int]) -> str:
+    """``VALUES (1), (2), …`` for the seed of a recursive walk, typed as the id columns are
+    (PostgreSQL wants both terms of the recursion of one type); ``int()`` makes it safe."""
+    return "VALUES " + ", ".join(f"(CAST({int(pk)} AS BIGINT))" for pk in ids)
+
+
+def _walk_up_recursive(subgraph: Subgraph, frontier: list[int], seen: set[int]) -> None:
+    """Every edge into ``frontier`` and, upward, into their owners, in one query; an owner in
+    ``seen`` is not walked again (its edges are already loaded)."""
+    as_of = subgraph.as_of
+    # (``NOT IN`` an empty list is not SQL, and ``NOT IN (NULL)`` would match nothing.)
+    stop = f" AND owned_id NOT IN ({', '.join(str(int(pk)) for pk in seen)})" if seen else ""
+    sql = (
+        f"WITH RECURSIVE above(id) AS ({_id_values(frontier)} UNION "
+        f"SELECT owner_id FROM {_OWNERSHIP} JOIN above ON owned_id = above.id "
+        f"WHERE {_ACTIVE}{stop}) "
+        f"SELECT id, NULL, NULL, NULL, NULL, NULL, NULL FROM above UNION ALL "
+        f"{_EDGES} AND owned_id IN (SELECT id FROM above){stop}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [as_of, as_of, as_of, as_of])
+        rows = cursor.fetchall()
+    for row in rows:
+        if row[1] is None:  # an entity the walk reached
+            seen.add(row[0])
+        else:
+            edge = edge_from_row(row)
+            subgraph.edges[edge.id] = edge
+
+
 def _walk_up(subgraph: Subgraph, start: set[int], seen: set[int]) -> None:
     frontier = sorted(start - seen)
+    if frontier and len(frontier) <= RECURSIVE_LIMIT and len(seen) <= RECURSIVE_SEEN_LIMIT:
+        _walk_up_recursive(subgraph, frontier, seen)
+        return
     while frontier:
         seen.update(frontier)
         found = _edges_into(frontier, subgraph.as_of)
@@ -167,20 +208,31 @@ def load_subgraph(
     return subgraph
 
 
+# Held in any measure: a ``control`` edge, or shares or votes with an exact or maximum share
+# above zero, or only a published minimum (whose upper bound the engine takes as 100%).
+_HELD = (
+    "(interest = %s OR (interest IN (%s, %s) AND (share > 0 OR share_max > 0 OR "
+    "(share IS NULL AND share_max IS NULL AND share_min IS NOT NULL))))"
+)
+
+
 def entities_below(entity_ids: Iterable[int], *, as_of: datetime.date) -> set[int]:
     """``entity_ids`` and every entity they own or control, directly or indirectly, on
     ``as_of``: through shareholdings and voting rights above zero, and ``control`` edges."""
     found = set(entity_ids)
     frontier = sorted(found)
-    sql = (
-        f"SELECT owned_id FROM {_OWNERSHIP} WHERE {_ACTIVE} AND (interest = %s "
-        # Held in any measure: an exact or maximum share above zero, or only a published
-        # minimum (whose upper bound the engine takes as 100%).
-        "OR (interest IN (%s, %s) AND (share > 0 OR share_max > 0 OR (share IS NULL "
-        "AND share_max IS NULL AND share_min IS NOT NULL)))) AND owner_id IN ({ids})"
-    )
     interests = (Interest.CONTROL, Interest.SHAREHOLDING, Interest.VOTING_RIGHTS)
     params = [as_of, as_of, *(interest.value for interest in interests)]
+    if frontier and len(frontier) <= RECURSIVE_LIMIT:
+        sql = (
+            f"WITH RECURSIVE below(id) AS ({_id_values(frontier)} UNION "
+            f"SELECT owned_id FROM {_OWNERSHIP} JOIN below ON owner_id = below.id "
+            f"WHERE {_ACTIVE} AND {_HELD}) SELECT id FROM below"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return found | {pk for (pk,) in cursor.fetchall()}
+    sql = f"SELECT owned_id FROM {_OWNERSHIP} WHERE {_ACTIVE} AND {_HELD} AND owner_id IN ({{ids}})"
     while frontier:
         owned = {pk for (pk,) in _rows(sql, frontier, params)}
         frontier = sorted(owned - found)

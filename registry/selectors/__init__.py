@@ -6,7 +6,7 @@ page's ownership graph and the dashboard; the pages, the API and the admin impor
 here. Reads of alerts are ``alerts.selectors``; the audit trail's diff is ``core.history``.
 """
 
-from registry.selectors.contracts import contract_list, contract_page
+from registry.selectors.contracts import contract_list, contract_page, contract_page_list
 from registry.selectors.dashboard import (
     DASHBOARD_HORIZON_DAYS,
     contract_renewals,
@@ -38,7 +38,7 @@ from registry.selectors.events import (
     recent_events,
 )
 from registry.selectors.graph import GraphNode, OwnershipGraphView, vendor_ownership_graph
-from registry.selectors.ownership import ownership_list, ownership_page
+from registry.selectors.ownership import ownership_list, ownership_page, ownership_page_list
 from registry.selectors.pipeline import oldest_pending_work
 from registry.selectors.vendors import (
     DEFAULT_SORT,
@@ -65,6 +65,7 @@ __all__ = [
     "assessment_factors",
     "contract_list",
     "contract_page",
+    "contract_page_list",
     "contract_renewals",
     "entities_by_id",
     "entities_labelled",
@@ -88,6 +89,7 @@ __all__ = [
     "ownership_event_list",
     "ownership_list",
     "ownership_page",
+    "ownership_page_list",
     "ownership_event_progress",
     "recent_events",
     "vendor_assessments",

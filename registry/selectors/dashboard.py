@@ -26,12 +26,16 @@ from registry.models import (
 DASHBOARD_HORIZON_DAYS = 90
 
 
-def latest_assessment_ids() -> QuerySet:
-    """Ids of every vendor's latest assessment, as a subquery."""
-    latest = RiskAssessment.objects.filter(vendor=OuterRef("vendor_id")).order_by(
-        "-assessed_at", "-id"
-    )
-    return RiskAssessment.objects.filter(pk=Subquery(latest.values("pk")[:1])).values("pk")
+def latest_assessment_ids(*, as_of: datetime.date | None = None) -> QuerySet:
+    """Ids of every vendor's latest assessment, as a subquery; with ``as_of``, the latest one
+    made on or before that day (what the registry said then)."""
+    latest = RiskAssessment.objects.filter(vendor=OuterRef("vendor_id"))
+    assessments = RiskAssessment.objects.all()
+    if as_of is not None:
+        latest = latest.filter(assessed_at__date__lte=as_of)
+        assessments = assessments.filter(assessed_at__date__lte=as_of)
+    latest = latest.order_by("-assessed_at", "-id")
+    return assessments.filter(pk=Subquery(latest.values("pk")[:1])).values("pk")
 
 
 def factor_code_filter(code: str) -> Q:
@@ -167,11 +171,12 @@ def currency_rates_on(date: datetime.date, currencies: Iterable[str]) -> dict[st
     return rates
 
 
-def influencing_party_filter(party_id: int) -> Q:
-    """Vendors whose latest assessment has a factor naming ``party_id``, as a ``Vendor`` filter."""
+def influencing_party_filter(party_id: int, *, as_of: datetime.date | None = None) -> Q:
+    """Vendors whose latest assessment (on or before ``as_of`` if given) has a factor naming
+    ``party_id``, as a ``Vendor`` filter."""
     return Q(
         pk__in=RiskFactor.objects.filter(
-            party_id=party_id, assessment_id__in=latest_assessment_ids()
+            party_id=party_id, assessment_id__in=latest_assessment_ids(as_of=as_of)
         ).values("assessment__vendor_id")
     )
 

@@ -13,3 +13,9 @@ def ownership_list() -> QuerySet[Ownership]:
 def ownership_page() -> QuerySet[Ownership]:
     """Edges with their owner and owned entity, for the edge's form."""
     return Ownership.objects.select_related("owner", "owned")
+
+
+def ownership_page_list() -> QuerySet[Ownership]:
+    """Edges with their two entities, by owned entity, then owner, the latest first, for the
+    ownership list and its exports."""
+    return ownership_page().order_by("owned__name", "owner__name", "-start_date", "id")

@@ -1,5 +1,12 @@
 """Every write to the registry goes through these functions, whichever door it came in by."""
 
+from registry.services.bulk import (
+    RowsInvalid,
+    contract_rows_apply,
+    contract_rows_check,
+    vendor_rows_apply,
+    vendor_rows_check,
+)
 from registry.services.currency import (
     currency_rate_create,
     currency_rate_delete,
@@ -31,6 +38,9 @@ from registry.services.watchlist import (
 
 __all__ = [
     "OWNERSHIP_KEY",
+    "RowsInvalid",
+    "contract_rows_apply",
+    "contract_rows_check",
     "contract_create",
     "contract_delete",
     "contract_update",
@@ -47,6 +57,8 @@ __all__ = [
     "ownership_set",
     "ownership_update",
     "risk_policy_update",
+    "vendor_rows_apply",
+    "vendor_rows_check",
     "vendor_create",
     "vendor_delete",
     "vendor_update",

@@ -1,10 +1,10 @@
 """The web lists' filters: the shared FilterSets, plus what only the pages ask for."""
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from registry.choices import DataAccess, FactorCode, VendorStatus
-from registry.filtersets import VendorFilterSet
+from registry.filtersets import ContractFilterSet, OwnershipFilterSet, VendorFilterSet
 from registry.models import Entity
 from registry.selectors import factor_code_filter, influencing_party_filter
 
@@ -45,3 +45,35 @@ class VendorListFilterSet(VendorFilterSet):
 
     def filter_factor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(factor_code_filter(value))
+
+
+class ContractListFilterSet(ContractFilterSet):
+    """Contracts, also by a text in their reference, title or vendor's name."""
+
+    search = django_filters.CharFilter(
+        method="filter_search", label="Reference, title or vendor", max_length=255
+    )
+
+    class Meta(ContractFilterSet.Meta):
+        fields = [*ContractFilterSet.Meta.fields, "search"]
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(
+            Q(reference__icontains=value)
+            | Q(title__icontains=value)
+            | Q(vendor__entity__name__icontains=value)
+        )
+
+
+class OwnershipListFilterSet(OwnershipFilterSet):
+    """Edges, also by a text in the owner's or the owned entity's name."""
+
+    search = django_filters.CharFilter(
+        method="filter_search", label="Owner or owned entity", max_length=255
+    )
+
+    class Meta(OwnershipFilterSet.Meta):
+        fields = [*OwnershipFilterSet.Meta.fields, "search"]
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(owner__name__icontains=value) | Q(owned__name__icontains=value))

@@ -79,6 +79,10 @@ def pages(ref) -> list[str]:
         "/imports/",
         f"/imports/{run.pk}/",
         "/accounts/password_change/",
+        "/contracts/",
+        "/ownerships/",
+        f"/reports/exposure/{ref.meta.pk}/",
+        f"/vendors/{ref.scale_vendor.pk}/report/",
     ]
 
 

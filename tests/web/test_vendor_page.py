@@ -121,7 +121,7 @@ def test_vendor_page_query_count_does_not_grow_with_owners(
         OwnershipFactory(owned=vendor.entity, share=Decimal("2"))
     # The audit list reads the identifier history (one query); a Viewer's badge counts nothing;
     # the graph asks which of its entities are our vendors (one query).
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(19):
         assert viewer_client.get(f"/vendors/{vendor.pk}/").status_code == 200
 
 

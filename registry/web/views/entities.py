@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from core.exports import Column, list_export
 from core.web.access import form_token_issue, permission_required
 from core.web.forms import service_errors_add
 from core.web.pages import form_save_once, paginate, query_without
@@ -16,16 +17,40 @@ from registry.filtersets import EntityFilterSet
 from registry.services import entity_create, entity_update
 from registry.web.forms import EntityForm
 
+#: The columns of the entity list's exports.
+ENTITY_COLUMNS = [
+    Column("id", lambda e: e.pk),
+    Column("name", lambda e: e.name),
+    Column("kind", lambda e: e.kind),
+    Column("country", lambda e: e.country),
+    Column("lei", lambda e: e.lei),
+    Column("vendor_id", lambda e: e.vendor.pk if hasattr(e, "vendor") else None),
+    Column("vendor_risk_level", lambda e: e.vendor.risk_level if hasattr(e, "vendor") else ""),
+    Column("watchlist", lambda e: " ".join(w.category for w in e.watchlist_entries.all())),
+    Column("owners_undisclosed", lambda e: e.owners_undisclosed),
+]
+
 
 @login_required
 def entity_list(request: HttpRequest) -> HttpResponse:
     queryset = selectors.entity_page_list()
     filterset = EntityFilterSet(request.GET, queryset=queryset)
     entities = filterset.qs if filterset.is_valid() else queryset.none()
+    export = list_export(
+        request,
+        filterset=filterset,
+        objects=entities,
+        columns=ENTITY_COLUMNS,
+        name="entities",
+        title="Entities",
+    )
+    if export is not None:
+        return export
     context = {
         "filterset": filterset,
         "page": paginate(request, entities),
         "page_query": query_without(request, "page"),
+        "export_query": query_without(request, "page", "size", "export"),
         "kinds": EntityKind.choices,
     }
     template = "web/entities/_results.html" if request.htmx else "web/entities/list.html"

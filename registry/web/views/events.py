@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from alerts import selectors as alert_selectors
+from core.exports import Column, list_export
 from core.web.access import form_token_issue, form_token_known, permission_required
 from core.web.forms import service_errors_add
 from core.web.pages import form_save_once, paginate, query_without
@@ -25,15 +26,43 @@ RANK = {level: rank for rank, level in enumerate(RiskLevel.values)}
 WAITING = (EventStatus.PENDING, EventStatus.PROCESSING)
 
 
+#: The columns of the event list's exports.
+EVENT_COLUMNS = [
+    Column("id", lambda e: e.pk),
+    Column("kind", lambda e: e.kind),
+    Column("status", lambda e: e.status),
+    Column("subject_id", lambda e: e.subject_id),
+    Column("subject", lambda e: e.subject.name),
+    Column("counterparty", lambda e: e.counterparty.name if e.counterparty else ""),
+    Column("person", lambda e: e.person.name if e.person else ""),
+    Column("share", lambda e: e.share),
+    Column("effective_date", lambda e: e.effective_date),
+    Column("source_url", lambda e: e.source_url),
+    Column("logged_by", lambda e: e.logged_by.get_username() if e.logged_by else ""),
+    Column("created_at", lambda e: e.created_at),
+]
+
+
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
     queryset = selectors.event_page_list()
     filterset = OwnershipEventFilterSet(request.GET, queryset=queryset)
     events = filterset.qs if filterset.is_valid() else queryset.none()
+    export = list_export(
+        request,
+        filterset=filterset,
+        objects=events,
+        columns=EVENT_COLUMNS,
+        name="events",
+        title="Ownership events",
+    )
+    if export is not None:
+        return export
     context = {
         "filterset": filterset,
         "page": paginate(request, events),
         "page_query": query_without(request, "page"),
+        "export_query": query_without(request, "page", "size", "export"),
         "statuses": EventStatus.choices,
         "kinds": EventKind.choices,
     }

@@ -1,17 +1,66 @@
-"""Forms for ownership edges: set one (history kept by ending the previous edge) or change it."""
+"""The list of ownership edges (search, filters, exports) and their forms: set one (history
+kept by ending the previous edge) or change it."""
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
+from core.exports import Column, list_export
 from core.web.access import form_token_issue, permission_required
 from core.web.forms import service_errors_add
-from core.web.pages import form_save_once
+from core.web.pages import form_save_once, paginate, query_without
 from registry import selectors
+from registry.choices import Interest
 from registry.services import ownership_set, ownership_update
+from registry.web.filters import OwnershipListFilterSet
 from registry.web.forms import OwnershipForm
 from registry.web.widgets import FIND_BUTTON
+
+#: The columns of the ownership list's exports.
+OWNERSHIP_COLUMNS = [
+    Column("id", lambda o: o.pk),
+    Column("owner_id", lambda o: o.owner_id),
+    Column("owner", lambda o: o.owner.name),
+    Column("owned_id", lambda o: o.owned_id),
+    Column("owned", lambda o: o.owned.name),
+    Column("interest", lambda o: o.interest),
+    Column("share", lambda o: o.share),
+    Column("share_min", lambda o: o.share_min),
+    Column("share_max", lambda o: o.share_max),
+    Column("start_date", lambda o: o.start_date),
+    Column("end_date", lambda o: o.end_date),
+    Column("source_event_id", lambda o: o.source_event_id),
+    Column("import_record", lambda o: o.import_record),
+]
+
+
+@login_required
+def ownership_list(request: HttpRequest) -> HttpResponse:
+    queryset = selectors.ownership_page_list()
+    filterset = OwnershipListFilterSet(request.GET, queryset=queryset)
+    edges = filterset.qs if filterset.is_valid() else queryset.none()
+    export = list_export(
+        request,
+        filterset=filterset,
+        objects=edges,
+        columns=OWNERSHIP_COLUMNS,
+        name="ownerships",
+        title="Ownerships",
+    )
+    if export is not None:
+        return export
+    context = {
+        "filterset": filterset,
+        "page": paginate(request, edges),
+        "page_query": query_without(request, "page"),
+        "export_query": query_without(request, "page", "size", "export"),
+        "interests": Interest.choices,
+        "today": timezone.localdate(),
+    }
+    return render(request, "web/ownerships/list.html", context)
 
 
 @permission_required("registry.add_ownership")

@@ -1,0 +1,1 @@
+"""The report pages (URL names ``web:exposure-report`` and ``web:vendor-report``)."""

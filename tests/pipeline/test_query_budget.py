@@ -1,0 +1,98 @@
+"""A typical event costs the same small number of queries however deep its vendor sits and
+however large the registry around it is (issue 13: no query per level of the graph)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from registry import services
+from registry.choices import DataAccess, EventKind
+from registry.services import pipeline
+
+START = datetime.date(2020, 1, 1)
+DEAL = datetime.date(2025, 6, 13)
+
+
+def _chain(depth: int, *, tag: str):
+    """A group ``depth`` levels deep (wholly owned at each step, so whatever the depth the
+    root's owners look through to the vendor in full) whose bottom company is our vendor,
+    with a change-of-control contract; returns the root, the vendor's entity and a competitor."""
+    root = services.entity_create(name=f"Root {tag}", country="GB")
+    above = root
+    for level in range(depth):
+        below = services.entity_create(name=f"Level {level} {tag}", country="GB")
+        services.ownership_set(owner=above, owned=below, share=Decimal(100), start_date=START)
+        above = below
+    vendor = services.vendor_create(
+        entity=above, category="software", tier=2, data_access=DataAccess.CONFIDENTIAL
+    )
+    services.contract_create(
+        vendor=vendor,
+        reference=f"C-{tag}",
+        title="Services",
+        value=Decimal("1000.00"),
+        currency="EUR",
+        start_date=START,
+        change_of_control_clause=True,
+        coc_termination_window_days=30,
+    )
+    return root, above
+
+
+def _queries_of_one_event(depth: int, django_capture_on_commit_callbacks, *, noise: int = 0):
+    """Queries of processing an acquisition of 30% of a group root ``depth`` levels above our
+    vendor by a competitor, in a registry with ``noise`` other groups of the same depth."""
+    with django_capture_on_commit_callbacks(execute=True):
+        meta = services.entity_create(name="Meta Platforms", country="US")
+        services.watchlist_entry_create(entity=meta, category="competitor", reason="A rival.")
+        root, _ = _chain(depth, tag="ours")
+        for n in range(noise):
+            _chain(depth, tag=f"other {n}")
+    with django_capture_on_commit_callbacks(execute=False):
+        event = services.ownership_event_log(
+            kind=EventKind.ACQUISITION,
+            subject=root,
+            counterparty=meta,
+            share=Decimal(30),
+            effective_date=DEAL,
+        )
+    with CaptureQueriesContext(connection) as queries:
+        pipeline.event_process(event_id=event.pk)
+    event.refresh_from_db()
+    assert event.status == "processed"
+    # The contract's change-of-control review, the competitor's new influence on the vendor
+    # (30%, looked through the wholly owned chain) and the vendor's level rising with it.
+    assert sorted(event.alerts.values_list("kind", flat=True)) == [
+        "change_of_control",
+        "new_influence",
+        "risk_increased",
+    ]
+    return len(queries)
+
+
+#: What processing a typical event costs: claiming it, the affected set, one walk up per date
+#: it is judged on, the recheck's reads and bulk writes, the alerts, and the finish.
+TYPICAL_EVENT_QUERIES = 53
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("depth", [2, 4, 8])
+def test_a_typical_event_costs_the_same_queries_at_any_depth(
+    depth, django_capture_on_commit_callbacks
+):
+    assert _queries_of_one_event(depth, django_capture_on_commit_callbacks) == (
+        TYPICAL_EVENT_QUERIES
+    )
+
+
+@pytest.mark.django_db
+def test_a_typical_event_costs_the_same_queries_in_a_larger_registry(
+    django_capture_on_commit_callbacks,
+):
+    assert (
+        _queries_of_one_event(6, django_capture_on_commit_callbacks, noise=12)
+        == TYPICAL_EVENT_QUERIES
+    )
