@@ -105,9 +105,9 @@ def test_the_dashboard_adds_up_in_one_currency_and_says_what_it_leaves_out(
     # 40,000,000 EUR × 1.08 = 43,200,000 USD ranks the euro party second; the GBP contract has
     # no rate and is shown apart, never added to Meta's USD 201M.
     assert exposure_table(page) == [
-        ["Meta Platforms", "Competitor", "USD 201,000,000 + GBP 5,000,000 no rate", "1"],
-        ["Euro Rival", "Competitor", "USD 43,200,000 incl. EUR 40,000,000", "1"],
-        ["Many Small Holdings", "Competitor", "USD 3,000,000", "3"],
+        ["Meta Platforms", "Competitor", "USD 201,000,000 + GBP 5,000,000 no rate", "1", "Report"],
+        ["Euro Rival", "Competitor", "USD 43,200,000 incl. EUR 40,000,000", "1", "Report"],
+        ["Many Small Holdings", "Competitor", "USD 3,000,000", "3", "Report"],
     ]
     since = (today - datetime.timedelta(30)).isoformat()
     expect(page.locator("#exposure-ranking")).to_have_text(
