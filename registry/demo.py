@@ -163,6 +163,25 @@ class EventSpec:
 
 
 @dataclass(frozen=True)
+class RateSpec:
+    """One unit of ``currency`` is worth ``rate`` US dollars from ``valid_from``."""
+
+    currency: str
+    rate: Decimal
+    valid_from: datetime.date
+    source: str = "Demo rate, not a market quote"
+
+
+#: The demo's contracts are in USD, EUR and GBP; the dashboard converts them to USD with these.
+RATES = (
+    RateSpec("EUR", Decimal("1.08"), datetime.date(2024, 1, 1)),
+    RateSpec("EUR", Decimal("1.16"), datetime.date(2025, 7, 1)),
+    RateSpec("GBP", Decimal("1.27"), datetime.date(2024, 1, 1)),
+    RateSpec("GBP", Decimal("1.34"), datetime.date(2025, 7, 1)),
+)
+
+
+@dataclass(frozen=True)
 class DemoPlan:
     users: tuple[UserSpec, ...]
     entities: tuple[EntitySpec, ...]
@@ -171,6 +190,7 @@ class DemoPlan:
     vendors: tuple[VendorSpec, ...]
     contracts: tuple[ContractSpec, ...]
     events: tuple[EventSpec, ...]
+    rates: tuple[RateSpec, ...] = RATES
 
     @property
     def size(self) -> int:
@@ -184,6 +204,7 @@ class DemoPlan:
                 self.vendors,
                 self.contracts,
                 self.events,
+                self.rates,
             )
         )
 

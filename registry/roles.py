@@ -20,6 +20,7 @@ REGISTRY_MODELS = (
     "riskpolicy",
     "riskassessment",
     "riskfactor",
+    "currencyrate",
 )
 ALERT_MODELS = ("alert",)
 
@@ -50,6 +51,10 @@ _ANALYST_WRITES = {
     "alerts.dismiss_alert",
     "alerts.assign_alert",
     "imports.add_importrun",
+    # Exchange rates the dashboard converts contract values with (migration 0014).
+    "registry.add_currencyrate",
+    "registry.change_currencyrate",
+    "registry.delete_currencyrate",
 }
 
 # People who assign alerts or name a business owner pick users from a list.

@@ -7,7 +7,7 @@ from decimal import Decimal
 import factory
 
 from registry.choices import DataAccess, EntityKind, Interest, VendorStatus
-from registry.models import Contract, Entity, Ownership, Vendor, WatchlistEntry
+from registry.models import Contract, CurrencyRate, Entity, Ownership, Vendor, WatchlistEntry
 
 
 class EntityFactory(factory.django.DjangoModelFactory):
@@ -57,6 +57,17 @@ class ContractFactory(factory.django.DjangoModelFactory):
     start_date = datetime.date(2024, 1, 1)
 
 
+class CurrencyRateFactory(factory.django.DjangoModelFactory):
+    """One EUR is worth 1.10 of the reporting currency from 2024-01-01 (unless told)."""
+
+    class Meta:
+        model = CurrencyRate
+
+    currency = "EUR"
+    rate = Decimal("1.10")
+    valid_from = datetime.date(2024, 1, 1)
+
+
 class WatchlistEntryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = WatchlistEntry
@@ -85,3 +96,52 @@ def orchard_group(since: datetime.date = datetime.date(2020, 1, 1)) -> dict:
         for entity in (data, labs, EntityFactory(name="Fernway Print"))
     }
     return {"trust": trust, "holdco": holdco, "vendors": vendors}
+
+
+def cross_held_group(deal_day: datetime.date = datetime.date(2025, 6, 13)) -> dict:
+    """A dense graph with cross-holdings above Ledgerline Payroll (a vendor): Ashcombe Topco
+    (50%) and Harwick Group (30%) hold each other 25% and 20%; Halden State Fund (state
+    owned) holds 20%. Brightmoor (a competitor) holds 30% of Ashcombe from ``deal_day`` and
+    10% of Harwick; Sablewood Data Services Inc., another of our vendors, holds 20% of
+    Ashcombe; eight small investors hold 2–5% of Ashcombe or Harwick.
+    ``{"vendor", "vendor_entity", "ashcombe", "harwick", "state", "brightmoor", "sablewood"}``."""
+    vendor_entity = EntityFactory(name="Ledgerline Payroll")
+    vendor = VendorFactory(entity=vendor_entity, tier=1, data_access=DataAccess.RESTRICTED)
+    ashcombe = EntityFactory(name="Ashcombe Topco")
+    harwick = EntityFactory(name="Harwick Group")
+    state = EntityFactory(name="Halden State Fund", kind=EntityKind.GOVERNMENT)
+    brightmoor = EntityFactory(name="Brightmoor")
+    sablewood = VendorFactory(entity=EntityFactory(name="Sablewood Data Services Inc.")).entity
+    WatchlistEntryFactory(entity=brightmoor, category="competitor")
+    WatchlistEntryFactory(entity=state, category="state_owned")
+    for owner, owned, share, start in (
+        (ashcombe, vendor_entity, "50", None),
+        (harwick, vendor_entity, "30", None),
+        (state, vendor_entity, "20", None),
+        (ashcombe, harwick, "25", None),
+        (harwick, ashcombe, "20", None),
+        (brightmoor, ashcombe, "30", deal_day),
+        (brightmoor, harwick, "10", None),
+        (sablewood, ashcombe, "20", None),
+    ):
+        OwnershipFactory(
+            owner=owner,
+            owned=owned,
+            share=Decimal(share),
+            start_date=start or datetime.date(2020, 1, 1),
+        )
+    for n in range(8):
+        OwnershipFactory(
+            owner=EntityFactory(name=f"Investor {n + 1:02d} Partners"),
+            owned=ashcombe if n % 2 else harwick,
+            share=Decimal(2 + n % 4),
+        )
+    return {
+        "vendor": vendor,
+        "vendor_entity": vendor_entity,
+        "ashcombe": ashcombe,
+        "harwick": harwick,
+        "state": state,
+        "brightmoor": brightmoor,
+        "sablewood": sablewood,
+    }

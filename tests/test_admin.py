@@ -33,6 +33,7 @@ from registry import services
 from registry.choices import EventKind, EventStatus, Interest, RecheckReason, RiskLevel
 from registry.models import (
     Contract,
+    CurrencyRate,
     Entity,
     EntityIdentifier,
     Ownership,
@@ -48,6 +49,7 @@ from registry.models import (
 )
 from tests.factories import (
     ContractFactory,
+    CurrencyRateFactory,
     EntityFactory,
     OwnershipFactory,
     VendorFactory,
@@ -292,6 +294,18 @@ def build_deliveries(n: int) -> WebhookDelivery:
     return deliveries[0]
 
 
+def build_rates(n: int) -> CurrencyRate:
+    rates = [
+        CurrencyRateFactory(
+            valid_from=datetime.date(2020, 1, 1) + datetime.timedelta(next(_serial))
+        )
+        for _ in range(n)
+    ]
+    for i in range(n):
+        services.currency_rate_update(entry=rates[0], rate=Decimal("1.10") + Decimal(i + 1) / 100)
+    return rates[0]
+
+
 def build_notifications(n: int) -> EmailNotification:
     alert = _alert()
     return [
@@ -367,6 +381,7 @@ PAGES: dict[type[models.Model], Pages] = {
     EmailNotification: Pages(build_notifications, changelist=7, change=4),
     Reminder: Pages(build_reminders, changelist=8, change=6),
     NotificationPreference: Pages(build_preferences, changelist=6, add=3, change=4),
+    CurrencyRate: Pages(build_rates, changelist=8, add=2, change=4, history=8),
 }
 
 

@@ -191,3 +191,20 @@ class TestSeedDemo(TestCase):
             "analyst": (["Risk analyst"], True),
             "viewer": (["Viewer"], False),
         }
+
+    def test_demo_contracts_in_euros_and_pounds_are_converted_on_the_dashboard(self):
+        from registry.selectors import exposure_by_influencing_party
+
+        currencies = set(Contract.objects.values_list("currency", flat=True))
+        assert currencies == {"USD", "EUR", "GBP"}
+        ranking = exposure_by_influencing_party(today=datetime.date(2026, 1, 15))
+        assert ranking.missing == []
+        assert [(r.currency, r.rate, r.valid_from) for r in ranking.rates] == [
+            ("EUR", Decimal("1.16"), datetime.date(2025, 7, 1)),
+            ("GBP", Decimal("1.34"), datetime.date(2025, 7, 1)),
+        ]
+        # Ranked by value: Meta Platforms' USD 201M leads.
+        assert ranking.rows[0].party.name == "Meta Platforms"
+        assert ranking.rows[0].value == Decimal("201000000.00")
+        values = [row.value for row in ranking.rows]
+        assert values == sorted(values, reverse=True)

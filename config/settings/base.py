@@ -356,6 +356,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
 
+# --- Reporting currency (registry.models.CurrencyRate, the dashboard's exposure) --------------
+# Contract values in other currencies are converted to this one with the rates risk analysts
+# keep in the admin (Currency rates); a value without a rate is shown apart, never summed.
+REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD")
+
 # --- Single sign-on: OpenID Connect (core.sso, mozilla-django-oidc) -----------------------------
 # Off unless the provider is configured: its issuer, the client registered there and its
 # endpoints (as its /.well-known/openid-configuration lists them). The callback to register at

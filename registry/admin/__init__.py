@@ -7,8 +7,17 @@ event with nothing to divest …) shows at the field it names instead of failing
 Lists read with ``list_select_related``/prefetching, so a changelist makes the same number of
 queries whatever the number of rows; every foreign key to a large table is an autocomplete.
 
-One module per aggregate (entities, ownership, watchlist, vendors, events, risk); the base they
-build on (``ServiceForm``, ``AuditedAdmin`` …) is ``core.admin``, shared with the alerts admin.
+One module per aggregate (entities, ownership, watchlist, vendors, events, risk, currency);
+the base they build on (``ServiceForm``, ``AuditedAdmin`` …) is ``core.admin``, shared with the
+alerts admin.
 """
 
-from registry.admin import entities, events, ownership, risk, vendors, watchlist  # noqa: F401
+from registry.admin import (  # noqa: F401
+    currency,
+    entities,
+    events,
+    ownership,
+    risk,
+    vendors,
+    watchlist,
+)

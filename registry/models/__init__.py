@@ -1,3 +1,4 @@
+from registry.models.currency import CurrencyRate
 from registry.models.entities import Entity, EntityIdentifier
 from registry.models.events import (
     OwnershipEvent,
@@ -12,6 +13,7 @@ from registry.models.watchlist import WatchlistEntry
 
 __all__ = [
     "Contract",
+    "CurrencyRate",
     "Entity",
     "EntityIdentifier",
     "Ownership",

@@ -3,14 +3,24 @@ The dashboard's alert figures come from ``alerts.selectors``."""
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from registry.choices import FactorCode, RiskLevel, VendorStatus
-from registry.models import Contract, Entity, RiskAssessment, RiskFactor, Vendor, WatchlistEntry
+from registry.models import (
+    Contract,
+    CurrencyRate,
+    Entity,
+    RiskAssessment,
+    RiskFactor,
+    Vendor,
+    WatchlistEntry,
+)
 
 #: How far ahead the dashboard looks for deadlines and renewals.
 DASHBOARD_HORIZON_DAYS = 90
@@ -93,27 +103,72 @@ def contract_renewals(*, today: datetime.date | None = None) -> list[Contract]:
 
 
 @dataclass
+class RateUsed:
+    """The rate one currency was converted with: one unit is worth ``rate`` of the reporting
+    currency, from ``valid_from``."""
+
+    currency: str
+    rate: Decimal
+    valid_from: datetime.date
+    source: str = ""
+
+
+@dataclass
 class Exposure:
-    """Contract value under one watchlisted party's influence, per currency; ``ranked_value``
-    is its value in the ranking's currency."""
+    """Contract value under one watchlisted party's influence: ``totals`` per contract
+    currency as written, ``value`` their sum in the reporting currency, and ``unconverted``
+    the totals in currencies without a rate on the day, which ``value`` leaves out."""
 
     party: Entity
     categories: list[str]
     vendor_count: int
     totals: list[tuple[str, Decimal]] = field(default_factory=list)
-    ranked_value: Decimal = Decimal("0")
+    value: Decimal = Decimal("0")
+    unconverted: list[tuple[str, Decimal]] = field(default_factory=list)
+
+    @property
+    def converted(self) -> list[tuple[str, Decimal]]:
+        """The totals in other currencies that ``value`` includes, converted."""
+        missing = {code for code, _ in self.unconverted}
+        return [(code, total) for code, total in self.totals if code not in missing]
 
 
 @dataclass
 class ExposureRanking:
-    """Exposures ranked by contract value in ``currency``: the only currency, or, when values
-    come in several and no exchange rates are kept, the most common one (``mixed``); values
-    in the other currencies are shown beside it, not converted."""
+    """Exposures ranked by their value in ``currency`` (the reporting currency), converted at
+    the rates in force on ``as_of`` (``rates``, one per other currency that has one);
+    ``missing`` names the currencies with no rate on that day, whose values are shown apart
+    and counted in no total."""
 
     rows: list[Exposure]
     currency: str = ""
-    mixed: bool = False
-    other_currencies: list[str] = field(default_factory=list)
+    as_of: datetime.date | None = None
+    rates: list[RateUsed] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def currency_rates_on(date: datetime.date, currencies: Iterable[str]) -> dict[str, RateUsed]:
+    """For each of ``currencies`` other than the reporting currency, the latest rate to the
+    reporting currency valid on ``date``; a currency without one is absent. One query."""
+    wanted = set(currencies) - {settings.REPORTING_CURRENCY}
+    if not wanted:
+        return {}
+    rates: dict[str, RateUsed] = {}
+    for row in CurrencyRate.objects.filter(
+        currency__in=wanted,
+        quote_currency=settings.REPORTING_CURRENCY,
+        valid_from__lte=date,
+    ).order_by("currency", "-valid_from"):
+        rates.setdefault(
+            row.currency,
+            RateUsed(
+                currency=row.currency,
+                rate=row.rate,
+                valid_from=row.valid_from,
+                source=row.source,
+            ),
+        )
+    return rates
 
 
 def influencing_party_filter(party_id: int, *, as_of: datetime.date | None = None) -> Q:
@@ -128,9 +183,12 @@ def influencing_party_filter(party_id: int, *, as_of: datetime.date | None = Non
 
 def exposure_by_influencing_party(*, today: datetime.date | None = None) -> ExposureRanking:
     """Contract value (contracts not yet ended) grouped by each watchlisted party that holds
-    influence over vendors through their latest assessments, ranked by value in the ranking
-    currency (then by vendor count, then by name). Four queries."""
+    influence over vendors through their latest assessments, converted to the reporting
+    currency at the rates in force ``today`` and ranked by that value (then by vendor count,
+    then by name). A currency without a rate is never summed with the others: its values stay
+    apart, named in ``missing``. Five queries."""
     today = today or timezone.localdate()
+    reporting = settings.REPORTING_CURRENCY
     links = set(
         RiskFactor.objects.filter(
             assessment_id__in=latest_assessment_ids(),
@@ -138,27 +196,23 @@ def exposure_by_influencing_party(*, today: datetime.date | None = None) -> Expo
         ).values_list("party_id", "assessment__vendor_id")
     )
     if not links:
-        return ExposureRanking(rows=[])
+        return ExposureRanking(rows=[], currency=reporting, as_of=today)
     vendors_of: dict[int, set[int]] = defaultdict(set)
     for party_id, vendor_id in links:
         vendors_of[party_id].add(vendor_id)
     all_vendor_ids = set().union(*vendors_of.values())
     values: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    contracts_in: dict[str, int] = defaultdict(int)
-    value_in: dict[str, Decimal] = defaultdict(Decimal)
-    for vendor_id, currency, total, n in (
+    for vendor_id, currency, total in (
         Contract.objects.filter(vendor_id__in=all_vendor_ids)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
         .values_list("vendor_id", "currency")
-        .annotate(total=Sum("value"), n=Count("id"))
-        .values_list("vendor_id", "currency", "total", "n")
+        .annotate(total=Sum("value"))
+        .values_list("vendor_id", "currency", "total")
     ):
         values[vendor_id][currency] = total
-        contracts_in[currency] += n
-        value_in[currency] += total
-    # The most common currency by number of contracts (then by value, then by code).
-    currencies = sorted(contracts_in, key=lambda c: (-contracts_in[c], -value_in[c], c))
-    currency = currencies[0] if currencies else ""
+    currencies = {code for per_vendor in values.values() for code in per_vendor}
+    rates = currency_rates_on(today, currencies)
+    missing = sorted(currencies - set(rates) - {reporting})
     parties = Entity.objects.in_bulk(vendors_of.keys())
     categories: dict[int, list[str]] = defaultdict(list)
     for entry in WatchlistEntry.objects.filter(entity_id__in=vendors_of.keys()).order_by(
@@ -171,21 +225,33 @@ def exposure_by_influencing_party(*, today: datetime.date | None = None) -> Expo
         for vendor_id in vendor_ids:
             for code, total in values[vendor_id].items():
                 per_currency[code] += total
+        value = sum(
+            (
+                total if code == reporting else total * rates[code].rate
+                for code, total in per_currency.items()
+                if code == reporting or code in rates
+            ),
+            Decimal("0"),
+        ).quantize(Decimal("0.01"))
         exposures.append(
             Exposure(
                 party=parties[party_id],
                 categories=categories[party_id],
                 vendor_count=len(vendor_ids),
-                totals=sorted(per_currency.items(), key=lambda item: (-item[1], item[0])),
-                ranked_value=per_currency.get(currency, Decimal("0")),
+                totals=sorted(
+                    per_currency.items(), key=lambda item: (item[0] != reporting, item[0])
+                ),
+                value=value,
+                unconverted=sorted(
+                    (code, total) for code, total in per_currency.items() if code in missing
+                ),
             )
         )
-    exposures.sort(
-        key=lambda e: (-e.ranked_value, -e.vendor_count, e.party.name.lower(), e.party.pk)
-    )
+    exposures.sort(key=lambda e: (-e.value, -e.vendor_count, e.party.name.lower(), e.party.pk))
     return ExposureRanking(
         rows=exposures,
-        currency=currency,
-        mixed=len(currencies) > 1,
-        other_currencies=currencies[1:],
+        currency=reporting,
+        as_of=today,
+        rates=[rates[code] for code in sorted(rates)],
+        missing=missing,
     )

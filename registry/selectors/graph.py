@@ -8,11 +8,12 @@ page shows besides (names, labels, watchlist marks, interlocking seats).
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from registry.choices import KEY_PERSON_INTERESTS, EntityKind
+from registry.choices import KEY_PERSON_INTERESTS, EntityKind, Interest, WatchlistCategory
 from registry.models import Entity, Ownership, Vendor, WatchlistEntry
 from registry.risk.loader import edges_above
 
@@ -31,6 +32,11 @@ class GraphNode:
     watchlist: list[str] = field(default_factory=list)
     is_vendor: bool = False
 
+    @property
+    def watchlist_labels(self) -> list[str]:
+        """The watchlist categories as people read them ("state-owned", not "state_owned")."""
+        return [WatchlistCategory(category).label.lower() for category in self.watchlist]
+
 
 @dataclass
 class GraphEdge:
@@ -39,6 +45,9 @@ class GraphEdge:
     label: str
     interest: str
     is_seat: bool
+    #: A shareholding's share in percent (the upper bound of a range, as risk reads it);
+    #: None for every other interest.
+    share: Decimal | None = None
     #: Who wrote the edge: an import run (with the record it came from), else an event (and
     #: the import run that logged the event, if one did).
     import_run: "ImportRun | None" = None
@@ -54,6 +63,9 @@ class GraphEdge:
             label=_edge_label(edge),
             interest=edge.interest,
             is_seat=is_seat,
+            share=(edge.share if edge.share is not None else edge.share_max)
+            if edge.interest == Interest.SHAREHOLDING
+            else None,
             import_run=edge.import_run,
             import_record=edge.import_record,
             source_event_id=edge.source_event_id,
@@ -69,6 +81,8 @@ class OwnershipGraphView:
     edges: list[GraphEdge]
     truncated: bool
     as_of: datetime.date
+    #: The vendor's own entity (the bottom of the drawing).
+    root_id: int | None = None
 
 
 def _edge_label(edge: Ownership) -> str:
@@ -106,7 +120,7 @@ def vendor_ownership_graph(
     """Every path upward from the vendor's entity to its owners as of ``as_of`` (today by
     default), drawn up to ``GRAPH_MAX_DEPTH`` layers and ``GRAPH_MAX_NODES`` entities, plus
     the seats that people on the way hold in watchlisted entities (key-person interlocks).
-    One query per layer of the loader's walk and three more."""
+    One query per layer of the loader's walk and four more."""
     as_of = as_of or timezone.localdate()
     root = vendor.entity
     into = _edges_into(root, as_of)
@@ -153,4 +167,11 @@ def vendor_ownership_graph(
         "entity_id", "category"
     ):
         nodes[entity_id].watchlist.append(category)
-    return OwnershipGraphView(nodes=nodes, edges=edges, truncated=truncated, as_of=as_of)
+    # Our other vendors on the way are drawn as vendors, not as any other owner.
+    for entity_id in Vendor.objects.filter(entity_id__in=list(nodes)).values_list(
+        "entity_id", flat=True
+    ):
+        nodes[entity_id].is_vendor = True
+    return OwnershipGraphView(
+        nodes=nodes, edges=edges, truncated=truncated, as_of=as_of, root_id=root.pk
+    )

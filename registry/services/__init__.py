@@ -7,6 +7,11 @@ from registry.services.bulk import (
     vendor_rows_apply,
     vendor_rows_check,
 )
+from registry.services.currency import (
+    currency_rate_create,
+    currency_rate_delete,
+    currency_rate_update,
+)
 from registry.services.entities import entity_create, entity_delete, entity_update
 from registry.services.events import ownership_event_log, ownership_event_resend
 from registry.services.ownership import (
@@ -39,6 +44,9 @@ __all__ = [
     "contract_create",
     "contract_delete",
     "contract_update",
+    "currency_rate_create",
+    "currency_rate_delete",
+    "currency_rate_update",
     "entity_create",
     "entity_delete",
     "entity_update",

@@ -5,23 +5,31 @@ import datetime
 import re
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from alerts.models import Alert
-from tests.factories import ContractFactory, VendorFactory
+from tests.factories import ContractFactory, CurrencyRateFactory, VendorFactory
 from tests.web.helpers import alerts_for, assessed_vendor, competitor
 
 pytestmark = pytest.mark.django_db
 
 
 def exposure_rows(html: str) -> list[tuple[str, str, list[str]]]:
+    """(party, vendor count, the lines of the value cell: the reporting-currency total, then
+    "incl. …" for converted currencies and "+ … no rate" for those left out)."""
     table = html.split('id="exposure-heading"')[1].split("</table>")[0]
     rows = []
     for row in table.split("<tbody>")[1].split("</tr>")[:-1]:
         party = re.search(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', row).group(1)
-        vendors = re.search(r'class="num"><a [^>]*>(\d+)</a>', row).group(1)
-        totals = re.findall(r">([A-Z]{3} [\d,]+)</a>", row)
-        rows.append((party, vendors, totals))
+        vendors = re.search(r'data-label="Vendors" class="num"><a [^>]*>(\d+)</a>', row).group(1)
+        cell = re.search(r'class="num exposure-value">(.*?)</td>', row, re.S).group(1)
+        lines = [
+            " ".join(re.sub(r"<[^>]+>", " ", part).split())
+            for part in re.split(r"<br>", cell)
+            if "no current contracts" not in part
+        ]
+        rows.append((party, vendors, [line for line in lines if line]))
     return rows
 
 
@@ -40,7 +48,7 @@ def test_exposure_link_lists_the_vendors_behind_the_figure(viewer_client, refere
     assert "under the influence of" in html and "Meta Platforms" in html
 
 
-def test_exposure_sums_each_currency_and_ranks_parties_by_value(viewer_client):
+def test_exposure_without_a_rate_keeps_the_other_currency_apart_and_says_so(viewer_client):
     big, small = competitor("Big Rival Holdings"), competitor("Small Rival")
     assessed_vendor(party=big, value="1000000.00")
     assessed_vendor(party=big, value="2500000.00")
@@ -48,10 +56,60 @@ def test_exposure_sums_each_currency_and_ranks_parties_by_value(viewer_client):
     eur.contracts.update(currency="EUR", value="750000.00")
     assessed_vendor(party=small, value="5000.00")
     html = viewer_client.get("/").content.decode()
+    # EUR has no rate: it is never added to the USD figure, and the page says why.
     assert exposure_rows(html) == [
-        ("Big Rival Holdings", "3", ["USD 3,500,000", "EUR 750,000"]),
+        ("Big Rival Holdings", "3", ["USD 3,500,000", "+ EUR 750,000 no rate"]),
         ("Small Rival", "1", ["USD 5,000"]),
     ]
+    note = re.search(r'id="exposure-missing-rates" role="note">(.+?)</p>', html).group(1)
+    today = timezone.localdate().isoformat()
+    assert re.sub(r"<[^>]+>", "", note) == (
+        f"No rate to USD on {today} for EUR: those contract values are shown apart and left "
+        "out of every total and of the ranking. A risk analyst can add the rate."
+    )
+
+
+def test_exposure_converts_at_the_rate_in_force_and_names_it(viewer_client):
+    euro_party, dollar_party = competitor("Euro Rival"), competitor("Dollar Rival")
+    euro = assessed_vendor(party=euro_party, value="1.00")
+    euro.contracts.update(currency="EUR", value="900000000.00")
+    assessed_vendor(party=dollar_party, value="2000000.00")
+    assessed_vendor(party=dollar_party, value="1000000.00")
+    assessed_vendor(party=euro_party, value="500000.00")
+    today = timezone.localdate()
+    CurrencyRateFactory(currency="EUR", rate="1.20", valid_from=today - datetime.timedelta(400))
+    CurrencyRateFactory(
+        currency="EUR", rate="1.08", valid_from=today - datetime.timedelta(10), source="ECB"
+    )
+    # A rate that starts tomorrow is not in force yet.
+    CurrencyRateFactory(currency="EUR", rate="9.99", valid_from=today + datetime.timedelta(1))
+
+    html = viewer_client.get("/").content.decode()
+
+    # 900,000,000 × 1.08 + 500,000 = 972,500,000: first, above the 3,000,000 of USD contracts.
+    assert exposure_rows(html) == [
+        ("Euro Rival", "2", ["USD 972,500,000", "incl. EUR 900,000,000"]),
+        ("Dollar Rival", "2", ["USD 3,000,000"]),
+    ]
+    note = re.search(r'id="exposure-ranking">([^<]+)<', html).group(1)
+    since = (today - datetime.timedelta(10)).isoformat()
+    assert note == (
+        "Ranked by contract value in USD, the reporting currency, converted at the rates in "
+        f"force on {today.isoformat()}: 1 EUR = 1.08 USD (from {since}, ECB)."
+    )
+    assert 'id="exposure-missing-rates"' not in html
+
+
+def test_rates_to_another_reporting_currency_are_not_used(viewer_client):
+    party = competitor("Rival")
+    assessed_vendor(party=party, value="1000.00")
+    # Entered while the reporting currency was USD: it converts EUR to USD, not USD to EUR.
+    rate = CurrencyRateFactory(currency="EUR", rate="1.08")
+    assert rate.quote_currency == "USD"
+    with override_settings(REPORTING_CURRENCY="EUR"):
+        html = viewer_client.get("/").content.decode()
+    assert exposure_rows(html) == [("Rival", "1", ["EUR 0", "+ USD 1,000 no rate"])]
+    assert "No rate to EUR on" in html
 
 
 def test_ended_contracts_do_not_count_as_exposure(viewer_client):
@@ -178,29 +236,7 @@ def test_exposure_is_ranked_by_value_with_the_vendor_count_beside_it(viewer_clie
         ("Meta Platforms", "1", ["USD 201,000,000"]),
         ("Many Small Holdings", "3", ["USD 3,000,000"]),
     ]
-    assert "Ranked by contract value (USD)." in html
-
-
-def test_mixed_currencies_rank_by_the_most_common_one_and_say_so(viewer_client):
-    euro_party, dollar_party = competitor("Euro Rival"), competitor("Dollar Rival")
-    euro = assessed_vendor(party=euro_party, value="1.00")
-    euro.contracts.update(currency="EUR", value="900000000.00")
-    assessed_vendor(party=dollar_party, value="2000000.00")
-    assessed_vendor(party=dollar_party, value="1000000.00")
-    assessed_vendor(party=euro_party, value="500000.00")
-
-    html = viewer_client.get("/").content.decode()
-
-    # Three USD contracts, one EUR: ranked by USD; the EUR value is shown, not converted.
-    assert exposure_rows(html) == [
-        ("Dollar Rival", "2", ["USD 3,000,000"]),
-        ("Euro Rival", "2", ["EUR 900,000,000", "USD 500,000"]),
-    ]
-    note = re.search(r'id="exposure-ranking">([^<]+)<', html).group(1)
-    assert note == (
-        "Ranked by value in USD, the most common currency of these contracts; values in EUR "
-        "are shown beside it, not converted (no exchange rates are kept)."
-    )
+    assert "Ranked by contract value in USD, the reporting currency." in html
 
 
 @pytest.mark.parametrize("vendor_count", [5, 40])

@@ -4,9 +4,9 @@ Every row is looked up by its natural key first (username; entity LEI, else name
 watchlist's entity and category; an edge's owner, owned, interest and start date; a vendor's
 entity; a contract's reference; an event's kind, subject, counterparty and effective date) and
 skipped if it is there, so a second run writes nothing. Each part (users, entities, the
-watchlist, edges, vendors, contracts) is written in one transaction and each event in its own; the
-pipeline rechecks the vendors after each commit (in-process without ``REDIS_URL``), and a run that
-stops half-way is completed by running it again.
+watchlist, edges, vendors, contracts, exchange rates) is written in one transaction and each
+event in its own; the pipeline rechecks the vendors after each commit (in-process without
+``REDIS_URL``), and a run that stops half-way is completed by running it again.
 """
 
 import logging
@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group
@@ -30,15 +31,25 @@ from registry.demo import (
     EntitySpec,
     EventSpec,
     OwnershipSpec,
+    RateSpec,
     UserSpec,
     VendorSpec,
     WatchlistSpec,
     demo_plan,
 )
-from registry.models import Contract, Entity, Ownership, OwnershipEvent, Vendor, WatchlistEntry
+from registry.models import (
+    Contract,
+    CurrencyRate,
+    Entity,
+    Ownership,
+    OwnershipEvent,
+    Vendor,
+    WatchlistEntry,
+)
 from registry.roles import PROCUREMENT, RISK_ANALYST
 from registry.services import (
     contract_create,
+    currency_rate_create,
     entity_create,
     ownership_event_log,
     ownership_set,
@@ -49,7 +60,16 @@ from registry.services import (
 #: Loggers whose per-task INFO lines would break up the progress bar (shown again at -v 2).
 CHATTY_LOGGERS = ("celery", "registry", "alerts")
 
-PARTS = ("users", "entities", "watchlist", "ownerships", "vendors", "contracts", "events")
+PARTS = (
+    "users",
+    "entities",
+    "watchlist",
+    "ownerships",
+    "vendors",
+    "contracts",
+    "events",
+    "rates",
+)
 
 
 def _messages(error: ValidationError) -> str:
@@ -81,6 +101,7 @@ class DemoLoader:
             ("vendors", self.plan.vendors, self.vendor),
             ("contracts", self.plan.contracts, self.contract),
             ("events", self.plan.events, self.event),
+            ("rates", self.plan.rates, self.rate),
         )
         for part, specs, write in steps:
             self.progress.set_description(f"Seeding {part}")
@@ -201,6 +222,25 @@ class DemoLoader:
             coc_termination_window_days=spec.coc_termination_window_days,
             owner=self.users[spec.owner],
             actor=self._actor(PROCUREMENT),
+        )
+        return True
+
+    def rate(self, spec: RateSpec) -> bool:
+        # The demo's rates are to US dollars: with another reporting currency they would
+        # convert to the wrong one, so none is written and the dashboard says what it lacks.
+        if (
+            settings.REPORTING_CURRENCY != "USD"
+            or CurrencyRate.objects.filter(
+                currency=spec.currency, quote_currency="USD", valid_from=spec.valid_from
+            ).exists()
+        ):
+            return False
+        currency_rate_create(
+            currency=spec.currency,
+            rate=spec.rate,
+            valid_from=spec.valid_from,
+            source=spec.source,
+            actor=self._actor(RISK_ANALYST),
         )
         return True
 

@@ -1,5 +1,7 @@
 """Vendor list (search, filters, sorting, CSV), vendor page, and vendor forms."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,9 +26,10 @@ from registry.choices import (
 )
 from registry.risk import engine
 from registry.services import vendor_create, vendor_update
+from registry.validators import validate_plausible_date
 from registry.web.filters import VendorListFilterSet
 from registry.web.forms import VendorForm
-from registry.web.graph import ownership_chains, ownership_graph_svg, score_timeline_svg
+from registry.web.graph import graph_drawing, ownership_chains, score_timeline_svg
 from registry.web.widgets import FIND_BUTTON
 
 #: The columns of the vendor list's exports (and of /vendors/export.csv).
@@ -124,6 +127,23 @@ def vendor_export(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _graph_as_of(request: HttpRequest) -> tuple[datetime.date | None, str]:
+    """The date the ownership graph is drawn for (``?as_of=YYYY-MM-DD``; None: today), and
+    the error to show at the field when the value is not a date the registry accepts."""
+    raw = request.GET.get("as_of", "").strip()
+    if not raw:
+        return None, ""
+    try:
+        day = datetime.date.fromisoformat(raw)
+    except ValueError:
+        return None, f"“{raw[:40]}” is not a date: enter it as YYYY-MM-DD."
+    try:
+        validate_plausible_date(day)
+    except ValidationError as error:
+        return None, " ".join(error.messages)
+    return day, ""
+
+
 @login_required
 def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     vendor = get_object_or_404(selectors.vendor_page(), pk=pk)
@@ -153,10 +173,11 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for factor in factors
     ]
-    graph = selectors.vendor_ownership_graph(vendor=vendor)
-    svg = ownership_graph_svg(
+    as_of, as_of_error = _graph_as_of(request)
+    graph = selectors.vendor_ownership_graph(vendor=vendor, as_of=as_of)
+    drawing = graph_drawing(
         graph,
-        title=f"Ownership graph of {vendor.entity.name}",
+        title=f"Ownership graph of {vendor.entity.name} as of {graph.as_of:%Y-%m-%d}",
         entity_url=lambda pk: reverse("web:entity-detail", args=[pk]),
     )
     graph_rows = [
@@ -183,7 +204,18 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "previous": previous,
         "changes": changes,
         "graph": graph,
-        "graph_svg": svg,
+        "graph_svg": drawing.svg,
+        "graph_strongest": [
+            {
+                "chain": chain,
+                "categories": [WatchlistCategory(c).label for c in chain.party.watchlist],
+                "steps": [graph.nodes[pk] for pk in chain.path],
+            }
+            for chain in drawing.chains
+        ],
+        "graph_as_of": request.GET.get("as_of", "") if as_of_error else graph.as_of,
+        "graph_as_of_error": as_of_error,
+        "graph_as_of_asked": as_of is not None,
         "graph_rows": graph_rows,
         "graph_chains": ownership_chains(graph, root_id=vendor.entity_id),
         "graph_categories": [
