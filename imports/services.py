@@ -20,7 +20,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from itertools import groupby
+from itertools import groupby, islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -33,12 +33,21 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from imports.affected import VendorsAbove, run_affected_vendors
 from imports.choices import ImportFormat, ImportStatus
 from imports.formats import bods, ftm, gleif
 from imports.formats.reader import HashingReader, ReadError, json_values
 from imports.models import ImportedRecord, ImportRun, LeiRegistration, empty_counts
-from registry.choices import EntityKind, EventKind, EventStatus, Interest, RiskLevel
+from registry.choices import (
+    CONTROL_EVENT_KINDS,
+    EntityKind,
+    EventKind,
+    EventStatus,
+    Interest,
+    RiskLevel,
+)
 from registry.models import (
+    Contract,
     Entity,
     EntityIdentifier,
     Ownership,
@@ -1767,7 +1776,9 @@ def import_affected_vendor_ids(
 def import_run_recheck(*, run_id: int) -> ImportRun | None:
     """After a run committed: recheck the union of the vendors it affects once, raise
     ``risk_increased`` alerts naming the run and each event's change-of-control reviews, and
-    mark the run's events processed — one transaction, done once."""
+    mark the run's events processed — one transaction, done once. The vendors come from one
+    walk of the graph for the whole run (``imports.affected``), the events are read as rows,
+    never as objects, except those a change-of-control review may be due for."""
     today = timezone.localdate()
     with transaction.atomic():
         run = (
@@ -1777,32 +1788,49 @@ def import_run_recheck(*, run_id: int) -> ImportRun | None:
         )
         if run is None:
             return None
-        events = list(
-            OwnershipEvent.objects.filter(import_run=run)
-            .exclude(status=EventStatus.PROCESSED)
-            .select_related("subject", "import_run")
-            .order_by("pk")
+        pending = OwnershipEvent.objects.filter(import_run=run).exclude(
+            status=EventStatus.PROCESSED
         )
-        OwnershipEvent.objects.filter(pk__in=[e.pk for e in events]).update(
-            status=EventStatus.PROCESSING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+        facts = list(
+            pending.order_by("pk").values_list(
+                "pk", "subject_id", "person_id", "effective_date", "kind"
+            )
         )
-        vendor_ids = import_affected_vendor_ids(
-            entity_ids=run.recheck_entities, events=[], today=today
+        event_ids = [fact[0] for fact in facts]
+        for chunk in _chunks(event_ids, 20_000):
+            OwnershipEvent.objects.filter(pk__in=chunk).update(
+                status=EventStatus.PROCESSING,
+                claimed_at=timezone.now(),
+                attempts=F("attempts") + 1,
+            )
+        union, per_event = run_affected_vendors(
+            entity_ids=run.recheck_entities,
+            events=[fact[:4] for fact in facts],
+            today=today,
         )
-        per_event = {event.pk: event_affected_vendor_ids(event, today=today) for event in events}
-        union = sorted(set(vendor_ids).union(*per_event.values()))
+        union = sorted(union)
         before = {
             # No earlier assessment counts as previously low, as for the alerts.
             vendor.pk: vendor.risk_level if vendor.risk_assessed_at else RiskLevel.LOW
             for vendor in Vendor.objects.filter(pk__in=union)
         }
         results = vendors_recheck(union, as_of=today, import_run=run)
-        for event in events:
+        for event in _change_of_control_events(facts, today):
             _raise_change_of_control(event)
-            event.affected_vendors.set(per_event[event.pk])
-        OwnershipEvent.objects.filter(pk__in=[e.pk for e in events]).update(
-            status=EventStatus.PROCESSED, processed_at=timezone.now(), last_error=""
+        through = OwnershipEvent.affected_vendors.through
+        for chunk in _chunks(event_ids, 20_000):
+            through.objects.filter(ownershipevent_id__in=chunk).delete()
+        rows = (
+            through(ownershipevent_id=event_id, vendor_id=vendor_id)
+            for event_id, vendors in per_event.items()
+            for vendor_id in sorted(vendors)
         )
+        while batch := list(islice(rows, 5000)):
+            through.objects.bulk_create(batch)
+        for chunk in _chunks(event_ids, 20_000):
+            OwnershipEvent.objects.filter(pk__in=chunk).update(
+                status=EventStatus.PROCESSED, processed_at=timezone.now(), last_error=""
+            )
         run.affected_vendors = [
             {
                 "vendor": result.vendor.pk,
@@ -1816,6 +1844,31 @@ def import_run_recheck(*, run_id: int) -> ImportRun | None:
         run.save(update_fields=["affected_vendors", "rechecked_at"])
     logger.info("Import run %s: %s vendors rechecked once", run.pk, len(union))
     return run
+
+
+def _change_of_control_events(facts: list[tuple], today: datetime.date) -> Iterable:
+    """The run's events a change-of-control review may be due for: of a kind that changes
+    control, with a vendor that has a contract with a change-of-control clause at or below the
+    subject on some day from the day before the earliest such event to today. Each is then
+    decided by ``_raise_change_of_control`` as for an event logged by hand."""
+    controlling = [fact for fact in facts if fact[4] in CONTROL_EVENT_KINDS]
+    if not controlling:
+        return
+    clauses = set(
+        Contract.objects.filter(change_of_control_clause=True).values_list("vendor_id", flat=True)
+    )
+    if not clauses:
+        return
+    first = min(fact[3] for fact in controlling) - ONE_DAY
+    last = max(max(fact[3] for fact in controlling), today)
+    above = VendorsAbove(first=first, last=last)
+    wanted = [fact[0] for fact in controlling if above.vendors_of([fact[1]]) & clauses]
+    for chunk in _chunks(wanted, 500):
+        yield from (
+            OwnershipEvent.objects.filter(pk__in=chunk)
+            .select_related("subject", "import_run")
+            .order_by("pk")
+        )
 
 
 def import_scheduled(*, locations: Iterable[str], source_name: str) -> list[int]:
