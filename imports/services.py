@@ -20,7 +20,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from itertools import groupby, islice
+from itertools import count, groupby, islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -67,6 +67,7 @@ from registry.services import (
     watchlist_entry_delete,
     watchlist_entry_update,
 )
+from registry.services.events import _dilution_record
 from registry.services.pipeline import _raise_change_of_control, event_affected_vendor_ids
 from registry.services.risk import vendor_risk_as_of, vendors_recheck
 
@@ -476,6 +477,16 @@ class _Applier:
         self.stored_edges: dict[tuple[int, int, str], list[Ownership]] = {}
         self.cached_subjects: set[int] = set()
         self.pending_subjects: dict[int, list[Ownership]] = {}
+        #: GLEIF runs log their stake events in bulk: applied at once to the cached edges
+        #: (``edges_into``, by owned entity), written to the database a batch at a time.
+        self.bulk_events = run.format in gleif.FORMATS
+        self.edges_into: dict[int, list[Ownership]] = {}
+        self.queued_events: list[tuple[OwnershipEvent, dict]] = []
+        self.event_subjects: set[int] = set()
+        self.edge_inserts: list[Ownership] = []
+        self.edge_updates: dict[int, Ownership] = {}
+        self.edge_deletes: dict[int, Ownership] = {}
+        self._unsaved_ids = count(-1, -1)
 
     def warn(self, record: str, field: str, message: str) -> None:
         self.warnings.append(_error(record, field, message))
@@ -529,6 +540,7 @@ class _Applier:
             self.handover_days = self._handover_days([r for _, r in same_day])
             for _, relationship in same_day:
                 self._relationship(relationship, replacing)
+        self._flush_events()
         self._flush_edges()
         self._ultimates(ultimate)
         for start in range(0, len(exceptions), BULK_BATCH):
@@ -631,6 +643,7 @@ class _Applier:
             for edge in Ownership.objects.filter(owned_id__in=chunk).order_by("start_date", "id"):
                 key = (edge.owner_id, edge.owned_id, edge.interest)
                 self.stored_edges.setdefault(key, []).append(edge)
+                self.edges_into.setdefault(edge.owned_id, []).append(edge)
             self.cached_subjects.update(chunk)
 
     def _pair(self, owner: Entity, subject: Entity, interest: str) -> list[Ownership]:
@@ -651,6 +664,8 @@ class _Applier:
         """The subject's edges are about to be read or written through the services: what
         is pending is written first, and nothing cached of it is trusted after."""
         pk = subject_id if isinstance(subject_id, int) else subject_id.pk
+        if pk in self.event_subjects:
+            self._flush_events()
         if pk in self.created and pk not in self.slow_subjects:
             self._flush_edges()
             self.slow_subjects.add(pk)
@@ -742,6 +757,7 @@ class _Applier:
                 if edge.owned_id in self.cached_subjects:
                     key = (edge.owner_id, edge.owned_id, edge.interest)
                     self.stored_edges.setdefault(key, []).append(edge)
+                    self.edges_into.setdefault(edge.owned_id, []).append(edge)
         self.new_edges, self.pending_subjects = [], {}
 
     def _hold(
@@ -871,6 +887,7 @@ class _Applier:
             r.entity_id: r for r in LeiRegistration.objects.filter(entity__in=by_lei.values())
         }
         records, new_registrations, changed_registrations = [], [], []
+        renamed: list[Entity] = []
         for party in batch:
             for field, message in party.warnings:
                 self.warn(party.label, field, message)
@@ -889,7 +906,8 @@ class _Applier:
                 self.counts["entities_new"] += 1
             else:
                 self._matched(entity, party)
-                self._lei_fields(entity, party)
+                if self._lei_fields(entity, party):
+                    renamed.append(entity)
             self.entities[party.record] = entity
             records.append(ImportedRecord(run=self.run, record=party.record, entity=entity))
             wanted = self._registration_values(party)
@@ -903,6 +921,9 @@ class _Applier:
                     setattr(held, name, value)
                 held.import_run = self.run
                 changed_registrations.append(held)
+        if renamed:
+            Entity.objects.bulk_update(renamed, ["name", "country"], batch_size=LEI_BATCH)
+            _history_recorded(Entity, [entity.pk for entity in renamed], "~")
         ImportedRecord.objects.bulk_create(records, batch_size=LEI_BATCH)
         LeiRegistration.objects.bulk_create(new_registrations, batch_size=LEI_BATCH)
         LeiRegistration.objects.bulk_update(
@@ -937,18 +958,27 @@ class _Applier:
             "last_update": party.statement_date,
         }
 
-    def _lei_fields(self, entity: Entity, party: "gleif.LeiParty") -> None:
+    def _lei_fields(self, entity: Entity, party: "gleif.LeiParty") -> bool:
+        """Take GLEIF's legal name and country (validated here, written with the batch);
+        whether either changed."""
         changes: dict[str, object] = {}
-        if party.name != entity.name:
-            changes["name"] = party.name
-            self.warn(party.label, "Entity.LegalName", f"{entity.name} is now {party.name}.")
+        name = party.name.strip()
+        if name != entity.name:
+            changes["name"] = name
+            self.warn(party.label, "Entity.LegalName", f"{entity.name} is now {name}.")
         if party.country and party.country != entity.country:
             changes["country"] = party.country
-        if changes:
-            try:
-                entity_update(entity=entity, **changes)
-            except ValidationError as exc:
-                raise ImportFailed(_validation_errors(party.label, "", exc)) from None
+        if not changes:
+            return False
+        for field, value in changes.items():
+            setattr(entity, field, value)
+        try:
+            entity.clean_fields(
+                exclude=[f.name for f in Entity._meta.fields if f.name not in changes]
+            )
+        except ValidationError as exc:
+            raise ImportFailed(_validation_errors(party.label, "", exc)) from None
+        return True
 
     def _ultimates(self, relationships: list["gleif.GleifRelationship"]) -> None:
         """An ultimate consolidation is never an edge: the registry's graph should lead from
@@ -1361,7 +1391,9 @@ class _Applier:
             self._end(edge, day - ONE_DAY, relationship)
 
     def _end(self, edge: Ownership, end: datetime.date, relationship: bods.Relationship) -> None:
-        self._slow(edge.owned_id)
+        cached = self.bulk_events and edge.owned_id in self.cached_subjects
+        if not cached:
+            self._slow(edge.owned_id)
         self.counts["edges_ended"] += 1
         if self._between_registry_parties(edge.owner, edge.owned) and (
             edge.interest == Interest.SHAREHOLDING
@@ -1374,7 +1406,12 @@ class _Applier:
                 effective_date=end + ONE_DAY,
             )
             return
-        ownership_end(ownership=edge, end_date=end, import_run=self.run)
+        if cached and (edge.end_date is None or end <= edge.end_date):
+            # As ``ownership_end`` would (an earlier end never needs its checks), in bulk.
+            self._cached_end(edge, end, event=None)
+        else:
+            self._slow(edge.owned_id)
+            ownership_end(ownership=edge, end_date=end, import_run=self.run)
         self._touch(edge.owner, edge.owned)
 
     def _undisclosed(
@@ -1444,11 +1481,12 @@ class _Applier:
             return
         changed = active is not None
         self.counts["edges_changed" if changed else "edges_new"] += 1
+        if self._between_registry_parties(owner, subject):
+            if not (self._queues_events(subject) and wanted.interest == Interest.SHAREHOLDING):
+                self._slow(subject)
+            if self._as_event(owner, subject, wanted, relationship, start, changed):
+                return
         self._slow(subject)
-        if self._between_registry_parties(owner, subject) and self._as_event(
-            owner, subject, wanted, relationship, start, changed
-        ):
-            return
         ownership_set(**self._edge_terms(owner, subject, wanted, relationship, start))
         self._touch(owner, subject)
 
@@ -1537,6 +1575,16 @@ class _Applier:
         person: Entity | None = None,
         share: Decimal | None = None,
     ) -> None:
+        if kind in CONTROL_EVENT_KINDS and self._queues_events(subject):
+            self._queue_event(
+                relationship,
+                kind=kind,
+                subject=subject,
+                counterparty=counterparty,
+                share=share,
+                effective_date=effective_date,
+            )
+            return
         self._slow(subject)
         event = ownership_event_log(
             kind=kind,
@@ -1566,6 +1614,187 @@ class _Applier:
                 "record": relationship.record,
             }
         )
+
+    # Events in bulk -----------------------------------------------------------------------------
+
+    def _queues_events(self, subject: Entity) -> bool:
+        """Whether a stake event on ``subject`` is applied to the cached edges and written in
+        bulk: in a GLEIF run, when the subject's edges were read in bulk and are still
+        trusted."""
+        return self.bulk_events and subject.pk in self.cached_subjects
+
+    def _stake(self, edge: Ownership) -> Stake:
+        if edge.pk is None and not hasattr(edge, "_unsaved_id"):
+            edge._unsaved_id = next(self._unsaved_ids)
+        return Stake(
+            id=edge.pk if edge.pk is not None else edge._unsaved_id,
+            owner=edge.owner_id,
+            owned=edge.owned_id,
+            interest=edge.interest,
+            share=edge.share,
+            share_min=edge.share_min,
+            share_max=edge.share_max,
+            start_date=edge.start_date,
+            end_date=edge.end_date,
+        )
+
+    def _queue_event(
+        self,
+        relationship: bods.Relationship,
+        *,
+        kind: str,
+        subject: Entity,
+        effective_date: datetime.date,
+        counterparty: Entity | None,
+        share: Decimal | None,
+    ) -> None:
+        """``ownership_event_log`` without its queries: the event is validated, its effect on
+        the subject's edges (``effects.event_effects``, the rule the service applies) is
+        applied to the cached edges, and the event and edges are written with the batch."""
+        event = OwnershipEvent(
+            kind=kind,
+            subject=subject,
+            counterparty=counterparty,
+            share=share,
+            effective_date=effective_date,
+            note=f"Imported from {self.run.source_name}, record {relationship.record}.",
+            import_run=self.run,
+        )
+        event.clean_fields(exclude=["subject", "counterparty", "person", "import_run"])
+        event.clean()
+        edges = self.edges_into.get(subject.pk, [])
+        by_id = {self._stake(edge).id: edge for edge in edges}
+        outcome = effects.event_effects(
+            effects.EventFacts.of(event), [self._stake(edge) for edge in edges]
+        )
+        for change in outcome.changes:
+            if change.kind == effects.SET:
+                self._cached_set(change, subject, event)
+            else:
+                self._cached_end(by_id[change.edge], change.end_date, event=event)
+        if outcome.dilution:
+            names = dict(
+                Entity.objects.filter(
+                    pk__in={pk for c in outcome.dilution for pk in (c.owner, c.owned)}
+                ).values_list("pk", "name")
+            )
+            event.dilution = [_dilution_record(change, names) for change in outcome.dilution]
+        row = self._event_row(relationship, event)
+        self.queued_events.append((event, row))
+        self.event_subjects.add(subject.pk)
+        if self.run.dry_run:
+            self.events.append(event)
+
+    def _cached_set(self, change: "effects.EdgeChange", subject: Entity, event) -> None:
+        """``ownership_set`` of an event's change, on the cached edges (the timeline rule)."""
+        pair = [
+            edge
+            for edge in self.edges_into.get(subject.pk, [])
+            if (edge.owner_id, edge.interest) == (change.owner, change.interest)
+        ]
+        plan = effects.timeline_insert(
+            [self._stake(edge) for edge in pair],
+            start_date=change.start_date,
+            end_date=change.end_date,
+        )
+        by_id = {self._stake(edge).id: edge for edge in pair}
+        for stake in plan.replaced:
+            self._cached_delete(by_id[stake.id])
+        for stake, end in plan.ended:
+            edge = by_id[stake.id]
+            edge.end_date = end
+            if edge.pk is not None:
+                self.edge_updates[edge.pk] = edge
+        edge = Ownership(
+            owner_id=change.owner,
+            owned=subject,
+            interest=change.interest,
+            share=change.share,
+            share_min=change.share_min,
+            share_max=change.share_max,
+            start_date=change.start_date,
+            end_date=plan.end_date,
+            source_event=event,
+        )
+        edge.clean_fields(exclude=["owner", "owned", "source_event", "ended_by_event"])
+        self.edge_inserts.append(edge)
+        self.edges_into.setdefault(subject.pk, []).append(edge)
+        key = (change.owner, subject.pk, change.interest)
+        pair_edges = self.stored_edges.setdefault(key, [])
+        pair_edges.append(edge)
+        pair_edges.sort(key=lambda e: e.start_date)
+
+    def _cached_end(self, edge: Ownership, end: datetime.date, *, event) -> None:
+        """``ownership_end`` on a cached edge: removed when it would end before it started."""
+        if end < edge.start_date:
+            self._cached_delete(edge)
+            return
+        edge.end_date = end
+        if event is not None:
+            edge.ended_by_event = event
+        if edge.pk is not None:
+            self.edge_updates[edge.pk] = edge
+        self.event_subjects.add(edge.owned_id)
+
+    def _cached_delete(self, edge: Ownership) -> None:
+        into = self.edges_into.get(edge.owned_id, [])
+        if edge in into:
+            into.remove(edge)
+        pair = self.stored_edges.get((edge.owner_id, edge.owned_id, edge.interest), [])
+        if edge in pair:
+            pair.remove(edge)
+        if edge.pk is None:
+            self.edge_inserts = [e for e in self.edge_inserts if e is not edge]
+        else:
+            self.edge_updates.pop(edge.pk, None)
+            self.edge_deletes[edge.pk] = edge
+        self.event_subjects.add(edge.owned_id)
+
+    def _flush_events(self) -> None:
+        """Write the queued events and the edge changes they and the bulk ends made: the
+        subjects locked as ``ownership_event_log`` locks them, the events in one insert a
+        batch, then the edges (with their audit history)."""
+        if not (self.queued_events or self.edge_inserts or self.edge_updates or self.edge_deletes):
+            self.event_subjects = set()
+            return
+        for chunk in _chunks(sorted(self.event_subjects), 5000):
+            list(Entity.objects.select_for_update().filter(pk__in=chunk).values_list("pk"))
+        events = [event for event, _ in self.queued_events]
+        OwnershipEvent.objects.bulk_create(events, batch_size=BULK_BATCH)
+        if not self.run.dry_run:
+            for event, row in self.queued_events:
+                row["id"] = event.pk
+        for chunk in _chunks(sorted(self.edge_deletes)):
+            Ownership.objects.filter(pk__in=chunk).delete()
+        if self.edge_updates:
+            changed = list(self.edge_updates.values())
+            Ownership.objects.bulk_update(
+                changed, ["end_date", "ended_by_event"], batch_size=BULK_BATCH
+            )
+            _history_recorded(Ownership, [edge.pk for edge in changed], "~")
+        if self.edge_inserts:
+            _bulk_create_recorded(self.edge_inserts, Ownership)
+        self.queued_events, self.edge_inserts = [], []
+        self.edge_updates, self.edge_deletes, self.event_subjects = {}, {}, set()
+
+    def _event_row(self, relationship: bods.Relationship, event: OwnershipEvent) -> dict:
+        self.counts["events"] += 1
+        counterparty, person, share = event.counterparty, event.person, event.share
+        row = {
+            "id": None if self.run.dry_run else event.pk,
+            "kind": event.kind,
+            "subject": event.subject.pk,
+            "subject_name": event.subject.name,
+            "counterparty": counterparty.pk if counterparty else None,
+            "counterparty_name": counterparty.name if counterparty else "",
+            "person": person.pk if person else None,
+            "person_name": person.name if person else "",
+            "share": None if share is None else f"{share.normalize():f}",
+            "effective_date": event.effective_date.isoformat(),
+            "record": relationship.record,
+        }
+        self.event_rows.append(row)
+        return row
 
     # Watchlist ----------------------------------------------------------------------------------
 
