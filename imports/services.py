@@ -922,14 +922,14 @@ class _Applier:
                 held.import_run = self.run
                 changed_registrations.append(held)
         if renamed:
-            Entity.objects.bulk_update(renamed, ["name", "country"], batch_size=LEI_BATCH)
+            _update_rows(Entity, renamed, ["name", "country"])
             _history_recorded(Entity, [entity.pk for entity in renamed], "~")
         ImportedRecord.objects.bulk_create(records, batch_size=LEI_BATCH)
         LeiRegistration.objects.bulk_create(new_registrations, batch_size=LEI_BATCH)
-        LeiRegistration.objects.bulk_update(
+        _update_rows(
+            LeiRegistration,
             changed_registrations,
             ["entity_status", "registration_status", "last_update", "import_run"],
-            batch_size=LEI_BATCH,
         )
 
     def _twins(self, fresh: list["gleif.LeiParty"]) -> dict[str, Entity]:
@@ -1768,9 +1768,7 @@ class _Applier:
             Ownership.objects.filter(pk__in=chunk).delete()
         if self.edge_updates:
             changed = list(self.edge_updates.values())
-            Ownership.objects.bulk_update(
-                changed, ["end_date", "ended_by_event"], batch_size=BULK_BATCH
-            )
+            _update_rows(Ownership, changed, ["end_date", "ended_by_event"])
             _history_recorded(Ownership, [edge.pk for edge in changed], "~")
         if self.edge_inserts:
             _bulk_create_recorded(self.edge_inserts, Ownership)
@@ -1900,6 +1898,41 @@ def _bulk_create_recorded(rows: list, model) -> None:
     for batch in _chunks(rows, BULK_BATCH):
         model.objects.bulk_create(batch)
         _history_recorded(model, [row.pk for row in batch], "+")
+
+
+def _update_rows(model, rows: list, fields: list[str]) -> None:
+    """Write ``fields`` of ``rows`` (stored instances): on PostgreSQL one ``UPDATE … FROM
+    (VALUES …)`` a batch — ``bulk_update``'s ``CASE`` per row costs more to build than the
+    update to run — elsewhere ``bulk_update``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, fields, batch_size=BULK_BATCH)
+        return
+    for row in rows:
+        row._prepare_related_fields_for_save(
+            operation_name="update", fields=[model._meta.get_field(name) for name in fields]
+        )
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    casts = ", ".join(
+        f"CAST(%s AS {field.db_type(connection)})" for field in [model._meta.pk, *columns]
+    )
+    assigned = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
+    names = ", ".join(quote(f.column) for f in [model._meta.pk, *columns])
+    table = quote(model._meta.db_table)
+    for batch in _chunks(rows, BULK_BATCH):
+        params = []
+        for row in batch:
+            params.append(row.pk)
+            params += [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns]
+        values = ", ".join(f"({casts})" for _ in batch)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {assigned} FROM (VALUES {values}) AS v({names}) "
+                f"WHERE {table}.{quote(model._meta.pk.column)} = v.{quote(model._meta.pk.column)}",
+                params,
+            )
 
 
 def _history_recorded(model, ids: list[int], history_type: str) -> None:
