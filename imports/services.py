@@ -80,6 +80,8 @@ BULK_BATCH = 1000
 MAX_ERRORS = 50
 #: LEI records are matched and written this many at a time.
 LEI_BATCH = 2000
+#: A GLEIF file is read and applied this many records at a time.
+GLEIF_BATCH = 5000
 #: Interests no event kind describes: written directly, and in bulk when the pair has none.
 DIRECT_INTERESTS = (Interest.CONTROL, Interest.OTHER_INFLUENCE)
 
@@ -236,13 +238,16 @@ def import_run_execute(
     if not claimed:
         return run
     try:
+        if run.format in gleif.FORMATS:
+            with _open(run, path) as stream:
+                reader = HashingReader(stream, progress, on_records)
+                _apply(run, work=lambda applier: _stream_gleif(applier, reader))
+            return run
         with _open(run, path) as stream:
             reader = HashingReader(stream, progress, on_records)
             try:
                 if run.format == ImportFormat.FTM:
                     statements, warnings = _read_ftm(reader)
-                elif run.format in gleif.FORMATS:
-                    statements, warnings = _read_gleif(reader, run.format), []
                 else:
                     statements, warnings = _read(reader)
             finally:
@@ -375,25 +380,46 @@ def _read_ftm(
     return reading.statements, reading.skipped_warnings()
 
 
-def _read_gleif(reader: HashingReader, file_format: str) -> list:
-    records: list = []
+def _stream_gleif(applier: "_Applier", reader: HashingReader) -> None:
+    """Read a GLEIF file and apply it as it is read, ``GLEIF_BATCH`` records at a time, in
+    the run's transaction: memory holds one batch, never the file. A bad record stops the
+    applying (the transaction is then rolled back, so nothing is half-applied) but not the
+    reading, so the run reports every bad record up to ``MAX_ERRORS``."""
+    run = applier.run
     errors: list[dict[str, str]] = []
+    batch: list = []
+    records = 0
     try:
-        for item in gleif.read_file(reader, file_format):
-            reader.count_record()
-            if isinstance(item, bods.RecordError):
-                errors.append(item.as_dict())
-                if len(errors) >= MAX_ERRORS:
-                    break
-                continue
-            records.append(item)
-    except ReadError as exc:
-        errors.append(_error(exc.where, "(file)", exc.message))
+        try:
+            for item in gleif.read_file(reader, run.format):
+                reader.count_record()
+                if isinstance(item, bods.RecordError):
+                    errors.append(item.as_dict())
+                    if len(errors) >= MAX_ERRORS:
+                        break
+                    continue
+                records += 1
+                if errors:
+                    continue
+                batch.append(item)
+                if len(batch) >= GLEIF_BATCH:
+                    try:
+                        applier.apply_batch(batch)
+                    except ImportFailed as failure:
+                        errors.extend(failure.errors)
+                    batch = []
+        except ReadError as exc:
+            errors.append(_error(exc.where, "(file)", exc.message))
+    finally:
+        reader.drain()
+        run.sha256 = reader.sha256.hexdigest()
     if errors:
-        raise ImportFailed(errors)
+        raise ImportFailed(errors[:MAX_ERRORS])
     if not records:
         raise ImportFailed([_error("line 1", "(file)", "The file holds no records.")])
-    return records
+    if batch:
+        applier.apply_batch(batch)
+    applier.finish()
 
 
 # --- Apply ---------------------------------------------------------------------------------------
@@ -401,15 +427,21 @@ def _read_gleif(reader: HashingReader, file_format: str) -> list:
 
 def _apply(
     run: ImportRun,
-    statements: list[bods.Party | bods.Relationship],
+    statements: list[bods.Party | bods.Relationship] | None = None,
     *,
     warnings: Iterable[dict[str, str]] = (),
+    work: Callable[["_Applier"], None] | None = None,
 ) -> None:
+    """Apply the statements (or let ``work`` read and apply them) in one transaction, and
+    record the report on the run."""
     applier = _Applier(run)
     applier.warnings.extend(warnings)
     try:
         with transaction.atomic():
-            applier.apply(statements)
+            if work is not None:
+                work(applier)
+            else:
+                applier.apply(statements)
             run.counts = applier.counts
             run.warnings = applier.warnings
             run.events = applier.event_rows
@@ -477,6 +509,8 @@ class _Applier:
         self.stored_edges: dict[tuple[int, int, str], list[Ownership]] = {}
         self.cached_subjects: set[int] = set()
         self.pending_subjects: dict[int, list[Ownership]] = {}
+        #: A GLEIF file's ultimate parents, checked once the whole file is applied.
+        self.ultimate: list[gleif.GleifRelationship] = []
         #: GLEIF runs log their stake events in bulk: applied at once to the cached edges
         #: (``edges_into``, by owned entity), written to the database a batch at a time.
         self.bulk_events = run.format in gleif.FORMATS
@@ -494,6 +528,12 @@ class _Applier:
     # Parties ------------------------------------------------------------------------------------
 
     def apply(self, statements: list) -> None:
+        self.apply_batch(statements)
+        self.finish()
+
+    def apply_batch(self, statements: list) -> None:
+        """Apply statements; a GLEIF run applies its file a batch at a time this way, and
+        forgets what it read of the registry after each batch."""
         parties: dict[str, bods.Party] = {}
         relationships: list[tuple[int, bods.Relationship]] = []
         exceptions: list[gleif.ReportingException] = []
@@ -526,7 +566,8 @@ class _Applier:
             self._flush_entities()
         if self.run.format in gleif.FORMATS:
             self._gleif_parties([r for _, r in relationships] + ultimate + exceptions)
-        self._prefetch_edges()
+        if relationships:
+            self._prefetch_edges()
         relationships.sort(key=lambda item: (item[1].statement_date or datetime.date.min, item[0]))
         replacing: dict[str, list[bods.Relationship]] = {}
         for _, relationship in relationships:
@@ -542,13 +583,35 @@ class _Applier:
                 self._relationship(relationship, replacing)
         self._flush_events()
         self._flush_edges()
-        self._ultimates(ultimate)
+        # Checked once every edge of the file is written.
+        self.ultimate.extend(ultimate)
         for start in range(0, len(exceptions), BULK_BATCH):
             self._reporting_exceptions(exceptions[start : start + BULK_BATCH])
         ImportedRecord.objects.bulk_create(self.records, batch_size=BULK_BATCH)
+        self.records = []
+        if self.bulk_events:
+            self._forget()
+
+    def finish(self) -> None:
+        """What needs the whole file applied: the ultimate parents checked against the
+        graph, closed loops, and the watchlist of a FollowTheMoney file."""
+        for chunk in _chunks(self.ultimate, GLEIF_BATCH):
+            self._gleif_parties(chunk)
+            self._ultimates(chunk)
+            if self.bulk_events:
+                self._forget()
+        self.ultimate = []
         self._warn_of_closed_loops()
         if self.run.format == ImportFormat.FTM:
             self._watchlist()
+
+    def _forget(self) -> None:
+        """Drop what a GLEIF batch read of the registry (its entities and their edges), so
+        memory holds a batch, not the file; counts, warnings, events and what to recheck
+        stay."""
+        self.entities, self.created, self.matched, self.slow_subjects = {}, set(), set(), set()
+        self.stored_edges, self.edges_into, self.cached_subjects = {}, {}, set()
+        self.pending_subjects, self.new_edge_keys, self.run_rows = {}, set(), {}
 
     # Bulk reads and writes ----------------------------------------------------------------------
 
