@@ -31,7 +31,6 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from imports.affected import VendorsAbove, run_affected_vendors
 from imports.choices import ImportFormat, ImportStatus
@@ -920,21 +919,18 @@ class _Applier:
         by_lei = {e.lei: e for e in Entity.objects.filter(lei__in=[p.lei for p in batch])}
         fresh = [p for p in batch if p.lei not in by_lei]
         twins = self._twins(fresh)
-        created = bulk_create_with_history(
-            [
-                Entity(
-                    name=p.name.strip(),
-                    kind=p.kind,
-                    country=p.country,
-                    lei=p.lei,
-                    import_run=self.run,
-                    import_record=p.record,
-                )
-                for p in fresh
-            ],
-            Entity,
-            batch_size=LEI_BATCH,
-        )
+        created = [
+            Entity(
+                name=p.name.strip(),
+                kind=p.kind,
+                country=p.country,
+                lei=p.lei,
+                import_run=self.run,
+                import_record=p.record,
+            )
+            for p in fresh
+        ]
+        _bulk_create_recorded(created, Entity)
         if any(entity.pk is None for entity in created):  # a backend that returns no keys
             created = list(Entity.objects.filter(lei__in=[p.lei for p in fresh]))
         by_lei.update({entity.lei: entity for entity in created})
