@@ -20,7 +20,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from itertools import groupby
+from itertools import count, groupby, islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,15 +31,23 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from core.leases import leased, leased_now
+from imports.affected import VendorsAbove, run_affected_vendors
 from imports.choices import ImportFormat, ImportStatus
 from imports.formats import bods, ftm, gleif
 from imports.formats.reader import HashingReader, ReadError, json_values
 from imports.models import ImportedRecord, ImportRun, LeiRegistration, empty_counts
-from registry.choices import EntityKind, EventKind, EventStatus, Interest, RiskLevel
+from registry.choices import (
+    CONTROL_EVENT_KINDS,
+    EntityKind,
+    EventKind,
+    EventStatus,
+    Interest,
+    RiskLevel,
+)
 from registry.models import (
+    Contract,
     Entity,
     EntityIdentifier,
     Ownership,
@@ -59,6 +67,7 @@ from registry.services import (
     watchlist_entry_delete,
     watchlist_entry_update,
 )
+from registry.services.events import _dilution_record
 from registry.services.pipeline import _raise_change_of_control, event_affected_vendor_ids
 from registry.services.risk import vendor_risk_as_of, vendors_recheck
 
@@ -75,6 +84,8 @@ BULK_BATCH = 1000
 MAX_ERRORS = 50
 #: LEI records are matched and written this many at a time.
 LEI_BATCH = 2000
+#: A GLEIF file is read and applied this many records at a time.
+GLEIF_BATCH = 5000
 #: Interests no event kind describes: written directly, and in bulk when the pair has none.
 DIRECT_INTERESTS = (Interest.CONTROL, Interest.OTHER_INFLUENCE)
 
@@ -245,13 +256,16 @@ def _import_run_execute(
     if not claimed:
         return run
     try:
+        if run.format in gleif.FORMATS:
+            with _open(run, path) as stream:
+                reader = HashingReader(stream, progress, on_records)
+                _apply(run, work=lambda applier: _stream_gleif(applier, reader))
+            return run
         with _open(run, path) as stream:
             reader = HashingReader(stream, progress, on_records)
             try:
                 if run.format == ImportFormat.FTM:
                     statements, warnings = _read_ftm(reader)
-                elif run.format in gleif.FORMATS:
-                    statements, warnings = _read_gleif(reader, run.format), []
                 else:
                     statements, warnings = _read(reader)
             finally:
@@ -384,25 +398,46 @@ def _read_ftm(
     return reading.statements, reading.skipped_warnings()
 
 
-def _read_gleif(reader: HashingReader, file_format: str) -> list:
-    records: list = []
+def _stream_gleif(applier: "_Applier", reader: HashingReader) -> None:
+    """Read a GLEIF file and apply it as it is read, ``GLEIF_BATCH`` records at a time, in
+    the run's transaction: memory holds one batch, never the file. A bad record stops the
+    applying (the transaction is then rolled back, so nothing is half-applied) but not the
+    reading, so the run reports every bad record up to ``MAX_ERRORS``."""
+    run = applier.run
     errors: list[dict[str, str]] = []
+    batch: list = []
+    records = 0
     try:
-        for item in gleif.read_file(reader, file_format):
-            reader.count_record()
-            if isinstance(item, bods.RecordError):
-                errors.append(item.as_dict())
-                if len(errors) >= MAX_ERRORS:
-                    break
-                continue
-            records.append(item)
-    except ReadError as exc:
-        errors.append(_error(exc.where, "(file)", exc.message))
+        try:
+            for item in gleif.read_file(reader, run.format):
+                reader.count_record()
+                if isinstance(item, bods.RecordError):
+                    errors.append(item.as_dict())
+                    if len(errors) >= MAX_ERRORS:
+                        break
+                    continue
+                records += 1
+                if errors:
+                    continue
+                batch.append(item)
+                if len(batch) >= GLEIF_BATCH:
+                    try:
+                        applier.apply_batch(batch)
+                    except ImportFailed as failure:
+                        errors.extend(failure.errors)
+                    batch = []
+        except ReadError as exc:
+            errors.append(_error(exc.where, "(file)", exc.message))
+    finally:
+        reader.drain()
+        run.sha256 = reader.sha256.hexdigest()
     if errors:
-        raise ImportFailed(errors)
+        raise ImportFailed(errors[:MAX_ERRORS])
     if not records:
         raise ImportFailed([_error("line 1", "(file)", "The file holds no records.")])
-    return records
+    if batch:
+        applier.apply_batch(batch)
+    applier.finish()
 
 
 # --- Apply ---------------------------------------------------------------------------------------
@@ -410,15 +445,21 @@ def _read_gleif(reader: HashingReader, file_format: str) -> list:
 
 def _apply(
     run: ImportRun,
-    statements: list[bods.Party | bods.Relationship],
+    statements: list[bods.Party | bods.Relationship] | None = None,
     *,
     warnings: Iterable[dict[str, str]] = (),
+    work: Callable[["_Applier"], None] | None = None,
 ) -> None:
+    """Apply the statements (or let ``work`` read and apply them) in one transaction, and
+    record the report on the run."""
     applier = _Applier(run)
     applier.warnings.extend(warnings)
     try:
         with transaction.atomic():
-            applier.apply(statements)
+            if work is not None:
+                work(applier)
+            else:
+                applier.apply(statements)
             run.counts = applier.counts
             run.warnings = applier.warnings
             run.events = applier.event_rows
@@ -486,6 +527,18 @@ class _Applier:
         self.stored_edges: dict[tuple[int, int, str], list[Ownership]] = {}
         self.cached_subjects: set[int] = set()
         self.pending_subjects: dict[int, list[Ownership]] = {}
+        #: A GLEIF file's ultimate parents, checked once the whole file is applied.
+        self.ultimate: list[gleif.GleifRelationship] = []
+        #: GLEIF runs log their stake events in bulk: applied at once to the cached edges
+        #: (``edges_into``, by owned entity), written to the database a batch at a time.
+        self.bulk_events = run.format in gleif.FORMATS
+        self.edges_into: dict[int, list[Ownership]] = {}
+        self.queued_events: list[tuple[OwnershipEvent, dict]] = []
+        self.event_subjects: set[int] = set()
+        self.edge_inserts: list[Ownership] = []
+        self.edge_updates: dict[int, Ownership] = {}
+        self.edge_deletes: dict[int, Ownership] = {}
+        self._unsaved_ids = count(-1, -1)
 
     def warn(self, record: str, field: str, message: str) -> None:
         self.warnings.append(_error(record, field, message))
@@ -493,6 +546,12 @@ class _Applier:
     # Parties ------------------------------------------------------------------------------------
 
     def apply(self, statements: list) -> None:
+        self.apply_batch(statements)
+        self.finish()
+
+    def apply_batch(self, statements: list) -> None:
+        """Apply statements; a GLEIF run applies its file a batch at a time this way, and
+        forgets what it read of the registry after each batch."""
         parties: dict[str, bods.Party] = {}
         relationships: list[tuple[int, bods.Relationship]] = []
         exceptions: list[gleif.ReportingException] = []
@@ -525,7 +584,8 @@ class _Applier:
             self._flush_entities()
         if self.run.format in gleif.FORMATS:
             self._gleif_parties([r for _, r in relationships] + ultimate + exceptions)
-        self._prefetch_edges()
+        if relationships:
+            self._prefetch_edges()
         relationships.sort(key=lambda item: (item[1].statement_date or datetime.date.min, item[0]))
         replacing: dict[str, list[bods.Relationship]] = {}
         for _, relationship in relationships:
@@ -539,14 +599,37 @@ class _Applier:
             self.handover_days = self._handover_days([r for _, r in same_day])
             for _, relationship in same_day:
                 self._relationship(relationship, replacing)
+        self._flush_events()
         self._flush_edges()
-        self._ultimates(ultimate)
+        # Checked once every edge of the file is written.
+        self.ultimate.extend(ultimate)
         for start in range(0, len(exceptions), BULK_BATCH):
             self._reporting_exceptions(exceptions[start : start + BULK_BATCH])
         ImportedRecord.objects.bulk_create(self.records, batch_size=BULK_BATCH)
+        self.records = []
+        if self.bulk_events:
+            self._forget()
+
+    def finish(self) -> None:
+        """What needs the whole file applied: the ultimate parents checked against the
+        graph, closed loops, and the watchlist of a FollowTheMoney file."""
+        for chunk in _chunks(self.ultimate, GLEIF_BATCH):
+            self._gleif_parties(chunk)
+            self._ultimates(chunk)
+            if self.bulk_events:
+                self._forget()
+        self.ultimate = []
         self._warn_of_closed_loops()
         if self.run.format == ImportFormat.FTM:
             self._watchlist()
+
+    def _forget(self) -> None:
+        """Drop what a GLEIF batch read of the registry (its entities and their edges), so
+        memory holds a batch, not the file; counts, warnings, events and what to recheck
+        stay."""
+        self.entities, self.created, self.matched, self.slow_subjects = {}, set(), set(), set()
+        self.stored_edges, self.edges_into, self.cached_subjects = {}, {}, set()
+        self.pending_subjects, self.new_edge_keys, self.run_rows = {}, set(), {}
 
     # Bulk reads and writes ----------------------------------------------------------------------
 
@@ -641,6 +724,7 @@ class _Applier:
             for edge in Ownership.objects.filter(owned_id__in=chunk).order_by("start_date", "id"):
                 key = (edge.owner_id, edge.owned_id, edge.interest)
                 self.stored_edges.setdefault(key, []).append(edge)
+                self.edges_into.setdefault(edge.owned_id, []).append(edge)
             self.cached_subjects.update(chunk)
 
     def _pair(self, owner: Entity, subject: Entity, interest: str) -> list[Ownership]:
@@ -661,6 +745,8 @@ class _Applier:
         """The subject's edges are about to be read or written through the services: what
         is pending is written first, and nothing cached of it is trusted after."""
         pk = subject_id if isinstance(subject_id, int) else subject_id.pk
+        if pk in self.event_subjects:
+            self._flush_events()
         if pk in self.created and pk not in self.slow_subjects:
             self._flush_edges()
             self.slow_subjects.add(pk)
@@ -752,6 +838,7 @@ class _Applier:
                 if edge.owned_id in self.cached_subjects:
                     key = (edge.owner_id, edge.owned_id, edge.interest)
                     self.stored_edges.setdefault(key, []).append(edge)
+                    self.edges_into.setdefault(edge.owned_id, []).append(edge)
         self.new_edges, self.pending_subjects = [], {}
 
     def _hold(
@@ -851,21 +938,18 @@ class _Applier:
         by_lei = {e.lei: e for e in Entity.objects.filter(lei__in=[p.lei for p in batch])}
         fresh = [p for p in batch if p.lei not in by_lei]
         twins = self._twins(fresh)
-        created = bulk_create_with_history(
-            [
-                Entity(
-                    name=p.name.strip(),
-                    kind=p.kind,
-                    country=p.country,
-                    lei=p.lei,
-                    import_run=self.run,
-                    import_record=p.record,
-                )
-                for p in fresh
-            ],
-            Entity,
-            batch_size=LEI_BATCH,
-        )
+        created = [
+            Entity(
+                name=p.name.strip(),
+                kind=p.kind,
+                country=p.country,
+                lei=p.lei,
+                import_run=self.run,
+                import_record=p.record,
+            )
+            for p in fresh
+        ]
+        _bulk_create_recorded(created, Entity)
         if any(entity.pk is None for entity in created):  # a backend that returns no keys
             created = list(Entity.objects.filter(lei__in=[p.lei for p in fresh]))
         by_lei.update({entity.lei: entity for entity in created})
@@ -881,6 +965,7 @@ class _Applier:
             r.entity_id: r for r in LeiRegistration.objects.filter(entity__in=by_lei.values())
         }
         records, new_registrations, changed_registrations = [], [], []
+        renamed: list[Entity] = []
         for party in batch:
             for field, message in party.warnings:
                 self.warn(party.label, field, message)
@@ -899,7 +984,8 @@ class _Applier:
                 self.counts["entities_new"] += 1
             else:
                 self._matched(entity, party)
-                self._lei_fields(entity, party)
+                if self._lei_fields(entity, party):
+                    renamed.append(entity)
             self.entities[party.record] = entity
             records.append(ImportedRecord(run=self.run, record=party.record, entity=entity))
             wanted = self._registration_values(party)
@@ -913,12 +999,15 @@ class _Applier:
                     setattr(held, name, value)
                 held.import_run = self.run
                 changed_registrations.append(held)
+        if renamed:
+            _update_rows(Entity, renamed, ["name", "country"])
+            _history_recorded(Entity, [entity.pk for entity in renamed], "~")
         ImportedRecord.objects.bulk_create(records, batch_size=LEI_BATCH)
         LeiRegistration.objects.bulk_create(new_registrations, batch_size=LEI_BATCH)
-        LeiRegistration.objects.bulk_update(
+        _update_rows(
+            LeiRegistration,
             changed_registrations,
             ["entity_status", "registration_status", "last_update", "import_run"],
-            batch_size=LEI_BATCH,
         )
 
     def _twins(self, fresh: list["gleif.LeiParty"]) -> dict[str, Entity]:
@@ -947,18 +1036,27 @@ class _Applier:
             "last_update": party.statement_date,
         }
 
-    def _lei_fields(self, entity: Entity, party: "gleif.LeiParty") -> None:
+    def _lei_fields(self, entity: Entity, party: "gleif.LeiParty") -> bool:
+        """Take GLEIF's legal name and country (validated here, written with the batch);
+        whether either changed."""
         changes: dict[str, object] = {}
-        if party.name != entity.name:
-            changes["name"] = party.name
-            self.warn(party.label, "Entity.LegalName", f"{entity.name} is now {party.name}.")
+        name = party.name.strip()
+        if name != entity.name:
+            changes["name"] = name
+            self.warn(party.label, "Entity.LegalName", f"{entity.name} is now {name}.")
         if party.country and party.country != entity.country:
             changes["country"] = party.country
-        if changes:
-            try:
-                entity_update(entity=entity, **changes)
-            except ValidationError as exc:
-                raise ImportFailed(_validation_errors(party.label, "", exc)) from None
+        if not changes:
+            return False
+        for field, value in changes.items():
+            setattr(entity, field, value)
+        try:
+            entity.clean_fields(
+                exclude=[f.name for f in Entity._meta.fields if f.name not in changes]
+            )
+        except ValidationError as exc:
+            raise ImportFailed(_validation_errors(party.label, "", exc)) from None
+        return True
 
     def _ultimates(self, relationships: list["gleif.GleifRelationship"]) -> None:
         """An ultimate consolidation is never an edge: the registry's graph should lead from
@@ -1371,7 +1469,9 @@ class _Applier:
             self._end(edge, day - ONE_DAY, relationship)
 
     def _end(self, edge: Ownership, end: datetime.date, relationship: bods.Relationship) -> None:
-        self._slow(edge.owned_id)
+        cached = self.bulk_events and edge.owned_id in self.cached_subjects
+        if not cached:
+            self._slow(edge.owned_id)
         self.counts["edges_ended"] += 1
         if self._between_registry_parties(edge.owner, edge.owned) and (
             edge.interest == Interest.SHAREHOLDING
@@ -1384,7 +1484,12 @@ class _Applier:
                 effective_date=end + ONE_DAY,
             )
             return
-        ownership_end(ownership=edge, end_date=end, import_run=self.run)
+        if cached and (edge.end_date is None or end <= edge.end_date):
+            # As ``ownership_end`` would (an earlier end never needs its checks), in bulk.
+            self._cached_end(edge, end, event=None)
+        else:
+            self._slow(edge.owned_id)
+            ownership_end(ownership=edge, end_date=end, import_run=self.run)
         self._touch(edge.owner, edge.owned)
 
     def _undisclosed(
@@ -1454,11 +1559,12 @@ class _Applier:
             return
         changed = active is not None
         self.counts["edges_changed" if changed else "edges_new"] += 1
+        if self._between_registry_parties(owner, subject):
+            if not (self._queues_events(subject) and wanted.interest == Interest.SHAREHOLDING):
+                self._slow(subject)
+            if self._as_event(owner, subject, wanted, relationship, start, changed):
+                return
         self._slow(subject)
-        if self._between_registry_parties(owner, subject) and self._as_event(
-            owner, subject, wanted, relationship, start, changed
-        ):
-            return
         ownership_set(**self._edge_terms(owner, subject, wanted, relationship, start))
         self._touch(owner, subject)
 
@@ -1547,6 +1653,16 @@ class _Applier:
         person: Entity | None = None,
         share: Decimal | None = None,
     ) -> None:
+        if kind in CONTROL_EVENT_KINDS and self._queues_events(subject):
+            self._queue_event(
+                relationship,
+                kind=kind,
+                subject=subject,
+                counterparty=counterparty,
+                share=share,
+                effective_date=effective_date,
+            )
+            return
         self._slow(subject)
         event = ownership_event_log(
             kind=kind,
@@ -1576,6 +1692,185 @@ class _Applier:
                 "record": relationship.record,
             }
         )
+
+    # Events in bulk -----------------------------------------------------------------------------
+
+    def _queues_events(self, subject: Entity) -> bool:
+        """Whether a stake event on ``subject`` is applied to the cached edges and written in
+        bulk: in a GLEIF run, when the subject's edges were read in bulk and are still
+        trusted."""
+        return self.bulk_events and subject.pk in self.cached_subjects
+
+    def _stake(self, edge: Ownership) -> Stake:
+        if edge.pk is None and not hasattr(edge, "_unsaved_id"):
+            edge._unsaved_id = next(self._unsaved_ids)
+        return Stake(
+            id=edge.pk if edge.pk is not None else edge._unsaved_id,
+            owner=edge.owner_id,
+            owned=edge.owned_id,
+            interest=edge.interest,
+            share=edge.share,
+            share_min=edge.share_min,
+            share_max=edge.share_max,
+            start_date=edge.start_date,
+            end_date=edge.end_date,
+        )
+
+    def _queue_event(
+        self,
+        relationship: bods.Relationship,
+        *,
+        kind: str,
+        subject: Entity,
+        effective_date: datetime.date,
+        counterparty: Entity | None,
+        share: Decimal | None,
+    ) -> None:
+        """``ownership_event_log`` without its queries: the event is validated, its effect on
+        the subject's edges (``effects.event_effects``, the rule the service applies) is
+        applied to the cached edges, and the event and edges are written with the batch."""
+        event = OwnershipEvent(
+            kind=kind,
+            subject=subject,
+            counterparty=counterparty,
+            share=share,
+            effective_date=effective_date,
+            note=f"Imported from {self.run.source_name}, record {relationship.record}.",
+            import_run=self.run,
+        )
+        event.clean_fields(exclude=["subject", "counterparty", "person", "import_run"])
+        event.clean()
+        edges = self.edges_into.get(subject.pk, [])
+        by_id = {self._stake(edge).id: edge for edge in edges}
+        outcome = effects.event_effects(
+            effects.EventFacts.of(event), [self._stake(edge) for edge in edges]
+        )
+        for change in outcome.changes:
+            if change.kind == effects.SET:
+                self._cached_set(change, subject, event)
+            else:
+                self._cached_end(by_id[change.edge], change.end_date, event=event)
+        if outcome.dilution:
+            names = dict(
+                Entity.objects.filter(
+                    pk__in={pk for c in outcome.dilution for pk in (c.owner, c.owned)}
+                ).values_list("pk", "name")
+            )
+            event.dilution = [_dilution_record(change, names) for change in outcome.dilution]
+        row = self._event_row(relationship, event)
+        self.queued_events.append((event, row))
+        self.event_subjects.add(subject.pk)
+        if self.run.dry_run:
+            self.events.append(event)
+
+    def _cached_set(self, change: "effects.EdgeChange", subject: Entity, event) -> None:
+        """``ownership_set`` of an event's change, on the cached edges (the timeline rule)."""
+        pair = [
+            edge
+            for edge in self.edges_into.get(subject.pk, [])
+            if (edge.owner_id, edge.interest) == (change.owner, change.interest)
+        ]
+        plan = effects.timeline_insert(
+            [self._stake(edge) for edge in pair],
+            start_date=change.start_date,
+            end_date=change.end_date,
+        )
+        by_id = {self._stake(edge).id: edge for edge in pair}
+        for stake in plan.replaced:
+            self._cached_delete(by_id[stake.id])
+        for stake, end in plan.ended:
+            edge = by_id[stake.id]
+            edge.end_date = end
+            if edge.pk is not None:
+                self.edge_updates[edge.pk] = edge
+        edge = Ownership(
+            owner_id=change.owner,
+            owned=subject,
+            interest=change.interest,
+            share=change.share,
+            share_min=change.share_min,
+            share_max=change.share_max,
+            start_date=change.start_date,
+            end_date=plan.end_date,
+            source_event=event,
+        )
+        edge.clean_fields(exclude=["owner", "owned", "source_event", "ended_by_event"])
+        self.edge_inserts.append(edge)
+        self.edges_into.setdefault(subject.pk, []).append(edge)
+        key = (change.owner, subject.pk, change.interest)
+        pair_edges = self.stored_edges.setdefault(key, [])
+        pair_edges.append(edge)
+        pair_edges.sort(key=lambda e: e.start_date)
+
+    def _cached_end(self, edge: Ownership, end: datetime.date, *, event) -> None:
+        """``ownership_end`` on a cached edge: removed when it would end before it started."""
+        if end < edge.start_date:
+            self._cached_delete(edge)
+            return
+        edge.end_date = end
+        if event is not None:
+            edge.ended_by_event = event
+        if edge.pk is not None:
+            self.edge_updates[edge.pk] = edge
+        self.event_subjects.add(edge.owned_id)
+
+    def _cached_delete(self, edge: Ownership) -> None:
+        into = self.edges_into.get(edge.owned_id, [])
+        if edge in into:
+            into.remove(edge)
+        pair = self.stored_edges.get((edge.owner_id, edge.owned_id, edge.interest), [])
+        if edge in pair:
+            pair.remove(edge)
+        if edge.pk is None:
+            self.edge_inserts = [e for e in self.edge_inserts if e is not edge]
+        else:
+            self.edge_updates.pop(edge.pk, None)
+            self.edge_deletes[edge.pk] = edge
+        self.event_subjects.add(edge.owned_id)
+
+    def _flush_events(self) -> None:
+        """Write the queued events and the edge changes they and the bulk ends made: the
+        subjects locked as ``ownership_event_log`` locks them, the events in one insert a
+        batch, then the edges (with their audit history)."""
+        if not (self.queued_events or self.edge_inserts or self.edge_updates or self.edge_deletes):
+            self.event_subjects = set()
+            return
+        for chunk in _chunks(sorted(self.event_subjects), 5000):
+            list(Entity.objects.select_for_update().filter(pk__in=chunk).values_list("pk"))
+        events = [event for event, _ in self.queued_events]
+        OwnershipEvent.objects.bulk_create(events, batch_size=BULK_BATCH)
+        if not self.run.dry_run:
+            for event, row in self.queued_events:
+                row["id"] = event.pk
+        for chunk in _chunks(sorted(self.edge_deletes)):
+            Ownership.objects.filter(pk__in=chunk).delete()
+        if self.edge_updates:
+            changed = list(self.edge_updates.values())
+            _update_rows(Ownership, changed, ["end_date", "ended_by_event"])
+            _history_recorded(Ownership, [edge.pk for edge in changed], "~")
+        if self.edge_inserts:
+            _bulk_create_recorded(self.edge_inserts, Ownership)
+        self.queued_events, self.edge_inserts = [], []
+        self.edge_updates, self.edge_deletes, self.event_subjects = {}, {}, set()
+
+    def _event_row(self, relationship: bods.Relationship, event: OwnershipEvent) -> dict:
+        self.counts["events"] += 1
+        counterparty, person, share = event.counterparty, event.person, event.share
+        row = {
+            "id": None if self.run.dry_run else event.pk,
+            "kind": event.kind,
+            "subject": event.subject.pk,
+            "subject_name": event.subject.name,
+            "counterparty": counterparty.pk if counterparty else None,
+            "counterparty_name": counterparty.name if counterparty else "",
+            "person": person.pk if person else None,
+            "person_name": person.name if person else "",
+            "share": None if share is None else f"{share.normalize():f}",
+            "effective_date": event.effective_date.isoformat(),
+            "record": relationship.record,
+        }
+        self.event_rows.append(row)
+        return row
 
     # Watchlist ----------------------------------------------------------------------------------
 
@@ -1681,6 +1976,41 @@ def _bulk_create_recorded(rows: list, model) -> None:
     for batch in _chunks(rows, BULK_BATCH):
         model.objects.bulk_create(batch)
         _history_recorded(model, [row.pk for row in batch], "+")
+
+
+def _update_rows(model, rows: list, fields: list[str]) -> None:
+    """Write ``fields`` of ``rows`` (stored instances): on PostgreSQL one ``UPDATE … FROM
+    (VALUES …)`` a batch — ``bulk_update``'s ``CASE`` per row costs more to build than the
+    update to run — elsewhere ``bulk_update``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(rows, fields, batch_size=BULK_BATCH)
+        return
+    for row in rows:
+        row._prepare_related_fields_for_save(
+            operation_name="update", fields=[model._meta.get_field(name) for name in fields]
+        )
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    casts = ", ".join(
+        f"CAST(%s AS {field.db_type(connection)})" for field in [model._meta.pk, *columns]
+    )
+    assigned = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
+    names = ", ".join(quote(f.column) for f in [model._meta.pk, *columns])
+    table = quote(model._meta.db_table)
+    for batch in _chunks(rows, BULK_BATCH):
+        params = []
+        for row in batch:
+            params.append(row.pk)
+            params += [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns]
+        values = ", ".join(f"({casts})" for _ in batch)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {assigned} FROM (VALUES {values}) AS v({names}) "
+                f"WHERE {table}.{quote(model._meta.pk.column)} = v.{quote(model._meta.pk.column)}",
+                params,
+            )
 
 
 def _history_recorded(model, ids: list[int], history_type: str) -> None:
@@ -1793,7 +2123,9 @@ def import_affected_vendor_ids(
 def import_run_recheck(*, run_id: int) -> ImportRun | None:
     """After a run committed: recheck the union of the vendors it affects once, raise
     ``risk_increased`` alerts naming the run and each event's change-of-control reviews, and
-    mark the run's events processed — one transaction, done once, under a lease."""
+    mark the run's events processed — one transaction, done once, under a lease. The vendors
+    come from one walk of the graph for the whole run (``imports.affected``), the events are
+    read as rows, never as objects, except those a change-of-control review may be due for."""
     with leased(IMPORT_RECHECK_LEASE, run_id) as token:
         return None if token is None else _import_run_recheck(run_id)
 
@@ -1808,32 +2140,49 @@ def _import_run_recheck(run_id: int) -> ImportRun | None:
         )
         if run is None:
             return None
-        events = list(
-            OwnershipEvent.objects.filter(import_run=run)
-            .exclude(status=EventStatus.PROCESSED)
-            .select_related("subject", "import_run")
-            .order_by("pk")
+        pending = OwnershipEvent.objects.filter(import_run=run).exclude(
+            status=EventStatus.PROCESSED
         )
-        OwnershipEvent.objects.filter(pk__in=[e.pk for e in events]).update(
-            status=EventStatus.PROCESSING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+        facts = list(
+            pending.order_by("pk").values_list(
+                "pk", "subject_id", "person_id", "effective_date", "kind"
+            )
         )
-        vendor_ids = import_affected_vendor_ids(
-            entity_ids=run.recheck_entities, events=[], today=today
+        event_ids = [fact[0] for fact in facts]
+        for chunk in _chunks(event_ids, 20_000):
+            OwnershipEvent.objects.filter(pk__in=chunk).update(
+                status=EventStatus.PROCESSING,
+                claimed_at=timezone.now(),
+                attempts=F("attempts") + 1,
+            )
+        union, per_event = run_affected_vendors(
+            entity_ids=run.recheck_entities,
+            events=[fact[:4] for fact in facts],
+            today=today,
         )
-        per_event = {event.pk: event_affected_vendor_ids(event, today=today) for event in events}
-        union = sorted(set(vendor_ids).union(*per_event.values()))
+        union = sorted(union)
         before = {
             # No earlier assessment counts as previously low, as for the alerts.
             vendor.pk: vendor.risk_level if vendor.risk_assessed_at else RiskLevel.LOW
             for vendor in Vendor.objects.filter(pk__in=union)
         }
         results = vendors_recheck(union, as_of=today, import_run=run)
-        for event in events:
+        for event in _change_of_control_events(facts, today):
             _raise_change_of_control(event)
-            event.affected_vendors.set(per_event[event.pk])
-        OwnershipEvent.objects.filter(pk__in=[e.pk for e in events]).update(
-            status=EventStatus.PROCESSED, processed_at=timezone.now(), last_error=""
+        through = OwnershipEvent.affected_vendors.through
+        for chunk in _chunks(event_ids, 20_000):
+            through.objects.filter(ownershipevent_id__in=chunk).delete()
+        rows = (
+            through(ownershipevent_id=event_id, vendor_id=vendor_id)
+            for event_id, vendors in per_event.items()
+            for vendor_id in sorted(vendors)
         )
+        while batch := list(islice(rows, 5000)):
+            through.objects.bulk_create(batch)
+        for chunk in _chunks(event_ids, 20_000):
+            OwnershipEvent.objects.filter(pk__in=chunk).update(
+                status=EventStatus.PROCESSED, processed_at=timezone.now(), last_error=""
+            )
         run.affected_vendors = [
             {
                 "vendor": result.vendor.pk,
@@ -1847,6 +2196,31 @@ def _import_run_recheck(run_id: int) -> ImportRun | None:
         run.save(update_fields=["affected_vendors", "rechecked_at"])
     logger.info("Import run %s: %s vendors rechecked once", run.pk, len(union))
     return run
+
+
+def _change_of_control_events(facts: list[tuple], today: datetime.date) -> Iterable:
+    """The run's events a change-of-control review may be due for: of a kind that changes
+    control, with a vendor that has a contract with a change-of-control clause at or below the
+    subject on some day from the day before the earliest such event to today. Each is then
+    decided by ``_raise_change_of_control`` as for an event logged by hand."""
+    controlling = [fact for fact in facts if fact[4] in CONTROL_EVENT_KINDS]
+    if not controlling:
+        return
+    clauses = set(
+        Contract.objects.filter(change_of_control_clause=True).values_list("vendor_id", flat=True)
+    )
+    if not clauses:
+        return
+    first = min(fact[3] for fact in controlling) - ONE_DAY
+    last = max(max(fact[3] for fact in controlling), today)
+    above = VendorsAbove(first=first, last=last)
+    wanted = [fact[0] for fact in controlling if above.vendors_of([fact[1]]) & clauses]
+    for chunk in _chunks(wanted, 500):
+        yield from (
+            OwnershipEvent.objects.filter(pk__in=chunk)
+            .select_related("subject", "import_run")
+            .order_by("pk")
+        )
 
 
 def import_scheduled(*, locations: Iterable[str], source_name: str) -> list[int]:

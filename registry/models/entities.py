@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from core.audit import AUDITED
@@ -71,6 +72,9 @@ class Entity(models.Model):
                 name="entity_lei_format",
             ),
         ]
+        # Possible duplicates are found by name in any case (imports look up thousands a
+        # query): an index on the lowered name keeps that from reading the whole table.
+        indexes = [models.Index(Lower("name"), name="entity_name_lower")]
 
     def __str__(self) -> str:
         return self.name

@@ -170,7 +170,12 @@ class OwnershipEvent(models.Model):
             field, message = receiving[self.kind]
             entity_id = getattr(self, f"{field}_id")
             entities = self._meta.get_field("person").related_model.objects
-            if entity_id and entities.filter(pk=entity_id, kind=EntityKind.PERSON).exists():
+            if self._meta.get_field(field).is_cached(self):
+                # The entity is at hand (an import validating thousands of events).
+                is_person = getattr(self, field).kind == EntityKind.PERSON
+            else:
+                is_person = entities.filter(pk=entity_id, kind=EntityKind.PERSON).exists()
+            if entity_id and is_person:
                 errors.setdefault(field, []).append(message)
         if errors:
             raise ValidationError(errors)
