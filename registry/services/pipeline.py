@@ -228,10 +228,20 @@ def _event_process(event_id: int) -> OwnershipEvent | None:
         )
         event = event.get(pk=event_id)
         planned = list(event.chunks.filter(done_at__isnull=True).values_list("pk", flat=True))
-        if planned or event.chunks.exists():
+        if planned:
             # Planned by an earlier attempt: send what is not done yet (a chunk done twice
             # is rolled back the second time).
             chunks_enqueue(planned)
+            return event
+        if event.chunks.exists():
+            # Every chunk committed, but the event was marked failed meanwhile (a chunk's last
+            # retry gave up while another run of it committed) and sent again: it is done.
+            OwnershipEvent.objects.filter(pk=event.pk).update(
+                status=EventStatus.PROCESSED,
+                processed_at=timezone.now(),
+                last_error="",
+                vendors_done=F("vendors_total"),
+            )
             return event
         vendor_ids = event_affected_vendor_ids(event, today=today)
         contracts = change_of_control_candidates(
@@ -440,9 +450,13 @@ def event_fail(*, event_id: int, error: str) -> None:
     event = OwnershipEvent.objects.select_related("subject").filter(pk=event_id).first()
     if event is None:
         return
-    OwnershipEvent.objects.filter(pk=event_id).update(
-        status=EventStatus.FAILED, last_error=error[:5000]
+    failed = (
+        OwnershipEvent.objects.filter(pk=event_id)
+        .exclude(status=EventStatus.PROCESSED)
+        .update(status=EventStatus.FAILED, last_error=error[:5000])
     )
+    if not failed:  # finished meanwhile (e.g. by another run of its last chunk)
+        return
     title = f"Processing failed: {event} (event #{event.pk})"
     alert, created = alert_raise(
         dedup_key=f"pipeline_failure:event:{event.pk}",
@@ -478,10 +492,14 @@ def recheck_fail(*, recheck_id: int, error: str) -> None:
         _tell_risk_analysts(alert, error)
 
 
+@transaction.atomic
 def chunk_fail(*, chunk_id: int, error: str) -> None:
     """Give up on a chunk after its retries: its event (or request) fails with the error, and
-    the risk analysts are told. Re-sending the event later sends the chunks not done."""
-    chunk = RecheckChunk.objects.filter(pk=chunk_id, done_at__isnull=True).first()
+    the risk analysts are told. Re-sending the event later sends the chunks not done. The
+    chunk's row is locked, so another run of it that commits first is seen as done."""
+    chunk = (
+        RecheckChunk.objects.select_for_update().filter(pk=chunk_id, done_at__isnull=True).first()
+    )
     if chunk is None:
         return
     RecheckChunk.objects.filter(pk=chunk_id).update(last_error=error[:5000])

@@ -214,6 +214,30 @@ def test_a_chunk_that_fails_after_its_retries_fails_its_event(
     assert pipeline.pending_work(older_than=datetime.timedelta(seconds=60))[2] == []
 
 
+def test_an_event_whose_chunks_all_committed_is_never_failed_nor_left_processing(
+    hub, settings, django_capture_on_commit_callbacks
+):
+    settings.PIPELINE_CHUNK_SIZE = 3
+    with django_capture_on_commit_callbacks(execute=False):
+        pipeline.event_process(event_id=hub["event"].pk)
+    chunks = list(RecheckChunk.objects.filter(event=hub["event"]).order_by("index"))
+    for chunk in chunks:
+        with django_capture_on_commit_callbacks(execute=True):
+            pipeline.chunk_process(chunk_id=chunk.pk)
+    # A run of the last chunk that gave up after its retries comes too late: nothing fails.
+    pipeline.chunk_fail(chunk_id=chunks[-1].pk, error="RuntimeError: late")
+    event = OwnershipEvent.objects.get(pk=hub["event"].pk)
+    assert (event.status, event.vendors_done) == ("processed", 7)
+    assert not Alert.objects.filter(kind="pipeline_failure").exists()
+    # And an event marked failed after its chunks all committed is done when it is re-sent.
+    OwnershipEvent.objects.filter(pk=event.pk).update(status="failed", vendors_done=3)
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        pipeline.event_process(event_id=event.pk)
+    event.refresh_from_db()
+    assert (event.status, event.vendors_done, event.vendors_total) == ("processed", 7, 7)
+    assert sent == []
+
+
 def test_a_large_recheck_request_runs_in_chunks(hub, settings, django_capture_on_commit_callbacks):
     settings.PIPELINE_CHUNK_SIZE = 2
     before = RiskAssessment.objects.count()
