@@ -498,7 +498,10 @@ def chunk_fail(*, chunk_id: int, error: str) -> None:
     the risk analysts are told. Re-sending the event later sends the chunks not done. The
     chunk's row is locked, so another run of it that commits first is seen as done."""
     chunk = (
-        RecheckChunk.objects.select_for_update().filter(pk=chunk_id, done_at__isnull=True).first()
+        RecheckChunk.objects.select_for_update(of=("self",))
+        .filter(pk=chunk_id, done_at__isnull=True)
+        .order_by()  # the model's ordering joins the event and the request
+        .first()
     )
     if chunk is None:
         return
