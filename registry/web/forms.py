@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from core.selectors import active_users
 from core.web.forms import UserChoiceField
 from registry.choices import (
+    KEY_PERSON_INTERESTS,
     DataAccess,
     EntityKind,
     EventKind,
@@ -255,12 +256,17 @@ class OwnershipForm(PickerForm):
         required=False, widget=DATE, help_text="The last day it held; empty if it still does."
     )
 
+    # Hidden until a fund or a government is given a board seat or a management role.
+    confirm_seat = forms.BooleanField(required=False, label="Save anyway", widget=forms.HiddenInput)
+
     FIELDS = ("share", "share_min", "share_max", "start_date", "end_date")
+    #: Holders that sit on boards or run companies only through the people they send.
+    UNSEATED_KINDS = (EntityKind.FUND, EntityKind.GOVERNMENT)
 
     def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if editing:
-            for name in ("owner", "owned", "interest"):
+            for name in ("owner", "owned", "interest", "confirm_seat"):
                 del self.fields[name]
 
     def clean(self) -> dict:
@@ -277,6 +283,20 @@ class OwnershipForm(PickerForm):
         for name, message in seat_share_problems(interest, **shares).items():
             if name not in self.errors:
                 self.add_error(name, message)
+        if (
+            owner
+            and interest in KEY_PERSON_INTERESTS
+            and owner.kind in self.UNSEATED_KINDS
+            and not data.get("confirm_seat")
+        ):
+            self.fields["confirm_seat"].widget = forms.CheckboxInput()
+            self.add_error(
+                "confirm_seat",
+                f"{owner.name} is a {owner.get_kind_display().lower()}: board seats and "
+                "management roles are held by people, usually the person it sends. Record "
+                "that person instead, or tick “Save anyway” to keep it as it is.",
+            )
+        data.pop("confirm_seat", None)
         return data
 
 

@@ -14,6 +14,7 @@ from core.tokens import api_token_issue
 from registry import services
 from registry.models import Entity, EntityIdentifier, Ownership, OwnershipEvent
 from tests.factories import EntityFactory, PersonFactory
+from tests.web.test_forms import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +160,50 @@ def test_the_api_and_the_web_refuse_a_board_seat_with_40_percent(buyer, buyer_cl
     assert 'id="id_share_error"' in web.content.decode()
     assert "board member seat carries no share" in web.content.decode()
     assert not Ownership.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["fund", "government"])
+def test_a_board_seat_held_by_a_fund_or_government_is_saved_only_once_confirmed(buyer_client, kind):
+    company = EntityFactory(name="Ledgerline")
+    holder = EntityFactory(name="Harbour Capital", kind=kind)
+    body = {
+        "owner": holder.pk,
+        "owned": company.pk,
+        "interest": "board_member",
+        "start_date": "2024-01-01",
+    }
+
+    first = buyer_client.post("/ownerships/new/", body)
+
+    html = first.content.decode()
+    assert first.status_code == 200
+    assert 'id="id_confirm_seat_error"' in html
+    assert f"Harbour Capital is a {kind}: board seats and management roles" in html
+    assert 'type="checkbox" name="confirm_seat"' in html
+    assert not Ownership.objects.exists()
+
+    token = token_for(buyer_client, "/ownerships/new/")
+    second = buyer_client.post("/ownerships/new/", {**body, "confirm_seat": "on", "token": token})
+
+    assert second.status_code == 302
+    seat = Ownership.objects.get()
+    assert (seat.owner_id, seat.interest, seat.share) == (holder.pk, "board_member", None)
+
+
+def test_a_board_seat_held_by_a_person_needs_no_confirmation(buyer_client):
+    company, person = EntityFactory(name="Ledgerline"), PersonFactory(name="Pat Seat")
+    response = buyer_client.post(
+        "/ownerships/new/",
+        {
+            "owner": person.pk,
+            "owned": company.pk,
+            "interest": "board_member",
+            "start_date": "2024-01-01",
+            "token": token_for(buyer_client, "/ownerships/new/"),
+        },
+    )
+    assert response.status_code == 302
+    assert Ownership.objects.get().owner_id == person.pk
 
 
 def test_the_admin_refuses_a_board_seat_with_a_share(client, superuser):
