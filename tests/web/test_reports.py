@@ -16,9 +16,10 @@ from reports.pdf import static_file
 from tests.web.helpers import assessed_vendor, competitor
 
 #: Queries of an exposure report: the session, the user, the party and the report's reads;
-#: and per vendor, its graph (here, a walk that finds no owner and the watchlist marks).
+#: and per vendor, its graph (here, a walk that finds no owner, the watchlist marks and which
+#: of the chain's entities are our vendors, drawn as vendors).
 FIXED = 10
-PER_VENDOR = 2
+PER_VENDOR = 3
 
 pytestmark = pytest.mark.django_db
 
