@@ -67,6 +67,7 @@ from registry.services import (
     watchlist_entry_delete,
     watchlist_entry_update,
 )
+from registry.services.common import bulk_create_recorded, history_recorded
 from registry.services.events import _dilution_record
 from registry.services.pipeline import _raise_change_of_control, event_affected_vendor_ids
 from registry.services.risk import vendor_risk_as_of, vendors_recheck
@@ -700,13 +701,13 @@ class _Applier:
         if not self.new_entities:
             return
         entities = [entity for entity, _ in self.new_entities]
-        _bulk_create_recorded(entities, Entity)
+        bulk_create_recorded(entities)
         identifiers = [
             EntityIdentifier(entity=entity, scheme=scheme, value=value)
             for entity, wanted in self.new_entities
             for scheme, value in wanted
         ]
-        _bulk_create_recorded(identifiers, EntityIdentifier)
+        bulk_create_recorded(identifiers)
         self.created.update(entity.pk for entity in entities)
         for warning, entity, twin in self.duplicate_warnings:
             where = f" ({twin.country})" if twin.country else ""
@@ -833,7 +834,7 @@ class _Applier:
 
     def _flush_edges(self) -> None:
         if self.new_edges:
-            _bulk_create_recorded(self.new_edges, Ownership)
+            bulk_create_recorded(self.new_edges)
             for edge in self.new_edges:
                 if edge.owned_id in self.cached_subjects:
                     key = (edge.owner_id, edge.owned_id, edge.interest)
@@ -949,7 +950,7 @@ class _Applier:
             )
             for p in fresh
         ]
-        _bulk_create_recorded(created, Entity)
+        bulk_create_recorded(created)
         if any(entity.pk is None for entity in created):  # a backend that returns no keys
             created = list(Entity.objects.filter(lei__in=[p.lei for p in fresh]))
         by_lei.update({entity.lei: entity for entity in created})
@@ -1001,7 +1002,7 @@ class _Applier:
                 changed_registrations.append(held)
         if renamed:
             _update_rows(Entity, renamed, ["name", "country"])
-            _history_recorded(Entity, [entity.pk for entity in renamed], "~")
+            history_recorded(Entity, [entity.pk for entity in renamed], "~")
         ImportedRecord.objects.bulk_create(records, batch_size=LEI_BATCH)
         LeiRegistration.objects.bulk_create(new_registrations, batch_size=LEI_BATCH)
         _update_rows(
@@ -1164,7 +1165,7 @@ class _Applier:
             if not changed:
                 continue
             Entity.objects.filter(pk__in=list(changed)).update(owners_undisclosed=value)
-            _history_recorded(Entity, list(changed), "~")
+            history_recorded(Entity, list(changed), "~")
             for entity in changed.values():
                 entity.owners_undisclosed = value
             self.touched.update(changed)
@@ -1847,9 +1848,9 @@ class _Applier:
         if self.edge_updates:
             changed = list(self.edge_updates.values())
             _update_rows(Ownership, changed, ["end_date", "ended_by_event"])
-            _history_recorded(Ownership, [edge.pk for edge in changed], "~")
+            history_recorded(Ownership, [edge.pk for edge in changed], "~")
         if self.edge_inserts:
-            _bulk_create_recorded(self.edge_inserts, Ownership)
+            bulk_create_recorded(self.edge_inserts)
         self.queued_events, self.edge_inserts = [], []
         self.edge_updates, self.edge_deletes, self.event_subjects = {}, {}, set()
 
@@ -1969,15 +1970,6 @@ class _Applier:
         ]
 
 
-def _bulk_create_recorded(rows: list, model) -> None:
-    """``bulk_create`` with the audit history's "created" rows, copied from the new rows in
-    one ``INSERT … SELECT`` a batch (building a historical instance per row costs more than
-    the insert itself)."""
-    for batch in _chunks(rows, BULK_BATCH):
-        model.objects.bulk_create(batch)
-        _history_recorded(model, [row.pk for row in batch], "+")
-
-
 def _update_rows(model, rows: list, fields: list[str]) -> None:
     """Write ``fields`` of ``rows`` (stored instances): on PostgreSQL one ``UPDATE … FROM
     (VALUES …)`` a batch — ``bulk_update``'s ``CASE`` per row costs more to build than the
@@ -2010,33 +2002,6 @@ def _update_rows(model, rows: list, fields: list[str]) -> None:
                 f"UPDATE {table} SET {assigned} FROM (VALUES {values}) AS v({names}) "
                 f"WHERE {table}.{quote(model._meta.pk.column)} = v.{quote(model._meta.pk.column)}",
                 params,
-            )
-
-
-def _history_recorded(model, ids: list[int], history_type: str) -> None:
-    """The audit history's rows (``+`` created, ``~`` changed) for the rows ``ids`` as they
-    are stored now, copied in one ``INSERT … SELECT`` a batch."""
-    history = model.history.model
-    own = {
-        "history_id",
-        "history_date",
-        "history_change_reason",
-        "history_type",
-        "history_user_id",
-        "history_user_name",
-    }
-    columns = [f.column for f in history._meta.concrete_fields if f.column not in own]
-    quote = connection.ops.quote_name
-    listed = ", ".join(quote(c) for c in columns)
-    now = timezone.now()
-    for batch in _chunks(ids, BULK_BATCH):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {quote(history._meta.db_table)} ({listed}, history_date, "
-                "history_change_reason, history_type, history_user_id, history_user_name) "
-                f"SELECT {listed}, %s, NULL, %s, NULL, '' FROM {quote(model._meta.db_table)} "
-                f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(batch))})",
-                [now, history_type, *batch],
             )
 
 
