@@ -21,13 +21,16 @@ from core.api.schema import ErrorDetailSerializer, RegistryAutoSchema, documente
 from core.api.serializers import HistoryRecordSerializer
 from core.history import DeleteRefused, HistoryCollection, delete_blockers, history_records
 from core.idempotency import IdempotentPostMixin
+from core.paging import KeysFirstPaginator
 from core.signin import SIGNIN_THROTTLES
 from core.tokens import api_token_issue, default_expiry
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    """``?page=`` and ``?page_size=`` (up to 200); ``{"count", "next", "previous", "results"}``."""
+    """``?page=`` and ``?page_size=`` (up to 200); ``{"count", "next", "previous", "results"}``.
+    Deep pages cost about what the first does where an index serves the list's ordering."""
 
+    django_paginator_class = KeysFirstPaginator
     page_size_query_param = "page_size"
     max_page_size = 200
 

@@ -3,10 +3,11 @@
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from core.paging import KeysFirstPaginator
 from core.web.access import FormTokenInvalid, form_token_issue, form_token_redeem
 from core.web.forms import service_errors_add
 
@@ -22,7 +23,7 @@ def paginate(request: HttpRequest, items, *, default_size: int = 25) -> Page:
         size = default_size
     if size not in PAGE_SIZES:
         size = default_size
-    return Paginator(items, size).get_page(request.GET.get("page"))
+    return KeysFirstPaginator(items, size).get_page(request.GET.get("page"))
 
 
 def query_without(request: HttpRequest, *names: str) -> str:

@@ -94,7 +94,7 @@ class VendorAdmin(ServiceFormMixin, AuditedAdmin):
     def get_inlines(self, request: HttpRequest, obj: Vendor | None):
         return () if obj is None else self.inlines
 
-    @admin.display(description="name", ordering="entity__name")
+    @admin.display(description="name", ordering="entity_name")
     def name(self, vendor: Vendor) -> str:
         return vendor.entity.name
 

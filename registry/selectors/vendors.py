@@ -24,14 +24,14 @@ RISK_RANK = Case(
 )
 #: ``?sort=`` keys of the vendor list; a leading ``-`` reverses.
 SORTS = {
-    "name": ("entity__name", "id"),
-    "risk": ("risk_rank", "risk_score", "entity__name"),
-    "score": ("risk_score", "entity__name"),
-    "tier": ("tier", "entity__name"),
-    "status": ("status", "entity__name"),
-    "category": ("category", "entity__name"),
-    "data_access": ("data_access", "entity__name"),
-    "assessed": ("risk_assessed_at", "entity__name"),
+    "name": ("entity_name", "id"),
+    "risk": ("risk_rank", "risk_score", "entity_name"),
+    "score": ("risk_score", "entity_name"),
+    "tier": ("tier", "entity_name"),
+    "status": ("status", "entity_name"),
+    "category": ("category", "entity_name"),
+    "data_access": ("data_access", "entity_name"),
+    "assessed": ("risk_assessed_at", "entity_name"),
 }
 DEFAULT_SORT = "-risk"
 
