@@ -162,6 +162,10 @@ class OwnershipGraph:
         undisclosed: Iterable[int] = (),
     ):
         self.watchlist = {entity: frozenset(found) for entity, found in watchlist.items()}
+        self._listed: dict[str, frozenset[int]] = {}
+        for entity, found in self.watchlist.items():
+            for category in found:
+                self._listed[category] = self._listed.get(category, frozenset()) | {entity}
         self.names = dict(names or {})
         self.kinds = dict(kinds or {})
         self.undisclosed = frozenset(undisclosed)
@@ -176,6 +180,13 @@ class OwnershipGraph:
         # Upward closures already walked, by (target, bound): one vendor's assessment asks for
         # its closure several times (look-through, each party's strongest chain, control).
         self._closures: dict[tuple[int, str], dict[int, dict[int, float]]] = {}
+        # Look-through fractions already found, by bound and entity (``_held_above``): the
+        # vendors of one group share their owners' chains, which are then summed once.
+        self._held: dict[str, dict[int, dict[int, float] | None]] = {}
+        # ``has_exact_shares`` by entity; hiding edges (a view) does not change it.
+        self._exact: dict[int, bool] = {}
+        # What a view shares with the graph it was made from (see ``cross_held``).
+        self._shared: dict[str, frozenset[int]] = {}
         given: dict[str, dict[int, dict[int, tuple[float, float]]]] = {
             Interest.SHAREHOLDING: {},
             Interest.VOTING_RIGHTS: {},
@@ -310,11 +321,34 @@ class OwnershipGraph:
     def has_exact_shares(self, owned: int) -> bool:
         """Whether every shareholding and voting right in ``owned`` is exact (no published
         range, or one the other holders leave no room in), so that its bounds agree."""
-        for holders in (self._holders, self._voters):
-            for upper, lower in holders.get(owned, {}).values():
-                if upper != lower:
-                    return False
-        return True
+        exact = self._exact.get(owned)
+        if exact is None:
+            exact = self._exact[owned] = all(
+                upper == lower
+                for holders in (self._holders, self._voters)
+                for upper, lower in holders.get(owned, {}).values()
+            )
+        return exact
+
+    def cross_held(self) -> frozenset[int]:
+        """Entities a chain of shareholdings comes back to (members of cross-holdings, and
+        entities holding shares in themselves), found once per graph; a view of the graph
+        (``without_shareholdings``) shares the answer, a superset of its own."""
+        found = self._shared.get("cross_held")
+        if found is None:
+            successors: dict[int, list[int]] = {}
+            for owner, holdings in self._holdings.items():
+                successors[owner] = list(holdings)
+                for owned in holdings:
+                    successors.setdefault(owned, [])
+            found = frozenset(
+                member
+                for group in _strong_components(successors)
+                if len(group) > 1 or group[0] in self._holdings.get(group[0], ())
+                for member in group
+            )
+            self._shared["cross_held"] = found
+        return found
 
     @property
     def has_influence_edges(self) -> bool:
@@ -369,6 +403,11 @@ class OwnershipGraph:
         """Whether ``entity`` is on the watchlist under ``category``."""
         return category in self.watchlist.get(entity, ())
 
+    def listed_among(self, entities: Iterable[int], category: str) -> list[int]:
+        """The ``entities`` on the watchlist under ``category``, in id order."""
+        listed = self._listed.get(category)
+        return sorted(listed.intersection(entities)) if listed else []
+
     def name(self, entity: int) -> str:
         """The display name, or ``entity #<id>`` when the loader gave none."""
         return self.names.get(entity) or f"entity #{entity}"
@@ -391,6 +430,7 @@ class OwnershipGraph:
         view._hidden_pairs = self._hidden_pairs | hidden
         view._hidden_into = self._hidden_into | frozenset(into)
         view._closures = {}  # the view hides edges, so its closures are its own
+        view._held = {}  # … and so are its look-through fractions
         return view
 
 
@@ -419,10 +459,21 @@ def _upward_closure(graph: OwnershipGraph, target: int, bound: str) -> dict[int,
         return cached
     holdings: dict[int, dict[int, float]] = {target: {}}
     graph._closures[target, bound] = holdings
+    # Without hidden edges (the usual graph, not a view) the holders are read in place.
+    plain = not (graph._hidden_pairs or graph._hidden_into)
+    column = _bound_column(bound)
+    holders_of = graph._holders
     frontier = [target]
     while frontier:
         owned = frontier.pop()
-        for owner, percent in graph.shareholders(owned, bound).items():
+        if plain:
+            holders = holders_of.get(owned)
+            if not holders:
+                continue
+            pairs = ((owner, shares[column]) for owner, shares in holders.items())
+        else:
+            pairs = graph.shareholders(owned, bound).items()
+        for owner, percent in pairs:
             if owner not in holdings:
                 holdings[owner] = {}
                 frontier.append(owner)
@@ -602,19 +653,69 @@ def look_through(graph: OwnershipGraph, target: int, *, bound: str = "max") -> d
     cross-holdings), a target with about 50 ancestors takes about 0.4 ms, and a whole
     ``assess_vendor`` about 2 ms.
     """
-    return _integrated(_upward_closure(graph, target, bound), target, graph, bound)
+    return _integrated(target, graph, bound)
 
 
-def _integrated(
-    holdings: Mapping[int, Mapping[int, float]], target: int, graph: OwnershipGraph, bound: str
-) -> dict[int, float]:
-    """:func:`look_through` on ``target``'s upward closure, already gathered."""
+def _held_above(graph: OwnershipGraph, target: int, bound: str) -> dict[int, float]:
+    """Each party's fraction of ``target``: over every chain from the party to ``target``
+    that does not pass through the party again (rule 1), ``target`` itself left out.
+
+    An entity that no cross-holding returns to holds, through each direct holder, the holder's
+    share times (1 for the holder itself + each party's fraction of the holder): so its
+    fractions are its holders' fractions, scaled and summed. Each entity's are found once per
+    graph and reused by everything below it, so the vendors of one group, and the groups under
+    one fund, share their owners' chains. A member of a cross-holding is solved on its own
+    upward closure (:func:`_solved_above`); an entity below it sums it like any other holder.
+    Raises :class:`ClosedLoop` like :func:`look_through`.
+    """
+    memo = graph._held.setdefault(bound, {})
+    found = memo.get(target)
+    if found is not None:
+        return found
+    cyclic = graph.cross_held()
+    stack = [target]
+    while stack:
+        node = stack[-1]
+        if node in memo:
+            stack.pop()
+            continue
+        if node in cyclic:
+            memo[node] = _solved_above(graph, node, bound)
+            stack.pop()
+            continue
+        holders = graph.shareholders(node, bound)
+        missing = [owner for owner in holders if owner not in memo]
+        if missing:
+            stack.extend(missing)
+            continue
+        stack.pop()
+        fractions: dict[int, float] = {}
+        for owner, percent in holders.items():
+            share = percent / 100.0
+            fractions[owner] = fractions.get(owner, 0.0) + share
+            for party, fraction in memo[owner].items():
+                fractions[party] = fractions.get(party, 0.0) + share * fraction
+        memo[node] = fractions
+    return memo[target]
+
+
+def _solved_above(graph: OwnershipGraph, target: int, bound: str) -> dict[int, float]:
+    """:func:`_held_above` for a member of a cross-holding: its upward closure's groups solved
+    sinks first, then each cross-held party's chains that come back through it taken out."""
+    holdings = _upward_closure(graph, target, bound)
     held: dict[int, float] = {}
     returns: dict[int, float] = {}
     for group in _strong_components(holdings):
         _solve_group(group, holdings, target, graph, bound, held, returns)
     for member, returning in returns.items():
         held[member] /= returning  # only the chains that do not come back through the member
+    held.pop(target, None)
+    return held
+
+
+def _integrated(target: int, graph: OwnershipGraph, bound: str) -> dict[int, float]:
+    """:func:`look_through` from the fractions :func:`_held_above` found."""
+    held = _held_above(graph, target, bound)
     return {
         party: 100.0 * fraction if fraction <= 1.0 else 100.0
         for party, fraction in held.items()
@@ -908,7 +1009,7 @@ def _exposure(graph: OwnershipGraph, entity: int) -> tuple[_Exposure, list[Facto
     while True:
         holdings = _upward_closure(graph, entity, "max")
         try:
-            upper = _integrated(holdings, entity, graph, "max")
+            upper = _integrated(entity, graph, "max")
             # Without a range share in the closure just walked (``ancestors``), the lower bounds
             # are the upper ones and need no second computation (the usual case).
             if all(graph.has_exact_shares(node) for node in holdings):
@@ -986,9 +1087,7 @@ def _influence_factors(
     if graph.is_listed(entity, category):
         codes = (control_code, code) if control_code else (code,)
         yield from _self_listed_factors(exposure, codes, category)
-    for party in sorted(exposure.influence_region - {entity}):
-        if not graph.is_listed(party, category):
-            continue
+    for party in graph.listed_among(exposure.influence_region - {entity}, category):
         share = exposure.upper.get(party, 0.0)
         share_min = min(exposure.lower.get(party, 0.0), share)
         control = exposure.control(party)
@@ -1056,7 +1155,7 @@ def _sanctions_factor(exposure: _Exposure, policy: Policy) -> Factor | None:
         )
         return factor
     region = exposure.full_region
-    listed = {party for party in region if graph.is_listed(party, WatchlistCategory.SANCTIONED)}
+    listed = set(graph.listed_among(region, WatchlistCategory.SANCTIONED))
     if not listed:
         return None
     blocked = blocked_entities(full, listed, among=region)
@@ -1172,9 +1271,7 @@ def _competitors_controlling(
     ``seat`` and whether control holds on the lower bounds of ranges too."""
     region = _influence_closure(graph, seat)
     exact = None
-    for party in sorted(region):
-        if not graph.is_listed(party, WatchlistCategory.COMPETITOR):
-            continue
+    for party in graph.listed_among(region, WatchlistCategory.COMPETITOR):
         if party == seat:
             yield party, (seat,), True
             continue

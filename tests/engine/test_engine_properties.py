@@ -150,6 +150,22 @@ def test_look_through_counts_the_chains_that_do_not_return_through_the_holder(ca
             assert share == pytest.approx(100 * expected[party, target], abs=1e-7)
 
 
+@given(convergent_cross_holdings(), st.randoms(use_true_random=False))
+@PROPERTY_SETTINGS
+def test_look_through_does_not_depend_on_what_the_graph_was_asked_before(case, random):
+    # The graph remembers each entity's fractions and builds on them for the entities below.
+    size, shares = case
+    asked_before = shareholdings_graph(shares, watchlist={})
+    order = list(range(size))
+    random.shuffle(order)
+    for target in order:
+        fresh = shareholdings_graph(shares, watchlist={})
+        assert look_through(asked_before, target) == look_through(fresh, target)
+        assert look_through(asked_before, target, bound="min") == look_through(
+            fresh, target, bound="min"
+        )
+
+
 @given(convergent_cross_holdings())
 @PROPERTY_SETTINGS
 def test_look_through_is_plain_matrix_solution_for_owners_no_cycle_returns_to(case):
