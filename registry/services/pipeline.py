@@ -591,7 +591,10 @@ def scheduled_recheck(*, today: datetime.date | None = None) -> int:
     edge or lost one on each day not covered yet (the day after the last covered one up to
     ``today``). Vendors touched by an event's edges — those it started, and those it ended —
     are rechecked for that event, so the alerts are attributed to it; other edges go through
-    one generic recheck request. Returns the number of vendors rechecked for events."""
+    one generic recheck request. An event whose vendors are too many for one transaction
+    (an acquisition of an index fund's stake) is rechecked in chunks by the workers, like the
+    event itself was, under a recheck request naming it. Returns the number of vendors
+    rechecked for events, here or in those chunks."""
     today = today or timezone.localdate()
     days = _days_to_cover(today)
     if not days:
@@ -615,6 +618,10 @@ def scheduled_recheck(*, today: datetime.date | None = None) -> int:
     count = 0
     for event in OwnershipEvent.objects.filter(pk__in=by_event).select_related("subject"):
         vendor_ids = event_affected_vendor_ids(event, today=today)
+        if _is_large(vendor_ids, []):
+            _scheduled_chunks(event, vendor_ids, today=today)
+            count += len(vendor_ids)
+            continue
         count += len(vendors_recheck(vendor_ids, as_of=today, event=event))
     if loose:
         recheck_request(reason=RecheckReason.SCHEDULED, entity_ids=sorted(loose), as_of=today)
@@ -622,3 +629,21 @@ def scheduled_recheck(*, today: datetime.date | None = None) -> int:
         [ScheduledRecheckDay(day=day, vendors=count) for day in days], ignore_conflicts=True
     )
     return count
+
+
+def _scheduled_chunks(
+    event: OwnershipEvent, vendor_ids: list[int], *, today: datetime.date
+) -> None:
+    """The daily run's recheck of a large event's vendors, planned as chunks of a recheck
+    request that names the event (its alerts are the event's); the last chunk to commit
+    marks the request processed, and the sweeper resends what a dead worker left."""
+    request = RecheckRequest.objects.create(
+        reason=RecheckReason.SCHEDULED,
+        entity_ids=sorted({event.subject_id, *([event.person_id] if event.person_id else [])}),
+        event=event,
+        as_of=today,
+        attempts=1,
+        vendors_total=len(vendor_ids),
+    )
+    chunks = _chunks_plan(vendor_ids, [], as_of=today, recheck=request)
+    chunks_enqueue([chunk.pk for chunk in chunks])

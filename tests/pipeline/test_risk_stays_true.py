@@ -95,6 +95,42 @@ def test_future_dated_event_alerts_when_logged_and_again_on_its_day(run_on_commi
     assert rises[0].resolution_note.startswith(f"Superseded by alert #{rises[1].pk}")
 
 
+def test_daily_run_rechecks_a_large_events_vendors_in_chunks_named_by_the_event(
+    run_on_commit, settings
+):
+    settings.PIPELINE_CHUNK_SIZE = 2
+    rival = EntityFactory(name="Rival Corp")
+    WatchlistEntryFactory(entity=rival, category="competitor")
+    group = EntityFactory(name="Group Holdings")
+    vendors = []
+    for number in range(5):
+        company = EntityFactory(name=f"Group Company {number}")
+        OwnershipFactory(owner=group, owned=company, share=Decimal(100), start_date=SINCE)
+        vendors.append(VendorFactory(entity=company))
+    closing = timezone.localdate() + 30 * DAY
+    with run_on_commit():
+        event = services.ownership_event_log(
+            kind=EventKind.ACQUISITION,
+            subject=group,
+            counterparty=rival,
+            share=Decimal(60),
+            effective_date=closing,
+        )
+    assert {_level(vendor) for vendor in vendors} == {"low"}  # not yet: it closes later
+
+    with run_on_commit():
+        assert pipeline.scheduled_recheck(today=closing) == 5
+
+    request = RecheckRequest.objects.get(event=event, reason=RecheckReason.SCHEDULED)
+    assert (request.vendors_total, request.vendors_done) == (5, 5)
+    assert request.processed_at is not None
+    assert request.chunks.count() == 3  # 2 + 2 + 1 vendors
+    assert {_level(vendor) for vendor in vendors} == {"critical"}
+    rises = Alert.objects.filter(kind="risk_increased", severity="critical", status="open")
+    assert sorted(rises.values_list("vendor_id", flat=True)) == [v.pk for v in vendors]
+    assert set(rises.values_list("event_id", flat=True)) == {event.pk}
+
+
 def test_daily_run_catches_up_a_missed_day(run_on_commit):
     holder = EntityFactory(name="Holder")
     target = EntityFactory(name="Target Co")
