@@ -248,6 +248,15 @@ class RecheckChunk(models.Model):
     )
     index = models.PositiveIntegerField()
     as_of = models.DateField()
+    policy = models.ForeignKey(
+        "registry.RiskPolicy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The policy in force when the recheck was planned: every chunk of one "
+        "recheck is assessed under it, even if the policy changes meanwhile.",
+    )
     vendor_ids = models.JSONField(default=list)
     contract_ids = models.JSONField(
         default=list, help_text="Contracts with a change-of-control clause to review."

@@ -28,7 +28,7 @@ from registry.models import (
 from registry.risk import engine
 from registry.risk.loader import affected_entities, entities_below, load_subgraph
 from registry.services.dispatch import chunks_enqueue, recheck_request
-from registry.services.risk import vendors_recheck
+from registry.services.risk import policy_current, vendors_recheck
 
 logger = logging.getLogger(__name__)
 
@@ -176,8 +176,10 @@ def _chunks_plan(
 ) -> list[RecheckChunk]:
     """Slice a large recheck into chunks of ``PIPELINE_CHUNK_SIZE`` vendors, each with the
     change-of-control contracts of its vendors (a contract whose vendor is not rechecked goes
-    with the vendors next to it), and record them."""
+    with the vendors next to it), and record them with the policy in force now (the
+    request's own, if it names one), which each chunk is assessed under."""
     size = settings.PIPELINE_CHUNK_SIZE
+    policy = recheck.policy if recheck is not None and recheck.policy else policy_current()
     rechecked = set(vendor_ids)
     by_vendor: dict[int, list[int]] = {}
     for contract in contracts:
@@ -189,6 +191,7 @@ def _chunks_plan(
             recheck=recheck,
             index=index,
             as_of=as_of,
+            policy=policy,
             vendor_ids=[pk for pk in part if pk in rechecked],
             contract_ids=[contract for pk in part for contract in by_vendor.get(pk, ())],
         )
@@ -283,7 +286,7 @@ class _ChunkAlreadyDone(Exception):
 def _chunk_work(chunk: RecheckChunk) -> None:
     if chunk.event_id is not None:
         event = chunk.event
-        vendors_recheck(chunk.vendor_ids, as_of=chunk.as_of, event=event)
+        vendors_recheck(chunk.vendor_ids, as_of=chunk.as_of, event=event, policy=chunk.policy)
         contracts = list(
             Contract.objects.filter(pk__in=chunk.contract_ids)
             .select_related("vendor__entity", "vendor__business_owner", "owner")
@@ -304,7 +307,7 @@ def _chunk_work(chunk: RecheckChunk) -> None:
         as_of=chunk.as_of,
         event=request.event,
         recheck=request,
-        policy=request.policy,
+        policy=chunk.policy or request.policy,
     )
 
 
@@ -351,7 +354,7 @@ def _chunk_process(chunk_id: int) -> RecheckChunk | None:
     if not claimed:
         return None
     chunk = RecheckChunk.objects.select_related(
-        "event__subject", "event__import_run", "recheck__event", "recheck__policy"
+        "event__subject", "event__import_run", "recheck__event", "recheck__policy", "policy"
     ).get(pk=chunk_id)
     try:
         with transaction.atomic():

@@ -15,6 +15,7 @@ from registry.choices import DataAccess, EventKind, EventStatus, RecheckReason
 from registry.models import OwnershipEvent, RecheckChunk, RecheckRequest, RiskAssessment, Vendor
 from registry.services import pipeline
 from registry.services.dispatch import recheck_request
+from registry.services.risk import policy_current
 from registry.tasks import sweep_pending
 from tests.conftest import require_service
 from tests.pipeline.worker import celery_worker, real_worker_possible, wait_for
@@ -119,6 +120,28 @@ def test_a_hub_event_in_chunks_gives_what_one_transaction_gives(
     _process_in_one_transaction(hub, settings, django_capture_on_commit_callbacks)
     assert _outcome() == chunked
     assert OwnershipEvent.objects.get(pk=event.pk).chunks.count() == 0
+
+
+def test_every_chunk_is_assessed_under_the_policy_in_force_when_the_event_was_planned(
+    hub, settings, django_capture_on_commit_callbacks
+):
+    settings.PIPELINE_CHUNK_SIZE = 3
+    planned_under = policy_current()
+    with django_capture_on_commit_callbacks(execute=False):
+        pipeline.event_process(event_id=hub["event"].pk)
+    chunks = list(RecheckChunk.objects.filter(event=hub["event"]).order_by("index"))
+    with django_capture_on_commit_callbacks(execute=False):  # its own recheck is not run here
+        stricter = services.risk_policy_update(medium_share=Decimal(2), high_share=Decimal(5))
+    assert stricter.version == planned_under.version + 1
+
+    for chunk in chunks:
+        with django_capture_on_commit_callbacks(execute=True):
+            pipeline.chunk_process(chunk_id=chunk.pk)
+
+    assessed = RiskAssessment.objects.filter(event=hub["event"])
+    assert assessed.count() == 7
+    assert set(assessed.values_list("policy_version", flat=True)) == {planned_under.version}
+    assert {chunk.policy_id for chunk in chunks} == {planned_under.pk}
 
 
 def test_a_chunk_that_dies_mid_way_is_retried_and_nothing_is_doubled(
