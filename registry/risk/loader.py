@@ -102,7 +102,9 @@ class Subgraph:
 def watchlist_map() -> dict[int, set[str]]:
     """Every watchlisted entity with its categories (the watchlist is small)."""
     listed: dict[int, set[str]] = {}
-    for entity_id, category in WatchlistEntry.objects.values_list("entity_id", "category"):
+    # No ordering: the model's (by entity name) would join every listed entity for nothing.
+    entries = WatchlistEntry.objects.order_by().values_list("entity_id", "category")
+    for entity_id, category in entries:
         listed.setdefault(entity_id, set()).add(category)
     return listed
 
