@@ -14,6 +14,11 @@ query (``WITH RECURSIVE``, on PostgreSQL and SQLite alike), so its cost in round
 grow with the depth of the groups. A walk from a large batch goes level by level instead: for
 many start entities PostgreSQL cannot estimate how many rows each recursive step yields and
 scans the whole ownership table at every step, while a level's ``IN`` list uses the index.
+
+Several walks needed together (an event preview's graph on its effective date and the day
+before's, from a whole group's vendors) are one statement whatever their size or depth
+(:func:`load_subgraphs`): it walks entities rather than edges, each looked up once by index,
+and each graph is then walked in memory from what it read.
 """
 
 import datetime
