@@ -14,6 +14,11 @@ query (``WITH RECURSIVE``, on PostgreSQL and SQLite alike), so its cost in round
 grow with the depth of the groups. A walk from a large batch goes level by level instead: for
 many start entities PostgreSQL cannot estimate how many rows each recursive step yields and
 scans the whole ownership table at every step, while a level's ``IN`` list uses the index.
+
+Several walks needed together (an event preview's graph on its effective date and the day
+before's, from a whole group's vendors) are one statement whatever their size or depth
+(:func:`load_subgraphs`): it walks entities rather than edges, each looked up once by index,
+and each graph is then walked in memory from what it read.
 """
 
 import datetime
@@ -300,3 +305,164 @@ def edges_above(entity_ids: Iterable[int], *, as_of: datetime.date) -> list[Edge
     subgraph = Subgraph(as_of=as_of)
     _walk_up(subgraph, set(entity_ids), set())
     return list(subgraph.edges.values())
+
+
+@dataclass(frozen=True)
+class Walk:
+    """One :func:`load_subgraph` call's arguments, for :func:`load_subgraphs`."""
+
+    entity_ids: frozenset[int]
+    as_of: datetime.date
+    also: frozenset[int] = frozenset()
+    people: frozenset[int] = frozenset()
+
+
+def _day(value) -> datetime.date | None:
+    # SQLite hands a raw cursor dates as text.
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _walk_sql(walks: Sequence[Walk]) -> str:
+    """One statement for every edge :func:`load_subgraph` would read for any of ``walks``,
+    on any day from the earliest of their dates to the latest (with the edges' own dates, to
+    tell the days apart afterwards), followed by the names of every entity it reaches.
+
+    It walks entities, not edges: ``UNION`` keeps each entity once, so each is looked up
+    once however many paths lead to it. On PostgreSQL every step is a ``LATERAL`` look-up by
+    index (``OFFSET 0`` keeps the planner from hash-joining the whole ownership table at every
+    step, as it otherwise would, not knowing how few rows a step yields)."""
+    first, last = min(w.as_of for w in walks), max(w.as_of for w in walks)
+    # ISO dates and ``int()`` ids: nothing from outside goes into the statement as text.
+    active = (
+        f"e.start_date <= '{last.isoformat()}' "
+        f"AND (e.end_date IS NULL OR e.end_date >= '{first.isoformat()}')"
+    )
+    lateral = connection.vendor == "postgresql"
+
+    def step(parent: str, by: str, columns: str, where: str = "") -> str:
+        condition = f"e.{by} = {parent} AND {active}{where}"
+        if lateral:
+            return f", LATERAL (SELECT {columns} FROM {_OWNERSHIP} e WHERE {condition} OFFSET 0) e"
+        return f" JOIN {_OWNERSHIP} e ON {condition}"
+
+    columns = ", ".join(f"e.{column}" for column in (*EDGE_COLUMNS, "start_date", "end_date"))
+    targets = sorted({pk for walk in walks for pk in walk.entity_ids})
+    starts = sorted(set(targets).union(*(walk.also for walk in walks)))
+    people = sorted(set().union(*(walk.people for walk in walks)))
+    # (``IN ()`` is not SQL; no entity has id 0.)
+    target_list = ", ".join(str(int(pk)) for pk in targets) or "0"
+    extra_people = f" UNION {_id_values(people)}" if people else ""
+    if lateral:
+        name_rows = (
+            f"SELECT n.id, n.name, n.kind, n.owners_undisclosed FROM nodes, LATERAL "
+            f"(SELECT id, name, kind, owners_undisclosed FROM {_ENTITY} WHERE id = nodes.id "
+            "OFFSET 0) n"
+        )
+    else:
+        name_rows = (
+            f"SELECT n.id, n.name, n.kind, n.owners_undisclosed FROM nodes "
+            f"JOIN {_ENTITY} n ON n.id = nodes.id"
+        )
+    return (
+        "WITH RECURSIVE "
+        f"above(id) AS ({_id_values(starts)} UNION "
+        f"SELECT e.owner_id FROM above{step('above.id', 'owned_id', 'e.owner_id')}), "
+        f"into_above AS (SELECT {columns} FROM above{step('above.id', 'owned_id', columns)}), "
+        "people(id) AS (SELECT owner_id FROM into_above "
+        f"WHERE interest IN ({_KEY_PERSON}) AND owned_id IN ({target_list}){extra_people}), "
+        f"seats AS (SELECT {columns} FROM people"
+        f"{step('people.id', 'owner_id', columns, f' AND e.interest IN ({_KEY_PERSON})')}), "
+        # What lies above the seats, where the first walk has not been already.
+        "above_seats(id) AS (SELECT owned_id FROM seats WHERE owned_id NOT IN "
+        "(SELECT id FROM above) UNION "
+        f"SELECT e.owner_id FROM above_seats{step('above_seats.id', 'owned_id', 'e.owner_id')} "
+        "WHERE e.owner_id NOT IN (SELECT id FROM above)), "
+        f"into_seats AS (SELECT {columns} FROM above_seats"
+        f"{step('above_seats.id', 'owned_id', columns)}), "
+        "edges AS (SELECT * FROM into_above UNION SELECT * FROM seats "
+        "UNION SELECT * FROM into_seats), "
+        "nodes(id) AS (SELECT id FROM above UNION SELECT id FROM above_seats "
+        "UNION SELECT owner_id FROM edges) "
+        "SELECT 1, id, owner_id, owned_id, interest, share, share_min, share_max, start_date, "
+        "end_date, NULL, NULL, NULL FROM edges UNION ALL "
+        "SELECT 2, id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, name, kind, "
+        f"owners_undisclosed FROM ({name_rows}) named"
+    )
+
+
+class _Reached:
+    """The edges one :func:`_walk_sql` statement read, by the entity they go into and (for
+    seats) by the person who holds them, each with its dates, and every entity's name."""
+
+    def __init__(self, rows: list[tuple]):
+        self.into: dict[int, list[tuple[Edge, datetime.date, datetime.date | None]]] = {}
+        self.seats: dict[int, list[tuple[Edge, datetime.date, datetime.date | None]]] = {}
+        self.entities: dict[int, tuple[str, str, bool]] = {}
+        for row in rows:
+            if row[0] == 2:
+                self.entities[row[1]] = (row[10], row[11], bool(row[12]))
+                continue
+            edge = edge_from_row(row[1:8])
+            dated = (edge, _day(row[8]), _day(row[9]))
+            self.into.setdefault(edge.owned, []).append(dated)
+            if edge.interest in KEY_PERSON_INTERESTS:
+                self.seats.setdefault(edge.owner, []).append(dated)
+
+    @staticmethod
+    def _on(dated, day: datetime.date) -> list[Edge]:
+        return [edge for edge, start, end in dated if start <= day and (end is None or end >= day)]
+
+    def _walk_up(self, subgraph: Subgraph, start: set[int], seen: set[int]) -> None:
+        # ``_walk_up``'s level walk, on what was read.
+        frontier = sorted(start - seen)
+        while frontier:
+            seen.update(frontier)
+            found = [e for pk in frontier for e in self._on(self.into.get(pk, ()), subgraph.as_of)]
+            for edge in found:
+                subgraph.edges[edge.id] = edge
+            frontier = sorted({edge.owner for edge in found} - seen)
+
+    def subgraph(self, walk: Walk, watchlist: dict[int, set[str]]) -> Subgraph:
+        """What ``load_subgraph`` returns for ``walk``, step by step as it does."""
+        targets = set(walk.entity_ids)
+        subgraph = Subgraph(as_of=walk.as_of, watchlist=watchlist)
+        seen: set[int] = set()
+        self._walk_up(subgraph, targets | set(walk.also), seen)
+        key_people = sorted(
+            {
+                e.owner
+                for e in subgraph.edges.values()
+                if e.owned in targets and e.interest in KEY_PERSON_INTERESTS
+            }
+            | set(walk.people)
+        )
+        seats = [e for pk in key_people for e in self._on(self.seats.get(pk, ()), walk.as_of)]
+        for edge in seats:
+            subgraph.edges[edge.id] = edge
+        self._walk_up(subgraph, {e.owned for e in seats}, seen)
+        for pk in sorted(seen | {e.owner for e in subgraph.edges.values()}):
+            if pk not in self.entities:  # (an id with no entity, as the names query skips it)
+                continue
+            name, kind, undisclosed = self.entities[pk]
+            subgraph.names[pk] = name
+            subgraph.kinds[pk] = kind
+            if undisclosed:
+                subgraph.undisclosed.add(pk)
+        return subgraph
+
+
+def load_subgraphs(
+    walks: Sequence[Walk], *, watchlist: dict[int, set[str]] | None = None
+) -> list[Subgraph]:
+    """:func:`load_subgraph` for each of ``walks``, in one query whatever their number, size,
+    dates or depth (plus the watchlist's when none is given): the statement reads every edge
+    any of them could need on any of their dates, and each subgraph is then walked in memory
+    as ``load_subgraph`` walks the database, so each is what ``load_subgraph`` would return."""
+    if not walks:
+        return []
+    if watchlist is None:
+        watchlist = watchlist_map()
+    with connection.cursor() as cursor:
+        cursor.execute(_walk_sql(walks))
+        reached = _Reached(cursor.fetchall())
+    return [reached.subgraph(walk, watchlist) for walk in walks]

@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from registry.models import (
     Vendor,
 )
 from registry.risk import engine
-from registry.risk.loader import affected_entities, entities_below, load_subgraph
+from registry.risk.loader import Walk, affected_entities, entities_below, load_subgraph
 from registry.services.dispatch import chunks_enqueue, recheck_request
 from registry.services.risk import policy_current, vendors_recheck
 
@@ -74,8 +74,13 @@ def change_of_control_candidates(
     below = entities_below([subject_id], as_of=effective_date) | entities_below(
         [subject_id], as_of=before_day
     )
-    return list(
-        Contract.objects.filter(vendor__entity_id__in=below, change_of_control_clause=True)
+    return list(change_of_control_clauses(effective_date).filter(vendor__entity_id__in=below))
+
+
+def change_of_control_clauses(effective_date: datetime.date) -> QuerySet[Contract]:
+    """The contracts with a change-of-control clause active on ``effective_date``."""
+    return (
+        Contract.objects.filter(change_of_control_clause=True)
         .filter(start_date__lte=effective_date)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=effective_date))
         .select_related("vendor__entity", "vendor__business_owner", "owner")
@@ -84,16 +89,26 @@ def change_of_control_candidates(
 
 
 def controlled_contracts(
-    contracts: list[Contract], *, subject_id: int, effective_date: datetime.date, after=None
+    contracts: list[Contract],
+    *,
+    subject_id: int,
+    effective_date: datetime.date,
+    after=None,
+    before=None,
 ) -> list[Contract]:
     """Those of ``contracts`` whose vendor's entity the subject is or controls on the day
     before ``effective_date`` or on it. ``after`` is the graph after the event when it is not
-    stored yet (a preview); else the stored graph is read."""
+    stored yet (a preview); else the stored graph is read. ``before`` is the graph of the day
+    before when the caller has read it already (that of :func:`controlled_contracts_walk`)."""
     entities = {contract.vendor.entity_id for contract in contracts}
     if not entities:
         return []
     before_day = effective_date - ONE_DAY
-    graphs = [load_subgraph(entities, as_of=before_day, also=[subject_id]).graph()]
+    graphs = [
+        before
+        if before is not None
+        else load_subgraph(entities, as_of=before_day, also=[subject_id]).graph()
+    ]
     graphs.append(
         after
         if after is not None
@@ -101,6 +116,17 @@ def controlled_contracts(
     )
     controlled = set().union(*(_controlled(graph, subject_id, entities) for graph in graphs))
     return [contract for contract in contracts if contract.vendor.entity_id in controlled]
+
+
+def controlled_contracts_walk(
+    contracts: list[Contract], *, subject_id: int, effective_date: datetime.date
+) -> Walk | None:
+    """The walk that reads :func:`controlled_contracts`' graph of the day before (none
+    without contracts), for a caller that reads it together with others."""
+    entities = frozenset(contract.vendor.entity_id for contract in contracts)
+    if not entities:
+        return None
+    return Walk(entities, as_of=effective_date - ONE_DAY, also=frozenset([subject_id]))
 
 
 def change_of_control_contracts(

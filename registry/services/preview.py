@@ -4,21 +4,29 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
+
 from alerts.choices import AlertKind
-from registry.choices import RISK_ORDER, EventKind
-from registry.models import Entity, OwnershipEvent, Vendor
+from registry.choices import CONTROL_EVENT_KINDS, RISK_ORDER, EventKind
+from registry.models import Contract, Entity, OwnershipEvent, RiskAssessment, RiskFactor, Vendor
 from registry.risk import effects, engine
 from registry.risk.loader import (
     Subgraph,
+    Walk,
     affected_entities,
     edge_from_row,
     entities_below,
-    load_subgraph,
+    load_subgraphs,
     seats_of_key_people_on,
 )
 from registry.services.events import event_stored_edges
-from registry.services.pipeline import change_of_control_contracts
-from registry.services.risk import new_influences, policy_rules_read_only, previous_influences
+from registry.services.pipeline import (
+    ONE_DAY,
+    change_of_control_clauses,
+    controlled_contracts,
+    controlled_contracts_walk,
+)
+from registry.services.risk import INFLUENCE_KINDS, new_influences, policy_rules_read_only
 
 
 def _apply_in_memory(
@@ -73,24 +81,48 @@ def ownership_event_preview(
     facts = effects.EventFacts.of(event)
     stored = event_stored_edges(facts)
     outcome = effects.event_effects(facts, stored)
-    why = _why_affected(event, effective_date)
+    below = entities_below([subject.pk], as_of=effective_date)
+    why = _why_affected(event, effective_date, below)
+    # The change-of-control reviews look at what is below the subject the day before too.
+    coc_below = (
+        below | entities_below([subject.pk], as_of=effective_date - ONE_DAY)
+        if kind in CONTROL_EVENT_KINDS
+        else set()
+    )
+    vendor_of = _vendor_ids_of(set(why) | coc_below)
     vendors = list(
-        Vendor.objects.filter(entity_id__in=why)
+        Vendor.objects.filter(pk__in=[vendor_of[pk] for pk in why if pk in vendor_of])
         .select_related("entity")
-        .order_by("entity__name", "pk")
+        .order_by("entity_name", "pk")
+    )
+    contracts = list(
+        change_of_control_clauses(effective_date).filter(
+            vendor_id__in=[vendor_of[pk] for pk in coc_below if pk in vendor_of]
+        )
     )
     extra = [pk for pk in (subject.pk, counterparty and counterparty.pk) if pk]
     # The people the event seats somewhere: their other seats may make an interlock.
     seated = [pk for pk in (person and person.pk, counterparty and counterparty.pk) if pk]
-    subgraph = load_subgraph(
-        [vendor.entity_id for vendor in vendors], as_of=effective_date, also=extra, people=seated
+    walks = [
+        Walk(
+            frozenset(vendor.entity_id for vendor in vendors),
+            as_of=effective_date,
+            also=frozenset(extra),
+            people=frozenset(seated),
+        )
+    ]
+    before_walk = controlled_contracts_walk(
+        contracts, subject_id=subject.pk, effective_date=effective_date
     )
+    if before_walk is not None:
+        walks.append(before_walk)
+    subgraph, *day_before = load_subgraphs(walks)
     _apply_in_memory(subgraph, stored, outcome)
     graph = subgraph.graph()
     rules = policy_rules_read_only()
     affected = []
     gained: list[tuple[Vendor, list[int]]] = []
-    influences = previous_influences([vendor.pk for vendor in vendors])
+    influences = _previous_influences([vendor.pk for vendor in vendors])
     for vendor in vendors:
         projected = engine.assess_vendor(
             graph, vendor.entity_id, data_access=vendor.data_access, policy=rules
@@ -122,7 +154,19 @@ def ownership_event_preview(
     return EventPreview(
         affected_vendors=affected,
         edge_changes=[_edge_change_row(change, subgraph.names) for change in outcome.changes],
-        alerts=_alerts_expected(event, affected, gained, graph),
+        alerts=_alerts_expected(
+            event,
+            affected,
+            gained,
+            controlled_contracts(
+                contracts,
+                subject_id=subject.pk,
+                effective_date=effective_date,
+                after=graph,
+                before=day_before[0].graph() if day_before else None,
+            ),
+            graph,
+        ),
     )
 
 
@@ -136,11 +180,13 @@ class EventPreview:
     alerts: list[dict]
 
 
-def _why_affected(event: OwnershipEvent, day: datetime.date) -> dict[int, list[str]]:
-    """Rule 6's affected entities on ``day``, each with why (in words)."""
+def _why_affected(
+    event: OwnershipEvent, day: datetime.date, below: set[int]
+) -> dict[int, list[str]]:
+    """Rule 6's affected entities on ``day``, each with why (in words); ``below`` is the
+    subject and what it owns or controls on ``day`` (``entities_below``)."""
     subject, person = event.subject, event.person
     reasons: dict[int, list[str]] = {}
-    below = entities_below([subject.pk], as_of=day)
     for entity in below:
         reasons.setdefault(entity, []).append(
             f"{subject.name} is the event's subject."
@@ -182,11 +228,12 @@ def _alerts_expected(
     event: OwnershipEvent,
     affected: list[dict],
     gained: list[tuple[Vendor, list[int]]],
+    contracts: list[Contract],
     graph: engine.OwnershipGraph,
 ) -> list[dict]:
     """The alerts processing the event would raise: a risk rise per vendor whose projected
     level is above its current one, a new influence per vendor and party that gains one, and
-    a change-of-control review per contract."""
+    a change-of-control review per contract of ``contracts`` (``controlled_contracts``')."""
     alerts = [
         {
             "kind": AlertKind.RISK_INCREASED,
@@ -214,12 +261,7 @@ def _alerts_expected(
         for vendor, parties in gained
         for party in parties
     ]
-    for contract in change_of_control_contracts(
-        subject_id=event.subject_id,
-        kind=event.kind,
-        effective_date=event.effective_date,
-        after=graph,
-    ):
+    for contract in contracts:
         alerts.append(
             {
                 "kind": AlertKind.CHANGE_OF_CONTROL,
@@ -233,3 +275,73 @@ def _alerts_expected(
             }
         )
     return alerts
+
+
+_VENDOR = Vendor._meta.db_table
+_ASSESSMENT = RiskAssessment._meta.db_table
+_FACTOR = RiskFactor._meta.db_table
+# The choices' own codes, never user input, so they can be written into the SQL.
+_INFLUENCE_CODES = ", ".join(f"'{code}'" for code in INFLUENCE_KINDS)
+
+
+def _ids(ids) -> str:
+    # ``int()`` makes the ids safe to write into the SQL; no row has id 0 (``IN ()`` is not SQL).
+    return ", ".join(str(int(pk)) for pk in sorted(ids)) or "0"
+
+
+def _vendor_ids_of(entity_ids: set[int]) -> dict[int, int]:
+    """Which of ``entity_ids`` are vendors': entity -> vendor. A large group's entities are
+    mostly not vendors, and for a long ``IN`` list PostgreSQL would scan the whole vendor
+    table; one look-up by index per entity (``LATERAL``) is what such a list costs."""
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT v.entity_id, v.id FROM (VALUES {_values(entity_ids)}) AS e(id), LATERAL "
+            f"(SELECT id, entity_id FROM {_VENDOR} WHERE entity_id = e.id OFFSET 0) v"
+        )
+    else:
+        sql = f"SELECT entity_id, id FROM {_VENDOR} WHERE entity_id IN ({_ids(entity_ids)})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return dict(cursor.fetchall())
+
+
+def _values(ids) -> str:
+    return ", ".join(f"(CAST({int(pk)} AS BIGINT))" for pk in sorted(ids)) or "(CAST(0 AS BIGINT))"
+
+
+def _previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int, set[str]]]]:
+    """``previous_influences`` in one query: each vendor's latest stored assessment with the
+    influence each watchlisted party had in it, read on PostgreSQL by index per vendor (for a
+    whole group's vendors it would otherwise scan every assessment and every factor)."""
+    if not vendor_ids:
+        return {}
+    if connection.vendor == "postgresql":
+        latest = (
+            f"SELECT v.id AS vendor_id, MAX(a.id) AS id FROM (VALUES {_values(vendor_ids)}) "
+            f"AS v(id), LATERAL (SELECT id FROM {_ASSESSMENT} WHERE vendor_id = v.id OFFSET 0) a "
+            "GROUP BY v.id"
+        )
+        factors = (
+            f"LEFT JOIN LATERAL (SELECT party_id, code FROM {_FACTOR} "
+            "WHERE assessment_id = latest.id AND party_id IS NOT NULL "
+            f"AND code IN ({_INFLUENCE_CODES}) OFFSET 0) f ON TRUE"
+        )
+    else:
+        latest = (
+            f"SELECT vendor_id, MAX(id) AS id FROM {_ASSESSMENT} "
+            f"WHERE vendor_id IN ({_ids(vendor_ids)}) GROUP BY vendor_id"
+        )
+        factors = (
+            f"LEFT JOIN {_FACTOR} f ON f.assessment_id = latest.id "
+            f"AND f.party_id IS NOT NULL AND f.code IN ({_INFLUENCE_CODES})"
+        )
+    # Assessments are only ever added, so a vendor's latest has its highest id.
+    sql = f"SELECT latest.vendor_id, latest.id, f.party_id, f.code FROM ({latest}) latest {factors}"
+    found: dict[int, tuple[int, dict[int, set[str]]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        for vendor, assessment, party, code in cursor.fetchall():
+            parties = found.setdefault(vendor, (assessment, {}))[1]
+            if party is not None:
+                parties.setdefault(party, set()).add(INFLUENCE_KINDS[code])
+    return found
