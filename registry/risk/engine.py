@@ -185,6 +185,9 @@ class OwnershipGraph:
         self._held: dict[str, dict[int, dict[int, float] | None]] = {}
         # ``has_exact_shares`` by entity; hiding edges (a view) does not change it.
         self._exact: dict[int, bool] = {}
+        # Competitors controlling each seat (rule 4), once found: key people sit on several
+        # boards, and every vendor they sit on asks about the same seats.
+        self._competitors: dict[int, tuple[tuple[int, tuple[int, ...], bool], ...]] = {}
         # What a view shares with the graph it was made from (see ``cross_held``).
         self._shared: dict[str, frozenset[int]] = {}
         given: dict[str, dict[int, dict[int, tuple[float, float]]]] = {
@@ -431,6 +434,7 @@ class OwnershipGraph:
         view._hidden_into = self._hidden_into | frozenset(into)
         view._closures = {}  # the view hides edges, so its closures are its own
         view._held = {}  # … and so are its look-through fractions
+        view._competitors = {}  # … and the competitors controlling a seat
         return view
 
 
@@ -1266,9 +1270,19 @@ def _sanctioned_holders_factor(
 
 def _competitors_controlling(
     graph: OwnershipGraph, seat: int
-) -> Iterator[tuple[int, tuple[int, ...], bool]]:
+) -> tuple[tuple[int, tuple[int, ...], bool], ...]:
     """Competitors that are ``seat`` or control it (rule 3), each with its chain down to
-    ``seat`` and whether control holds on the lower bounds of ranges too."""
+    ``seat`` and whether control holds on the lower bounds of ranges too; remembered by the
+    graph."""
+    found = graph._competitors.get(seat)
+    if found is None:
+        found = graph._competitors[seat] = tuple(_competitors_found(graph, seat))
+    return found
+
+
+def _competitors_found(
+    graph: OwnershipGraph, seat: int
+) -> Iterator[tuple[int, tuple[int, ...], bool]]:
     region = _influence_closure(graph, seat)
     exact = None
     for party in graph.listed_among(region, WatchlistCategory.COMPETITOR):
