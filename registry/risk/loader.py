@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from core.memo import memoized
 from registry.choices import KEY_PERSON_INTERESTS, Interest
 from registry.models import Entity, Ownership, WatchlistEntry
 from registry.risk.engine import Edge, OwnershipGraph
@@ -211,7 +212,7 @@ def load_subgraph(
     targets = set(entity_ids)
     subgraph = Subgraph(as_of=as_of, watchlist=watchlist if watchlist is not None else {})
     if watchlist is None:
-        subgraph.watchlist = watchlist_map()
+        subgraph.watchlist = memoized("watchlist", watchlist_map)
     seen: set[int] = set()
     _walk_up(subgraph, targets | set(also), seen)
     key_people = sorted(
@@ -227,11 +228,16 @@ def load_subgraph(
         subgraph.edges[edge.id] = edge
     _walk_up(subgraph, {e.owned for e in seats}, seen)
     node_ids = sorted(seen | {e.owner for e in subgraph.edges.values()})
+    # Within one piece of work (core.memo) an entity met by an earlier walk is not read again.
+    facts: dict[int, tuple[str, str, bool]] = memoized("entity_facts", dict)
     # The names query also reads the undisclosed-owners flag, so rule 5 costs no query.
     for pk, name, kind, undisclosed in _rows(
         f"SELECT id, name, kind, owners_undisclosed FROM {_ENTITY} WHERE id IN ({{ids}})",
-        node_ids,
+        [pk for pk in node_ids if pk not in facts],
     ):
+        facts[pk] = (name, kind, bool(undisclosed))
+    for pk in (pk for pk in node_ids if pk in facts):
+        name, kind, undisclosed = facts[pk]
         subgraph.names[pk] = name
         subgraph.kinds[pk] = kind
         if undisclosed:
@@ -271,6 +277,12 @@ def entities_below(entity_ids: Iterable[int], *, as_of: datetime.date) -> set[in
     return found
 
 
+_KEY_PEOPLE_ON = (
+    f"SELECT owner_id FROM {_OWNERSHIP} WHERE {_ACTIVE} AND interest IN ({_KEY_PERSON}) "
+    "AND owned_id IN ({ids})"
+)
+
+
 def seats_of_key_people_on(entity_ids: Iterable[int], *, as_of: datetime.date) -> set[int]:
     """Every entity on which a person who sits on one of ``entity_ids`` also sits."""
     sql = (
@@ -290,6 +302,69 @@ def affected_entities(
     below = entities_below(subject_ids, as_of=as_of)
     seats = {edge.owned for edge in _seats_of(sorted(set(person_ids)), as_of)}
     return below | seats | seats_of_key_people_on(below, as_of=as_of)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What some subjects reach down on one day: :func:`entities_below` them, and the key
+    people (board members, senior managing officials) who sit on one of those entities."""
+
+    below: frozenset[int]
+    key_people: frozenset[int]
+
+
+def reach_on(
+    entity_ids: Iterable[int], *, days: Iterable[datetime.date]
+) -> dict[datetime.date, Reach]:
+    """:class:`Reach` of ``entity_ids`` on each of ``days`` (day -> reach). For a few
+    entities (an event's subject) one recursive query answers every day at once; for more,
+    each day is walked as :func:`entities_below` walks."""
+    ids = sorted(set(entity_ids))
+    days = sorted(set(days))
+    if not ids or not days:
+        return {day: Reach(frozenset(ids), frozenset()) for day in days}
+    if len(ids) > RECURSIVE_LIMIT:
+        reach = {}
+        for day in days:
+            below = entities_below(ids, as_of=day)
+            people = _rows(_KEY_PEOPLE_ON, sorted(below), [day, day])
+            reach[day] = Reach(frozenset(below), frozenset(pk for (pk,) in people))
+        return reach
+    # PostgreSQL wants the days typed; SQLite keeps dates as ISO text and would make numbers
+    # of them if cast.
+    day = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+    on_day = "start_date <= below.day AND (end_date IS NULL OR end_date >= below.day)"
+    interests = (Interest.CONTROL, Interest.SHAREHOLDING, Interest.VOTING_RIGHTS)
+    sql = (
+        f"WITH RECURSIVE start(id) AS ({_id_values(ids)}), "
+        f"days(n, day) AS (VALUES {', '.join(f'({n}, {day})' for n in range(len(days)))}), "
+        "below(id, n, day) AS (SELECT start.id, days.n, days.day FROM start, days UNION "
+        f"SELECT owned_id, below.n, below.day FROM {_OWNERSHIP} JOIN below ON owner_id = below.id "
+        f"WHERE {on_day} AND {_HELD}) "
+        "SELECT id, n, 0 FROM below UNION ALL "
+        f"SELECT owner_id, below.n, 1 FROM {_OWNERSHIP} JOIN below ON owned_id = below.id "
+        f"WHERE {on_day} AND interest IN ({_KEY_PERSON})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*days, *(interest.value for interest in interests)])
+        rows = cursor.fetchall()
+    found: list[tuple[set[int], set[int]]] = [(set(), set()) for _ in days]
+    for pk, n, is_person in rows:
+        found[n][1 if is_person else 0].add(pk)
+    return {
+        day: Reach(frozenset(below), frozenset(people))
+        for day, (below, people) in zip(days, found, strict=True)
+    }
+
+
+def reached_entities(
+    reach: Reach, *, person_ids: Iterable[int] = (), as_of: datetime.date
+) -> set[int]:
+    """:func:`affected_entities` of subjects whose :class:`Reach` on ``as_of`` is known: it
+    and every entity the people, or the key people it met, sit on (one query, none without
+    people)."""
+    people = sorted(set(person_ids) | reach.key_people)
+    return set(reach.below) | {edge.owned for edge in _seats_of(people, as_of)}
 
 
 def edges_above(entity_ids: Iterable[int], *, as_of: datetime.date) -> list[Edge]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from alerts.choices import AlertKind
 from alerts.services import AlertSpec, alerts_raise, alerts_superseded_resolve_bulk
+from core.memo import memoized
 from registry.choices import RISK_ORDER, RecheckReason, RiskLevel
 from registry.models import (
     OwnershipEvent,
@@ -343,7 +344,7 @@ def vendors_recheck(
     Must run inside a transaction (the locks last until it commits)."""
     as_of = as_of or timezone.localdate()
     ids = sorted(set(vendor_ids))
-    policy = policy or policy_current()
+    policy = policy or memoized("policy", policy_current)
     results: list[RecheckResult] = []
     for start in range(0, len(ids), BATCH_SIZE):
         results += _recheck_batch(

@@ -75,7 +75,7 @@ def _queries_of_one_event(depth: int, django_capture_on_commit_callbacks, *, noi
 
 #: What processing a typical event costs: claiming it (and its lease), the affected set, one
 #: walk up per date it is judged on, the recheck's reads and bulk writes, the alerts, the finish.
-TYPICAL_EVENT_QUERIES = 55
+TYPICAL_EVENT_QUERIES = 31
 
 
 @pytest.mark.django_db
