@@ -73,9 +73,16 @@ def _queries_of_one_event(depth: int, django_capture_on_commit_callbacks, *, noi
     return len(queries)
 
 
-#: What processing a typical event costs: claiming it (and its lease), the affected set, one
-#: walk up per date it is judged on, the recheck's reads and bulk writes, the alerts, the finish.
-TYPICAL_EVENT_QUERIES = 31
+#: What processing a typical event costs: its lease and its claim; the locked event (with
+#: whether chunks were planned); its subject's reach on every day it is judged on (one
+#: query), the vendors and contracts there, the affected vendors stored; the policy, the
+#: locked vendors, their previous influences, the watchlist, one walk up and the names; the
+#: assessments, factors and risk levels written; the rises and new influences raised in one
+#: insert with their history, the webhook endpoints, the older rises superseded; a walk up
+#: before and after the event for the change of control, its review raised with its history;
+#: the finish and the lease released (the savepoint and its release stand for the
+#: transaction's begin and commit, inside the test's own).
+TYPICAL_EVENT_QUERIES = 28
 
 
 @pytest.mark.django_db
