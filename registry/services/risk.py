@@ -356,6 +356,8 @@ def vendors_recheck(
     Must run inside a transaction (the locks last until it commits)."""
     as_of = as_of or timezone.localdate()
     ids = sorted(set(vendor_ids))
+    if not ids:  # an event no vendor depends on: not even the policy is read
+        return []
     policy = policy or memoized("policy", policy_current)
     results: list[RecheckResult] = []
     for start in range(0, len(ids), BATCH_SIZE):
