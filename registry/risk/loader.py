@@ -367,6 +367,65 @@ def reached_entities(
     return set(reach.below) | {edge.owned for edge in _seats_of(people, as_of)}
 
 
+def control_graphs(
+    entity_ids: Iterable[int], *, days: tuple[datetime.date, datetime.date]
+) -> tuple[OwnershipGraph, OwnershipGraph] | None:
+    """The edges above a few ``entity_ids`` on two consecutive ``days`` — enough to tell who
+    controls them on each (rule 3) — as one graph per day, from one recursive query over the
+    edges valid on either day; ``None`` for more entities than one such query takes
+    (:data:`RECURSIVE_LIMIT`), when :func:`load_subgraph` on each day is the way.
+
+    The walk over either day's edges reaches every entity above them on each day, and each
+    day's graph keeps that day's edges only: an entity reached through the other day's edges
+    alone holds nothing in them on this day, so control comes out as each day's own walk
+    gives it."""
+    first, last = days
+    if last - first != datetime.timedelta(days=1):
+        raise ValueError("control_graphs takes two consecutive days")
+    ids = sorted(set(entity_ids))
+    if not ids or len(ids) > RECURSIVE_LIMIT:
+        return None
+    columns = ", ".join(EDGE_COLUMNS)
+    # ``_ACTIVE`` with the later day for the start and the earlier for the end: valid on
+    # either day (they are consecutive).
+    flags = f"({_ACTIVE}), ({_ACTIVE})"
+    flag_params = [first, first, last, last]
+    if connection.vendor == "postgresql":
+        # The LATERAL form of _walk_up_lateral, for the same reason.
+        step = (
+            f"LATERAL (SELECT {columns}, {flags} FROM {_OWNERSHIP} "
+            f"WHERE owned_id = {{parent}} AND {_ACTIVE} OFFSET 0) edge(id, owner_id, owned_id, "
+            "interest, share, share_min, share_max, on_first, on_last)"
+        )
+        sql = (
+            f"WITH RECURSIVE walk({columns}, on_first, on_last) AS ("
+            f"SELECT edge.* FROM ({_id_values(ids)}) AS start(id), "
+            f"{step.format(parent='start.id')} UNION "
+            f"SELECT edge.* FROM walk, {step.format(parent='walk.owner_id')}"
+            f") SELECT {columns}, on_first, on_last FROM walk"
+        )
+        params = [*flag_params, last, first] * 2
+    else:
+        sql = (
+            f"WITH RECURSIVE above(id) AS ({_id_values(ids)} UNION "
+            f"SELECT owner_id FROM {_OWNERSHIP} JOIN above ON owned_id = above.id "
+            f"WHERE {_ACTIVE}) "
+            f"SELECT {columns}, {flags} FROM {_OWNERSHIP} "
+            f"WHERE {_ACTIVE} AND owned_id IN (SELECT id FROM above)"
+        )
+        params = [last, first, *flag_params, last, first]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    graphs: tuple[list[Edge], list[Edge]] = ([], [])
+    for *row, on_first, on_last in rows:
+        edge = edge_from_row(tuple(row))
+        for day, valid in enumerate((on_first, on_last)):
+            if valid:
+                graphs[day].append(edge)
+    return OwnershipGraph(graphs[0], {}), OwnershipGraph(graphs[1], {})
+
+
 def edges_above(entity_ids: Iterable[int], *, as_of: datetime.date) -> list[Edge]:
     """Every edge valid on ``as_of`` into ``entity_ids``, into their owners, and so on upward:
     the walk of :func:`load_subgraph`, for readers that draw the graph (the vendor page)."""

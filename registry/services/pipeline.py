@@ -30,6 +30,7 @@ from registry.risk import engine
 from registry.risk.loader import (
     Reach,
     affected_entities,
+    control_graphs,
     entities_below,
     load_subgraph,
     reach_on,
@@ -121,12 +122,21 @@ def controlled_contracts(
     if not entities:
         return []
     before_day = effective_date - ONE_DAY
-    graphs = [load_subgraph(entities, as_of=before_day, also=[subject_id]).graph()]
-    graphs.append(
-        after
-        if after is not None
-        else load_subgraph(entities, as_of=effective_date, also=[subject_id]).graph()
+    # A few vendors: both days' graphs in one walk (registry.risk.loader.control_graphs).
+    both = (
+        control_graphs(entities | {subject_id}, days=(before_day, effective_date))
+        if after is None
+        else None
     )
+    if both is not None:
+        graphs = list(both)
+    else:
+        graphs = [load_subgraph(entities, as_of=before_day, also=[subject_id]).graph()]
+        graphs.append(
+            after
+            if after is not None
+            else load_subgraph(entities, as_of=effective_date, also=[subject_id]).graph()
+        )
     controlled = set().union(*(_controlled(graph, subject_id, entities) for graph in graphs))
     return [contract for contract in contracts if contract.vendor.entity_id in controlled]
 

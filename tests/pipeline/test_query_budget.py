@@ -79,10 +79,10 @@ def _queries_of_one_event(depth: int, django_capture_on_commit_callbacks, *, noi
 #: locked vendors, their previous influences, the watchlist, one walk up and the names; the
 #: assessments, factors and risk levels written; the rises and new influences raised in one
 #: insert with their history, the webhook endpoints, the older rises superseded; a walk up
-#: before and after the event for the change of control, its review raised with its history;
+#: for the change of control (both days in one), its review raised with its history;
 #: the finish and the lease released (the savepoint and its release stand for the
 #: transaction's begin and commit, inside the test's own).
-TYPICAL_EVENT_QUERIES = 28
+TYPICAL_EVENT_QUERIES = 27
 
 
 @pytest.mark.django_db
