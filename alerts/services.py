@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
@@ -145,11 +144,16 @@ def _alerts_insert_new(alerts: list[Alert]) -> list[Alert]:
     return those inserted, with their ids. The unique key decides, as in :func:`alert_raise`,
     without a look-up first or a savepoint to recover from losing a race."""
     fields = [field for field in Alert._meta.concrete_fields if not field.primary_key]
-    query = InsertQuery(Alert, on_conflict=OnConflict.IGNORE)
+    query = InsertQuery(Alert)
     query.insert_values(fields, alerts)
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = [Alert._meta.pk, Alert._meta.get_field("dedup_key")]
     ((sql, params),) = compiler.as_sql()
+    # Only the dedup key's conflict is left out (PostgreSQL and SQLite alike); any other
+    # refusal — a check constraint — still fails the raise. The values are all parameters,
+    # so the statement's one RETURNING is its own.
+    key = connection.ops.quote_name(Alert._meta.get_field("dedup_key").column)
+    sql = sql.replace(" RETURNING ", f" ON CONFLICT ({key}) DO NOTHING RETURNING ", 1)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = {key: pk for pk, key in cursor.fetchall()}

@@ -2,7 +2,7 @@
 recorded in the same transaction, in a number of statements that does not grow with the batch."""
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from alerts.models import Alert, EmailNotification, WebhookDelivery, WebhookEndpoint
@@ -115,6 +115,16 @@ def test_raising_only_keys_raised_before_costs_the_insert_alone(buyer, endpoint)
     assert Alert.objects.count() == 3
     assert EmailNotification.objects.count() == 3
     assert WebhookDelivery.objects.count() == 3
+
+
+def test_an_alert_the_database_refuses_fails_the_batch_rather_than_being_dropped(buyer):
+    (vendor,) = _vendors(1, owner=buyer)
+    refused = AlertSpec(dedup_key="k-bad", kind="no_such_kind", severity="high", title="?")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        alerts_raise([_spec(vendor, "k-good"), refused])
+
+    assert not Alert.objects.exists()
 
 
 def test_nothing_to_raise_costs_no_statement():
