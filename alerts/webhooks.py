@@ -47,6 +47,7 @@ from django.utils import timezone
 from alerts.choices import AlertKind, DeliveryStatus, WebhookFormat
 from alerts.models import Alert, Reminder, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from alerts.ssrf import IPAddress, vetted_target
+from core.memo import memoized
 from registry.choices import RISK_ORDER, RiskLevel
 
 logger = logging.getLogger(__name__)
@@ -348,13 +349,19 @@ def deliveries_create(*, alert: Alert) -> None:
                 _enqueue(delivery)
 
 
+def active_endpoints() -> list[WebhookEndpoint]:
+    """The endpoints alerts are delivered to. One query."""
+    return list(WebhookEndpoint.objects.filter(is_active=True))
+
+
 def deliveries_create_bulk(*, alerts: list[Alert]) -> list[WebhookDelivery]:
     """:func:`deliveries_create` for alerts raised just now (so none has a delivery yet): the
-    endpoints read once, every delivery inserted at once, one callback after commit. Each
-    alert's payload is built once per format its endpoints use."""
+    endpoints read once (once for a whole piece of work, core.memo), every delivery inserted
+    at once, one callback after commit. Each alert's payload is built once per format its
+    endpoints use."""
     if not alerts:
         return []
-    endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+    endpoints = memoized("webhook_endpoints", active_endpoints)
     if not endpoints:
         return []
     now = timezone.now()

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from core.memo import memoized
 from registry.choices import KEY_PERSON_INTERESTS, Interest
 from registry.models import Entity, Ownership, WatchlistEntry
 from registry.risk.engine import Edge, OwnershipGraph
@@ -218,7 +219,7 @@ def load_subgraph(
     targets = set(entity_ids)
     subgraph = Subgraph(as_of=as_of, watchlist=watchlist if watchlist is not None else {})
     if watchlist is None:
-        subgraph.watchlist = watchlist_map()
+        subgraph.watchlist = memoized("watchlist", watchlist_map)
     seen: set[int] = set()
     _walk_up(subgraph, targets | set(also), seen)
     key_people = sorted(
@@ -234,11 +235,16 @@ def load_subgraph(
         subgraph.edges[edge.id] = edge
     _walk_up(subgraph, {e.owned for e in seats}, seen)
     node_ids = sorted(seen | {e.owner for e in subgraph.edges.values()})
+    # Within one piece of work (core.memo) an entity met by an earlier walk is not read again.
+    facts: dict[int, tuple[str, str, bool]] = memoized("entity_facts", dict)
     # The names query also reads the undisclosed-owners flag, so rule 5 costs no query.
     for pk, name, kind, undisclosed in _rows(
         f"SELECT id, name, kind, owners_undisclosed FROM {_ENTITY} WHERE id IN ({{ids}})",
-        node_ids,
+        [pk for pk in node_ids if pk not in facts],
     ):
+        facts[pk] = (name, kind, bool(undisclosed))
+    for pk in (pk for pk in node_ids if pk in facts):
+        name, kind, undisclosed = facts[pk]
         subgraph.names[pk] = name
         subgraph.kinds[pk] = kind
         if undisclosed:
@@ -278,6 +284,12 @@ def entities_below(entity_ids: Iterable[int], *, as_of: datetime.date) -> set[in
     return found
 
 
+_KEY_PEOPLE_ON = (
+    f"SELECT owner_id FROM {_OWNERSHIP} WHERE {_ACTIVE} AND interest IN ({_KEY_PERSON}) "
+    "AND owned_id IN ({ids})"
+)
+
+
 def seats_of_key_people_on(entity_ids: Iterable[int], *, as_of: datetime.date) -> set[int]:
     """Every entity on which a person who sits on one of ``entity_ids`` also sits."""
     sql = (
@@ -297,6 +309,128 @@ def affected_entities(
     below = entities_below(subject_ids, as_of=as_of)
     seats = {edge.owned for edge in _seats_of(sorted(set(person_ids)), as_of)}
     return below | seats | seats_of_key_people_on(below, as_of=as_of)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What some subjects reach down on one day: :func:`entities_below` them, and the key
+    people (board members, senior managing officials) who sit on one of those entities."""
+
+    below: frozenset[int]
+    key_people: frozenset[int]
+
+
+def reach_on(
+    entity_ids: Iterable[int], *, days: Iterable[datetime.date]
+) -> dict[datetime.date, Reach]:
+    """:class:`Reach` of ``entity_ids`` on each of ``days`` (day -> reach). For a few
+    entities (an event's subject) one recursive query answers every day at once; for more,
+    each day is walked as :func:`entities_below` walks."""
+    ids = sorted(set(entity_ids))
+    days = sorted(set(days))
+    if not ids or not days:
+        return {day: Reach(frozenset(ids), frozenset()) for day in days}
+    if len(ids) > RECURSIVE_LIMIT:
+        reach = {}
+        for day in days:
+            below = entities_below(ids, as_of=day)
+            people = _rows(_KEY_PEOPLE_ON, sorted(below), [day, day])
+            reach[day] = Reach(frozenset(below), frozenset(pk for (pk,) in people))
+        return reach
+    # PostgreSQL wants the days typed; SQLite keeps dates as ISO text and would make numbers
+    # of them if cast.
+    day = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+    on_day = "start_date <= below.day AND (end_date IS NULL OR end_date >= below.day)"
+    interests = (Interest.CONTROL, Interest.SHAREHOLDING, Interest.VOTING_RIGHTS)
+    sql = (
+        f"WITH RECURSIVE start(id) AS ({_id_values(ids)}), "
+        f"days(n, day) AS (VALUES {', '.join(f'({n}, {day})' for n in range(len(days)))}), "
+        "below(id, n, day) AS (SELECT start.id, days.n, days.day FROM start, days UNION "
+        f"SELECT owned_id, below.n, below.day FROM {_OWNERSHIP} JOIN below ON owner_id = below.id "
+        f"WHERE {on_day} AND {_HELD}) "
+        "SELECT id, n, 0 FROM below UNION ALL "
+        f"SELECT owner_id, below.n, 1 FROM {_OWNERSHIP} JOIN below ON owned_id = below.id "
+        f"WHERE {on_day} AND interest IN ({_KEY_PERSON})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*days, *(interest.value for interest in interests)])
+        rows = cursor.fetchall()
+    found: list[tuple[set[int], set[int]]] = [(set(), set()) for _ in days]
+    for pk, n, is_person in rows:
+        found[n][1 if is_person else 0].add(pk)
+    return {
+        day: Reach(frozenset(below), frozenset(people))
+        for day, (below, people) in zip(days, found, strict=True)
+    }
+
+
+def reached_entities(
+    reach: Reach, *, person_ids: Iterable[int] = (), as_of: datetime.date
+) -> set[int]:
+    """:func:`affected_entities` of subjects whose :class:`Reach` on ``as_of`` is known: it
+    and every entity the people, or the key people it met, sit on (one query, none without
+    people)."""
+    people = sorted(set(person_ids) | reach.key_people)
+    return set(reach.below) | {edge.owned for edge in _seats_of(people, as_of)}
+
+
+def control_graphs(
+    entity_ids: Iterable[int], *, days: tuple[datetime.date, datetime.date]
+) -> tuple[OwnershipGraph, OwnershipGraph] | None:
+    """The edges above a few ``entity_ids`` on two consecutive ``days`` — enough to tell who
+    controls them on each (rule 3) — as one graph per day, from one recursive query over the
+    edges valid on either day; ``None`` for more entities than one such query takes
+    (:data:`RECURSIVE_LIMIT`), when :func:`load_subgraph` on each day is the way.
+
+    The walk over either day's edges reaches every entity above them on each day, and each
+    day's graph keeps that day's edges only: an entity reached through the other day's edges
+    alone holds nothing in them on this day, so control comes out as each day's own walk
+    gives it."""
+    first, last = days
+    if last - first != datetime.timedelta(days=1):
+        raise ValueError("control_graphs takes two consecutive days")
+    ids = sorted(set(entity_ids))
+    if not ids or len(ids) > RECURSIVE_LIMIT:
+        return None
+    columns = ", ".join(EDGE_COLUMNS)
+    # ``_ACTIVE`` with the later day for the start and the earlier for the end: valid on
+    # either day (they are consecutive).
+    flags = f"({_ACTIVE}), ({_ACTIVE})"
+    flag_params = [first, first, last, last]
+    if connection.vendor == "postgresql":
+        # The LATERAL form of _walk_up_lateral, for the same reason.
+        step = (
+            f"LATERAL (SELECT {columns}, {flags} FROM {_OWNERSHIP} "
+            f"WHERE owned_id = {{parent}} AND {_ACTIVE} OFFSET 0) edge(id, owner_id, owned_id, "
+            "interest, share, share_min, share_max, on_first, on_last)"
+        )
+        sql = (
+            f"WITH RECURSIVE walk({columns}, on_first, on_last) AS ("
+            f"SELECT edge.* FROM ({_id_values(ids)}) AS start(id), "
+            f"{step.format(parent='start.id')} UNION "
+            f"SELECT edge.* FROM walk, {step.format(parent='walk.owner_id')}"
+            f") SELECT {columns}, on_first, on_last FROM walk"
+        )
+        params = [*flag_params, last, first] * 2
+    else:
+        sql = (
+            f"WITH RECURSIVE above(id) AS ({_id_values(ids)} UNION "
+            f"SELECT owner_id FROM {_OWNERSHIP} JOIN above ON owned_id = above.id "
+            f"WHERE {_ACTIVE}) "
+            f"SELECT {columns}, {flags} FROM {_OWNERSHIP} "
+            f"WHERE {_ACTIVE} AND owned_id IN (SELECT id FROM above)"
+        )
+        params = [last, first, *flag_params, last, first]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    graphs: tuple[list[Edge], list[Edge]] = ([], [])
+    for *row, on_first, on_last in rows:
+        edge = edge_from_row(tuple(row))
+        for day, valid in enumerate((on_first, on_last)):
+            if valid:
+                graphs[day].append(edge)
+    return OwnershipGraph(graphs[0], {}), OwnershipGraph(graphs[1], {})
 
 
 def edges_above(entity_ids: Iterable[int], *, as_of: datetime.date) -> list[Edge]:

@@ -14,6 +14,7 @@ from alerts.choices import AlertKind
 from alerts.notifications import notification_queue
 from alerts.services import AlertSpec, alert_raise, alerts_raise, risk_analysts
 from core.leases import leased, leased_now, sent_and_lapsed
+from core.memo import work_memo
 from registry.choices import CONTROL_EVENT_KINDS, EntityKind, EventStatus, RecheckReason, RiskLevel
 from registry.models import (
     Contract,
@@ -26,7 +27,16 @@ from registry.models import (
     Vendor,
 )
 from registry.risk import engine
-from registry.risk.loader import Walk, affected_entities, entities_below, load_subgraph
+from registry.risk.loader import (
+    Reach,
+    Walk,
+    affected_entities,
+    control_graphs,
+    entities_below,
+    load_subgraph,
+    reach_on,
+    reached_entities,
+)
 from registry.services.dispatch import chunks_enqueue, recheck_request
 from registry.services.risk import policy_current, vendors_recheck
 
@@ -43,14 +53,29 @@ RECHECK_LEASE = "recheck"
 CHUNK_LEASE = "chunk"
 
 
-def event_affected_vendor_ids(event: OwnershipEvent, *, today: datetime.date) -> list[int]:
-    """Vendors an event affects (rule 6), on its effective date and today."""
+def event_reach(event: OwnershipEvent, *, today: datetime.date) -> dict[datetime.date, Reach]:
+    """What the event's subject reaches down on each day its processing looks at — its
+    effective date and today for the vendors it affects, and for a change of control the day
+    before too — in one query (:func:`registry.risk.loader.reach_on`)."""
+    days = {event.effective_date, today}
+    if event.kind in CONTROL_EVENT_KINDS:
+        days.add(event.effective_date - ONE_DAY)
+    return reach_on([event.subject_id], days=days)
+
+
+def event_affected_vendor_ids(
+    event: OwnershipEvent,
+    *,
+    today: datetime.date,
+    reach: dict[datetime.date, Reach] | None = None,
+) -> list[int]:
+    """Vendors an event affects (rule 6), on its effective date and today; ``reach`` is
+    :func:`event_reach`'s answer when it is known already."""
+    reach = reach if reach is not None else event_reach(event, today=today)
     entity_ids: set[int] = set()
     for day in {event.effective_date, today}:
-        entity_ids |= affected_entities(
-            subject_ids=[event.subject_id],
-            person_ids=[event.person_id] if event.person_id else [],
-            as_of=day,
+        entity_ids |= reached_entities(
+            reach[day], person_ids=[event.person_id] if event.person_id else [], as_of=day
         )
     return sorted(Vendor.objects.filter(entity_id__in=entity_ids).values_list("pk", flat=True))
 
@@ -62,18 +87,23 @@ def _controlled(graph: engine.OwnershipGraph, party: int, entities: set[int]) ->
 
 
 def change_of_control_candidates(
-    *, subject_id: int, kind: str, effective_date: datetime.date
+    *,
+    subject_id: int,
+    kind: str,
+    effective_date: datetime.date,
+    reach: dict[datetime.date, Reach] | None = None,
 ) -> list[Contract]:
     """The contracts a change-of-control review may be due for: those with a CoC clause,
     active on the effective date, of the vendors at or below the event's subject before the
     event (the day before) or after it. Whether the subject is, or controls, each vendor is
-    :func:`controlled_contracts`' question."""
+    :func:`controlled_contracts`' question. ``reach`` is :func:`event_reach`'s answer when it
+    is known already."""
     if kind not in CONTROL_EVENT_KINDS:
         return []
-    before_day = effective_date - ONE_DAY
-    below = entities_below([subject_id], as_of=effective_date) | entities_below(
-        [subject_id], as_of=before_day
-    )
+    days = (effective_date, effective_date - ONE_DAY)
+    if reach is None or not all(day in reach for day in days):
+        reach = reach_on([subject_id], days=days)
+    below = reach[days[0]].below | reach[days[1]].below
     return list(change_of_control_clauses(effective_date).filter(vendor__entity_id__in=below))
 
 
@@ -104,16 +134,27 @@ def controlled_contracts(
     if not entities:
         return []
     before_day = effective_date - ONE_DAY
-    graphs = [
-        before
-        if before is not None
-        else load_subgraph(entities, as_of=before_day, also=[subject_id]).graph()
-    ]
-    graphs.append(
-        after
-        if after is not None
-        else load_subgraph(entities, as_of=effective_date, also=[subject_id]).graph()
-    )
+    if before is not None or after is not None:
+        # What the caller read already (a preview's graphs), the rest read here.
+        graphs = [
+            before
+            if before is not None
+            else load_subgraph(entities, as_of=before_day, also=[subject_id]).graph(),
+            after
+            if after is not None
+            else load_subgraph(entities, as_of=effective_date, also=[subject_id]).graph(),
+        ]
+    else:
+        # A few vendors: both days' graphs in one walk (registry.risk.loader.control_graphs).
+        both = control_graphs(entities | {subject_id}, days=(before_day, effective_date))
+        graphs = (
+            list(both)
+            if both is not None
+            else [
+                load_subgraph(entities, as_of=day, also=[subject_id]).graph()
+                for day in (before_day, effective_date)
+            ]
+        )
     controlled = set().union(*(_controlled(graph, subject_id, entities) for graph in graphs))
     return [contract for contract in contracts if contract.vendor.entity_id in controlled]
 
@@ -182,14 +223,16 @@ def _raise_change_of_control(event: OwnershipEvent) -> int:
     return len(alerts_raise(change_of_control_alerts(event, contracts)))
 
 
-def _claim_event(event_id: int) -> OwnershipEvent | None:
+def _claim_event(event_id: int) -> bool:
     # Pipeline bookkeeping (not business data): a conditional update claims the event.
-    claimed = OwnershipEvent.objects.filter(
-        pk=event_id, status__in=(EventStatus.PENDING, EventStatus.PROCESSING, EventStatus.FAILED)
-    ).update(status=EventStatus.PROCESSING, claimed_at=timezone.now(), attempts=F("attempts") + 1)
-    if not claimed:
-        return None
-    return OwnershipEvent.objects.select_related("subject").get(pk=event_id)
+    return bool(
+        OwnershipEvent.objects.filter(
+            pk=event_id,
+            status__in=(EventStatus.PENDING, EventStatus.PROCESSING, EventStatus.FAILED),
+        ).update(
+            status=EventStatus.PROCESSING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+        )
+    )
 
 
 def _chunks_plan(
@@ -243,26 +286,35 @@ def event_process(*, event_id: int) -> OwnershipEvent | None:
         if token is None:
             logger.info("Event %s is being processed by another worker.", event_id)
             return None
-        return _event_process(event_id)
+        with work_memo():
+            return _event_process(event_id)
 
 
 def _event_process(event_id: int) -> OwnershipEvent | None:
-    if _claim_event(event_id) is None:
+    if not _claim_event(event_id):
         logger.info("Event %s was processed already.", event_id)
         return None
     today = timezone.localdate()
     with transaction.atomic():
-        event = OwnershipEvent.objects.select_for_update(of=("self",)).select_related(
-            "subject", "import_run"
+        event = (
+            OwnershipEvent.objects.select_for_update(of=("self",))
+            .select_related("subject", "import_run")
+            # Whether an earlier attempt planned chunks, read with the event: a typical event
+            # has none, and then costs no query of them.
+            .annotate(planned=Exists(RecheckChunk.objects.filter(event=OuterRef("pk"))))
+            .get(pk=event_id)
         )
-        event = event.get(pk=event_id)
-        planned = list(event.chunks.filter(done_at__isnull=True).values_list("pk", flat=True))
+        planned = (
+            list(event.chunks.filter(done_at__isnull=True).values_list("pk", flat=True))
+            if event.planned
+            else []
+        )
         if planned:
             # Planned by an earlier attempt: send what is not done yet (a chunk done twice
             # is rolled back the second time).
             chunks_enqueue(planned)
             return event
-        if event.chunks.exists():
+        if event.planned:
             # Every chunk committed, but the event was marked failed meanwhile (a chunk's last
             # retry gave up while another run of it committed) and sent again: it is done.
             OwnershipEvent.objects.filter(pk=event.pk).update(
@@ -272,11 +324,17 @@ def _event_process(event_id: int) -> OwnershipEvent | None:
                 vendors_done=F("vendors_total"),
             )
             return event
-        vendor_ids = event_affected_vendor_ids(event, today=today)
+        reach = event_reach(event, today=today)
+        vendor_ids = event_affected_vendor_ids(event, today=today, reach=reach)
         contracts = change_of_control_candidates(
-            subject_id=event.subject_id, kind=event.kind, effective_date=event.effective_date
+            subject_id=event.subject_id,
+            kind=event.kind,
+            effective_date=event.effective_date,
+            reach=reach,
         )
-        event.affected_vendors.set(vendor_ids)
+        # No attempt before this one stored any: an attempt that stores them commits them
+        # with the event processed, or with its chunks planned (answered above).
+        event.affected_vendors.add(*vendor_ids)
         if _is_large(vendor_ids, contracts):
             chunks = _chunks_plan(vendor_ids, contracts, as_of=today, event=event)
             OwnershipEvent.objects.filter(pk=event.pk).update(
@@ -369,7 +427,10 @@ def chunk_process(*, chunk_id: int) -> RecheckChunk | None:
     of a slow one) do its work once: the second waits for the first's vendor locks, then finds
     the chunk done and rolls back. The chunk is leased while it runs."""
     with leased(CHUNK_LEASE, chunk_id) as token:
-        return None if token is None else _chunk_process(chunk_id)
+        if token is None:
+            return None
+        with work_memo():
+            return _chunk_process(chunk_id)
 
 
 def _chunk_process(chunk_id: int) -> RecheckChunk | None:
@@ -426,7 +487,10 @@ def recheck_process(*, recheck_id: int) -> RecheckRequest | None:
     else in chunks (:func:`chunk_process`), the request processed when its last chunk is.
     The request is leased while it runs."""
     with leased(RECHECK_LEASE, recheck_id) as token:
-        return None if token is None else _recheck_process(recheck_id)
+        if token is None:
+            return None
+        with work_memo():
+            return _recheck_process(recheck_id)
 
 
 def _recheck_process(recheck_id: int) -> RecheckRequest | None:

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import FilteredRelation, Max, Q
 from django.utils import timezone
 
 from alerts.choices import AlertKind
 from alerts.services import AlertSpec, alerts_raise, alerts_superseded_resolve_bulk
+from core.memo import memoized
 from registry.choices import RISK_ORDER, RecheckReason, RiskLevel
 from registry.models import (
     OwnershipEvent,
@@ -161,23 +162,32 @@ def _risk_increased(
 
 def previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int, set[str]]]]:
     """Each vendor's latest stored assessment (before this recheck) with the influence each
-    watchlisted party had in it: vendor -> (assessment id, party -> kinds). Two queries."""
+    watchlisted party had in it: vendor -> (assessment id, party -> kinds). One query: the
+    latest assessments, each joined to its influence factors (if any)."""
     # Assessments are only ever added, so a vendor's latest has its highest id.
-    latest = {
-        row["latest"]: row["vendor_id"]
-        for row in RiskAssessment.objects.filter(vendor_id__in=vendor_ids)
+    latest = (
+        RiskAssessment.objects.filter(vendor_id__in=vendor_ids)
         .order_by()
         .values("vendor_id")
         .annotate(latest=Max("id"))
-    }
-    found: dict[int, tuple[int, dict[int, set[str]]]] = {
-        vendor: (assessment, {}) for assessment, vendor in latest.items()
-    }
-    factors = RiskFactor.objects.filter(
-        assessment_id__in=latest, party__isnull=False, code__in=INFLUENCE_KINDS
-    ).values_list("assessment_id", "party_id", "code")
-    for assessment, party, code in factors:
-        found[latest[assessment]][1].setdefault(party, set()).add(INFLUENCE_KINDS[code])
+        .values("latest")
+    )
+    rows = (
+        RiskAssessment.objects.filter(pk__in=latest)
+        .annotate(
+            influence=FilteredRelation(
+                "factors",
+                condition=Q(factors__party__isnull=False, factors__code__in=INFLUENCE_KINDS),
+            )
+        )
+        .order_by()
+        .values_list("vendor_id", "pk", "influence__party_id", "influence__code")
+    )
+    found: dict[int, tuple[int, dict[int, set[str]]]] = {}
+    for vendor, assessment, party, code in rows:
+        influences = found.setdefault(vendor, (assessment, {}))[1]
+        if party is not None:
+            influences.setdefault(party, set()).add(INFLUENCE_KINDS[code])
     return found
 
 
@@ -296,20 +306,23 @@ def _recheck_batch(
         Vendor.objects.filter(pk__in=pks).update(
             risk_level=level, risk_score=score, risk_assessed_at=now
         )
-    # Every alert of the batch in a few statements: the rises first (each resolving the
-    # vendor's older rise it supersedes), then the new influences.
+    # Every alert of the batch in a few statements: the rises and the new influences raised
+    # together, then each new rise resolving the vendor's older rise it supersedes.
     rises = [
         _risk_increased(result, outcome.factors, event, recheck, policy, import_run)
         for result, (_, outcome) in zip(results, computed, strict=True)
         if result.rose
     ]
-    alerts_superseded_resolve_bulk(alerts=alerts_raise(rises))
-    alerts_raise(
+    influences = [
         spec
         for vendor, outcome in computed
         for spec in _new_influence(
             vendor, outcome, influences_before.get(vendor.pk), graph.names, event, import_run
         )
+    ]
+    raised = alerts_raise([*rises, *influences])
+    alerts_superseded_resolve_bulk(
+        alerts=[alert for alert in raised if alert.kind == AlertKind.RISK_INCREASED]
     )
     return results
 
@@ -426,7 +439,9 @@ def vendors_recheck(
     Must run inside a transaction (the locks last until it commits)."""
     as_of = as_of or timezone.localdate()
     ids = sorted(set(vendor_ids))
-    policy = policy or policy_current()
+    if not ids:  # an event no vendor depends on: not even the policy is read
+        return []
+    policy = policy or memoized("policy", policy_current)
     results: list[RecheckResult] = []
     for start in range(0, len(ids), BATCH_SIZE):
         results += _recheck_batch(

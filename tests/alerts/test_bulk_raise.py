@@ -1,10 +1,8 @@
 """Raising many alerts at once: each once, with its history, e-mail and webhook deliveries
 recorded in the same transaction, in a number of statements that does not grow with the batch."""
 
-from types import SimpleNamespace
-
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from alerts.models import Alert, EmailNotification, WebhookDelivery, WebhookEndpoint
@@ -74,25 +72,65 @@ def test_a_batch_costs_the_same_statements_for_ten_alerts_as_for_forty(buyer, en
     assert WebhookDelivery.objects.count() == 50
 
 
-def test_a_key_inserted_by_a_concurrent_raiser_falls_back_to_one_at_a_time(monkeypatch, buyer):
+def test_a_key_taken_by_another_raiser_is_left_out_with_nothing_recorded_for_it(buyer, endpoint):
     vendors = _vendors(2, owner=buyer)
-    real_filter = Alert.objects.filter
+    # Another worker committed k1 after this batch was put together.
+    won = Alert.objects.create(dedup_key="k1", kind="risk_increased", severity="high", title="won")
 
-    def racing_filter(*args, **kwargs):
-        found = real_filter(*args, **kwargs)
-        if "dedup_key__in" not in kwargs:
-            return found
-        keys = list(found.values_list("dedup_key", flat=True))
-        # Another worker commits k1 between the read of existing keys and the insert.
-        Alert.objects.create(dedup_key="k1", kind="risk_increased", severity="high", title="won")
-        return SimpleNamespace(values_list=lambda *fields, **options: keys)
-
-    monkeypatch.setattr(Alert.objects, "filter", racing_filter, raising=False)
-    raised = alerts_raise([_spec(vendors[0], "k0"), _spec(vendors[1], "k1")])
+    with CaptureQueriesContext(connection) as queries:
+        raised = alerts_raise([_spec(vendors[0], "k0"), _spec(vendors[1], "k1")])
 
     assert [alert.dedup_key for alert in raised] == ["k0"]
     assert Alert.objects.get(dedup_key="k1").title == "won"
     assert Alert.objects.count() == 2
+    # The insert itself left k1 out: no look-up of the keys first, no savepoint.
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert not any("SAVEPOINT" in statement for statement in sql)
+    assert (
+        sum(
+            statement.startswith("INSERT") and 'INTO "alerts_alert" ' in statement
+            for statement in sql
+        )
+        == 1
+    )
+    assert not any(
+        statement.startswith("SELECT") and "alerts_alert" in statement for statement in sql
+    )
+    assert EmailNotification.objects.filter(alert=won).count() == 0
+    assert WebhookDelivery.objects.filter(alert=won).count() == 0
+    # Only the winner's own history row.
+    assert Alert.history.filter(dedup_key="k1").count() == 1
+
+
+def test_raising_only_keys_raised_before_costs_the_insert_alone(buyer, endpoint):
+    vendors = _vendors(3, owner=buyer)
+    first = alerts_raise(_spec(vendor, f"k{vendor.pk}") for vendor in vendors)
+    assert len(first) == 3
+
+    with CaptureQueriesContext(connection) as queries:
+        again = alerts_raise(_spec(vendor, f"k{vendor.pk}") for vendor in vendors)
+
+    assert again == []
+    assert len(queries) == 1
+    assert Alert.objects.count() == 3
+    assert EmailNotification.objects.count() == 3
+    assert WebhookDelivery.objects.count() == 3
+
+
+def test_an_alert_the_database_refuses_fails_the_batch_rather_than_being_dropped(buyer):
+    (vendor,) = _vendors(1, owner=buyer)
+    refused = AlertSpec(dedup_key="k-bad", kind="no_such_kind", severity="high", title="?")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        alerts_raise([_spec(vendor, "k-good"), refused])
+
+    assert not Alert.objects.exists()
+
+
+def test_nothing_to_raise_costs_no_statement():
+    with CaptureQueriesContext(connection) as queries:
+        assert alerts_raise([]) == []
+    assert len(queries) == 0
 
 
 def test_superseded_rises_are_resolved_naming_the_newer_alert(buyer):

@@ -73,9 +73,16 @@ def _queries_of_one_event(depth: int, django_capture_on_commit_callbacks, *, noi
     return len(queries)
 
 
-#: What processing a typical event costs: claiming it (and its lease), the affected set, one
-#: walk up per date it is judged on, the recheck's reads and bulk writes, the alerts, the finish.
-TYPICAL_EVENT_QUERIES = 55
+#: What processing a typical event costs: its lease and its claim; the locked event (with
+#: whether chunks were planned); its subject's reach on every day it is judged on (one
+#: query), the vendors and contracts there, the affected vendors stored; the policy, the
+#: locked vendors, their previous influences, the watchlist, one walk up and the names; the
+#: assessments, factors and risk levels written; the rises and new influences raised in one
+#: insert with their history, the webhook endpoints, the older rises superseded; a walk up
+#: for the change of control (both days in one), its review raised with its history;
+#: the finish and the lease released (the savepoint and its release stand for the
+#: transaction's begin and commit, inside the test's own).
+TYPICAL_EVENT_QUERIES = 27
 
 
 @pytest.mark.django_db
@@ -96,3 +103,70 @@ def test_a_typical_event_costs_the_same_queries_in_a_larger_registry(
         _queries_of_one_event(6, django_capture_on_commit_callbacks, noise=12)
         == TYPICAL_EVENT_QUERIES
     )
+
+
+#: An event that raises no alert: the typical event's queries less the alerts' (and, with no
+#: change-of-control contract, less the walks before and after the event).
+QUIET_EVENT_QUERIES = 19
+
+
+@pytest.mark.django_db
+def test_an_event_that_raises_no_alert_writes_nothing_for_alerts(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        acme = services.entity_create(name="Acme Holdings", country="GB")
+        root = services.entity_create(name="Root quiet", country="GB")
+        company = services.entity_create(name="Quiet Ltd", country="GB")
+        services.ownership_set(owner=root, owned=company, share=Decimal(100), start_date=START)
+        vendor = services.vendor_create(
+            entity=company, category="software", tier=2, data_access=DataAccess.CONFIDENTIAL
+        )
+    with django_capture_on_commit_callbacks(execute=False):
+        event = services.ownership_event_log(
+            kind=EventKind.ACQUISITION,
+            subject=root,
+            counterparty=acme,
+            share=Decimal(30),
+            effective_date=DEAL,
+        )
+    with CaptureQueriesContext(connection) as queries:
+        pipeline.event_process(event_id=event.pk)
+    event.refresh_from_db()
+    vendor.refresh_from_db()
+
+    assert event.status == "processed"
+    assert list(event.affected_vendors.all()) == [vendor]
+    assert vendor.risk_level == "low"
+    assert not event.alerts.exists()
+    sql = [query["sql"] for query in queries.captured_queries]
+    # No alert means no insert of one, no history, no e-mail, no webhook endpoint read.
+    assert [statement for statement in sql if '"alerts_' in statement] == []
+    assert len(sql) == QUIET_EVENT_QUERIES
+
+
+@pytest.mark.django_db
+def test_an_event_no_vendor_depends_on_costs_only_its_bookkeeping(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        acme = services.entity_create(name="Acme Holdings", country="GB")
+        lone = services.entity_create(name="Lone Ltd", country="GB")
+    with django_capture_on_commit_callbacks(execute=False):
+        event = services.ownership_event_log(
+            kind=EventKind.ACQUISITION,
+            subject=lone,
+            counterparty=acme,
+            share=Decimal(30),
+            effective_date=DEAL,
+        )
+    with CaptureQueriesContext(connection) as queries:
+        pipeline.event_process(event_id=event.pk)
+    event.refresh_from_db()
+
+    assert event.status == "processed"
+    assert (event.vendors_total, event.vendors_done) == (0, 0)
+    # Its lease and claim, the locked event, its reach, the vendors and the contracts there
+    # (none), the finish, the lease released, and the savepoint with its release: no policy,
+    # no graph, no alerts.
+    assert len(queries) == 10
