@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from core.leases import leased, leased_now
 from imports.affected import VendorsAbove, run_affected_vendors
+from imports.bulk import rows_insert
 from imports.choices import ImportFormat, ImportStatus
 from imports.formats import bods, ftm, gleif
 from imports.formats.reader import HashingReader, ReadError, json_values
@@ -84,7 +85,7 @@ BULK_BATCH = 1000
 #: A refused file reports at most this many of its bad statements.
 MAX_ERRORS = 50
 #: LEI records are matched and written this many at a time.
-LEI_BATCH = 2000
+LEI_BATCH = 5000
 #: A GLEIF file is read and applied this many records at a time.
 GLEIF_BATCH = 5000
 #: Interests no event kind describes: written directly, and in bulk when the pair has none.
@@ -933,95 +934,112 @@ class _Applier:
             raise ImportFailed(errors[:MAX_ERRORS])
 
     def _lei_batch(self, batch: list["gleif.LeiParty"]) -> None:
-        """LEI records in bulk: one query finds the batch's entities by LEI, new ones are
-        inserted together (with their history), and so are the records and registrations; a
-        matched entity whose name or country changed is updated on its own."""
+        """LEI records in bulk: one query finds the batch's entities by LEI; the new ones, their
+        history, the run's records and the registrations are written as rows (``imports.bulk``:
+        ``COPY`` on PostgreSQL), never as model instances; a matched entity whose name or
+        country changed is updated with the batch."""
         by_lei = {e.lei: e for e in Entity.objects.filter(lei__in=[p.lei for p in batch])}
         fresh = [p for p in batch if p.lei not in by_lei]
         twins = self._twins(fresh)
-        created = [
-            Entity(
-                name=p.name.strip(),
-                kind=p.kind,
-                country=p.country,
-                lei=p.lei,
-                import_run=self.run,
-                import_record=p.record,
-            )
-            for p in fresh
-        ]
-        bulk_create_recorded(created)
-        if any(entity.pk is None for entity in created):  # a backend that returns no keys
-            created = list(Entity.objects.filter(lei__in=[p.lei for p in fresh]))
-        by_lei.update({entity.lei: entity for entity in created})
-        new_leis = {p.lei for p in fresh}
+        new_ids = rows_insert(
+            Entity,
+            [
+                {
+                    "name": p.name.strip(),
+                    "kind": p.kind,
+                    "country": p.country,
+                    "lei": p.lei,
+                    "import_run_id": self.run.pk,
+                    "import_record": p.record,
+                }
+                for p in fresh
+            ],
+            recorded=True,
+        )
+        #: The new entities: LEI → (id, name, country).
+        created = {
+            p.lei: (pk, p.name.strip(), p.country) for p, pk in zip(fresh, new_ids, strict=True)
+        }
+        self.created.update(new_ids)
         # A second new party of the same name and country in this batch is the first's twin.
-        first_of: dict[tuple[str, str], Entity] = {}
+        first_of: dict[tuple[str, str], tuple[int, str, str]] = {}
         for party in fresh:
-            key = (party.name.strip().lower(), party.country)
+            entity = created[party.lei]
+            key = (entity[1].lower(), party.country)
             if key in first_of and party.lei not in twins:
                 twins[party.lei] = first_of[key]
-            first_of.setdefault(key, by_lei[party.lei])
+            first_of.setdefault(key, entity)
         registrations = {
-            r.entity_id: r for r in LeiRegistration.objects.filter(entity__in=by_lei.values())
+            r.entity_id: r for r in LeiRegistration.objects.filter(entity__in=list(by_lei.values()))
         }
-        records, new_registrations, changed_registrations = [], [], []
+        records: list[dict] = []
+        new_registrations: list[dict] = []
+        changed_registrations: list[LeiRegistration] = []
         renamed: list[Entity] = []
         for party in batch:
             for field, message in party.warnings:
                 self.warn(party.label, field, message)
-            entity = by_lei[party.lei]
-            if party.lei in twins:
-                twin = twins[party.lei]
-                where = f" ({twin.country})" if twin.country else ""
-                self.warn(
-                    party.label,
-                    "name",
-                    f"Possible duplicate: created {entity.name} (#{entity.pk}) beside "
-                    f"{twin.name}{where} (#{twin.pk}), which has the same name and country.",
-                )
-            if party.lei in new_leis:
-                self.created.add(entity.pk)
+            wanted = self._registration_values(party)
+            new = created.get(party.lei)
+            if new is not None:
+                entity_id = new[0]
                 self.counts["entities_new"] += 1
+                twin = twins.get(party.lei)
+                if twin is not None:
+                    where = f" ({twin[2]})" if twin[2] else ""
+                    self.warn(
+                        party.label,
+                        "name",
+                        f"Possible duplicate: created {new[1]} (#{entity_id}) beside "
+                        f"{twin[1]}{where} (#{twin[0]}), which has the same name and country.",
+                    )
+                new_registrations.append(
+                    {"entity_id": entity_id, "import_run_id": self.run.pk, **wanted}
+                )
             else:
+                entity = by_lei[party.lei]
+                entity_id = entity.pk
                 self._matched(entity, party)
                 if self._lei_fields(entity, party):
                     renamed.append(entity)
-            self.entities[party.record] = entity
-            records.append(ImportedRecord(run=self.run, record=party.record, entity=entity))
-            wanted = self._registration_values(party)
-            held = registrations.get(entity.pk)
-            if held is None:
-                new_registrations.append(
-                    LeiRegistration(entity=entity, import_run=self.run, **wanted)
-                )
-            elif any(getattr(held, name) != value for name, value in wanted.items()):
-                for name, value in wanted.items():
-                    setattr(held, name, value)
-                held.import_run = self.run
-                changed_registrations.append(held)
+                held = registrations.get(entity.pk)
+                if held is None:
+                    new_registrations.append(
+                        {"entity_id": entity_id, "import_run_id": self.run.pk, **wanted}
+                    )
+                elif any(getattr(held, name) != value for name, value in wanted.items()):
+                    for name, value in wanted.items():
+                        setattr(held, name, value)
+                    held.import_run = self.run
+                    changed_registrations.append(held)
+            records.append({"run_id": self.run.pk, "record": party.record, "entity_id": entity_id})
         if renamed:
             _update_rows(Entity, renamed, ["name", "country"])
             history_recorded(Entity, [entity.pk for entity in renamed], "~")
-        ImportedRecord.objects.bulk_create(records, batch_size=LEI_BATCH)
-        LeiRegistration.objects.bulk_create(new_registrations, batch_size=LEI_BATCH)
+        rows_insert(ImportedRecord, records)
+        rows_insert(LeiRegistration, new_registrations)
         _update_rows(
             LeiRegistration,
             changed_registrations,
             ["entity_status", "registration_status", "last_update", "import_run"],
         )
 
-    def _twins(self, fresh: list["gleif.LeiParty"]) -> dict[str, Entity]:
+    def _twins(self, fresh: list["gleif.LeiParty"]) -> dict[str, tuple[int, str, str]]:
         """For each new party, an entity that already has its name (in any case) and
-        country: one query per batch, and the parties of the run before it."""
+        country, as (id, name, country): one query per batch, and the parties of the run
+        before it."""
         if not fresh:
             return {}
         names = {p.name.strip().lower() for p in fresh}
-        known: dict[tuple[str, str], Entity] = {}
-        for entity in (
-            Entity.objects.annotate(lowered=Lower("name")).filter(lowered__in=names).order_by("-pk")
-        ):
-            known[(entity.lowered, entity.country)] = entity
+        known: dict[tuple[str, str], tuple[int, str, str]] = {}
+        rows = (
+            Entity.objects.annotate(lowered=Lower("name"))
+            .filter(lowered__in=names)
+            .order_by("-pk")
+            .values_list("lowered", "pk", "name", "country")
+        )
+        for lowered, pk, name, country in rows:
+            known[(lowered, country)] = (pk, name, country)
         twins = {}
         for party in fresh:
             key = (party.name.strip().lower(), party.country)
