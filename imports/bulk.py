@@ -46,6 +46,45 @@ def rows_insert(
     return ids if keys else []
 
 
+def instances_insert(instances: Sequence[models.Model], *, recorded: bool = False) -> None:
+    """Insert unsaved model instances (validated already, of one model), as ``bulk_create``
+    does — each gets its primary key, a related object saved since it was assigned gives its
+    key, ``auto_now`` fields are set — with their "created" history when ``recorded``; on
+    PostgreSQL copied in as rows."""
+    if not instances:
+        return
+    model = type(instances[0])
+    if not copy_supported():
+        model.objects.bulk_create(instances, batch_size=BATCH)
+        if recorded:
+            history_recorded(model, [instance.pk for instance in instances], "+")
+        return
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    relations = [field for field in fields if field.is_relation]
+    stamped = [
+        field
+        for field in fields
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    ]
+    attnames = [field.attname for field in fields if field not in stamped]
+    now = timezone.now()
+    stamps = {field.attname: now for field in stamped}
+    rows = []
+    for instance in instances:
+        for field in relations:
+            if getattr(instance, field.attname) is None and field.is_cached(instance):
+                related = field.get_cached_value(instance)
+                if related is not None:
+                    setattr(instance, field.attname, related.pk)
+        rows.append({**{name: getattr(instance, name) for name in attnames}, **stamps})
+    ids = rows_insert(model, rows, keys=True, recorded=recorded)
+    for instance, pk in zip(instances, ids, strict=True):
+        instance.pk = pk
+        instance._state.adding = False
+        instance._state.db = connection.alias
+        instance.__dict__.update(stamps)
+
+
 def _copy(
     model: type[models.Model], rows: Sequence[Mapping[str, object]], *, keys: bool
 ) -> list[int]:

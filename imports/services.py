@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from core.leases import leased, leased_now
 from imports.affected import VendorsAbove, run_affected_vendors
-from imports.bulk import rows_insert
+from imports.bulk import instances_insert, rows_insert
 from imports.choices import ImportFormat, ImportStatus
 from imports.formats import bods, ftm, gleif
 from imports.formats.reader import HashingReader, ReadError, json_values
@@ -579,12 +579,14 @@ class _Applier:
             batch = list(parties.values())
             for start in range(0, len(batch), LEI_BATCH):
                 self._lei_batch(batch[start : start + LEI_BATCH])
-        else:
+        elif self.run.format not in gleif.FORMATS:
             self._prefetch(parties.values(), [r for _, r in relationships])
             for party in parties.values():
                 self._party(party)
             self._flush_entities()
         if self.run.format in gleif.FORMATS:
+            # A GLEIF record names its parties by LEI alone, and replaces no other record:
+            # finding each LEI is all the matching there is.
             self._gleif_parties([r for _, r in relationships] + ultimate + exceptions)
         if relationships:
             self._prefetch_edges()
@@ -607,7 +609,7 @@ class _Applier:
         self.ultimate.extend(ultimate)
         for start in range(0, len(exceptions), BULK_BATCH):
             self._reporting_exceptions(exceptions[start : start + BULK_BATCH])
-        ImportedRecord.objects.bulk_create(self.records, batch_size=BULK_BATCH)
+        instances_insert(self.records)
         self.records = []
         if self.bulk_events:
             self._forget()
@@ -835,7 +837,7 @@ class _Applier:
 
     def _flush_edges(self) -> None:
         if self.new_edges:
-            bulk_create_recorded(self.new_edges)
+            instances_insert(self.new_edges, recorded=True)
             for edge in self.new_edges:
                 if edge.owned_id in self.cached_subjects:
                     key = (edge.owner_id, edge.owned_id, edge.interest)
@@ -1187,7 +1189,7 @@ class _Applier:
             for entity in changed.values():
                 entity.owners_undisclosed = value
             self.touched.update(changed)
-        ImportedRecord.objects.bulk_create(records, batch_size=BULK_BATCH)
+        instances_insert(records)
 
     def _handover_days(
         self, same_day: list[bods.Relationship]
@@ -1857,7 +1859,7 @@ class _Applier:
         for chunk in _chunks(sorted(self.event_subjects), 5000):
             list(Entity.objects.select_for_update().filter(pk__in=chunk).values_list("pk"))
         events = [event for event, _ in self.queued_events]
-        OwnershipEvent.objects.bulk_create(events, batch_size=BULK_BATCH)
+        instances_insert(events)
         if not self.run.dry_run:
             for event, row in self.queued_events:
                 row["id"] = event.pk
@@ -1868,7 +1870,7 @@ class _Applier:
             _update_rows(Ownership, changed, ["end_date", "ended_by_event"])
             history_recorded(Ownership, [edge.pk for edge in changed], "~")
         if self.edge_inserts:
-            bulk_create_recorded(self.edge_inserts)
+            instances_insert(self.edge_inserts, recorded=True)
         self.queued_events, self.edge_inserts = [], []
         self.edge_updates, self.edge_deletes, self.event_subjects = {}, {}, set()
 
