@@ -908,8 +908,8 @@ class _Applier:
                 needed.update((record.subject, record.owner))
         needed -= set(self.entities)
         wanted = sorted(needed)
-        for start in range(0, len(wanted), 500):
-            for entity in Entity.objects.filter(lei__in=wanted[start : start + 500]):
+        for chunk in _chunks(wanted):
+            for entity in Entity.objects.filter(lei__in=chunk):
                 self.entities[entity.lei] = entity
         errors = []
         for record in records:
@@ -1093,6 +1093,9 @@ class _Applier:
             return
         controllers = self._controllers_of({self.entities[r.subject].pk for r in checked})
         field = "Relationship.RelationshipType"
+        # The tops of the chains that go on above a published ultimate parent are named at
+        # once, in the registry's order of names, once every child is walked.
+        beyond: list[tuple[dict[str, str], Entity, Entity, set[int]]] = []
         for relationship in checked:
             child = self.entities[relationship.subject]
             parent = self.entities[relationship.owner]
@@ -1105,17 +1108,23 @@ class _Applier:
                     f"chain of control in the registry leads from {child.name} up to it.",
                 )
             elif parent.pk not in tops:
-                above = (
-                    Entity.objects.filter(pk__in=tops)
-                    .order_by("name")
-                    .values_list("name", flat=True)
-                )
-                self.warn(
-                    relationship.label,
-                    field,
-                    f"{parent.name} is published as the ultimate parent of {child.name}, but "
-                    f"the registry's chain of control goes on above it (to {', '.join(above)}).",
-                )
+                warning = _error(relationship.label, field, "")
+                self.warnings.append(warning)
+                beyond.append((warning, parent, child, tops))
+        if not beyond:
+            return
+        named = (
+            Entity.objects.filter(pk__in=sorted(set().union(*(t for *_, t in beyond))))
+            .order_by("name", "pk")
+            .values_list("pk", "name")
+        )
+        order = {pk: (rank, name) for rank, (pk, name) in enumerate(named)}
+        for warning, parent, child, tops in beyond:
+            above = ", ".join(order[pk][1] for pk in sorted(tops, key=order.__getitem__))
+            warning["message"] = (
+                f"{parent.name} is published as the ultimate parent of {child.name}, but "
+                f"the registry's chain of control goes on above it (to {above})."
+            )
 
     def _controllers_of(self, children: set[int]) -> dict[int, set[int]]:
         """Who controls each entity above ``children`` directly today (a ``control`` edge or
@@ -1174,12 +1183,12 @@ class _Applier:
                 clear[entity.pk] = entity
                 flag.pop(entity.pk, None)
             records.append(
-                ImportedRecord(
-                    run=self.run,
-                    record=exception.record,
-                    entity=entity,
-                    interests=["owners_undisclosed"] if flagged else [],
-                )
+                {
+                    "run_id": self.run.pk,
+                    "record": exception.record,
+                    "entity_id": entity.pk,
+                    "interests": ["owners_undisclosed"] if flagged else [],
+                }
             )
         for changed, value in ((flag, True), (clear, False)):
             if not changed:
@@ -1189,7 +1198,7 @@ class _Applier:
             for entity in changed.values():
                 entity.owners_undisclosed = value
             self.touched.update(changed)
-        instances_insert(records)
+        rows_insert(ImportedRecord, records)
 
     def _handover_days(
         self, same_day: list[bods.Relationship]
