@@ -27,7 +27,7 @@ from typing import BinaryIO
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -88,6 +88,8 @@ MAX_ERRORS = 50
 LEI_BATCH = 5000
 #: A GLEIF file is read and applied this many records at a time.
 GLEIF_BATCH = 5000
+#: How many sets of valid edge and event values a run remembers (``_Applier._clean_fields``).
+VALID_TERMS_KEPT = 100_000
 #: Interests no event kind describes: written directly, and in bulk when the pair has none.
 DIRECT_INTERESTS = (Interest.CONTROL, Interest.OTHER_INFLUENCE)
 
@@ -541,6 +543,37 @@ class _Applier:
         self.edge_updates: dict[int, Ownership] = {}
         self.edge_deletes: dict[int, Ownership] = {}
         self._unsaved_ids = count(-1, -1)
+        #: Values of new edges and events found valid, by model and the fields checked.
+        self._valid_terms: set[tuple] = set()
+        self._checked_fields: dict[tuple, tuple[list[str], list[str], list[str]]] = {}
+
+    def _clean_fields(
+        self, instance, exclude: tuple[str, ...], *, varying: tuple[str, ...] = ()
+    ) -> None:
+        """``clean_fields`` of a new edge or event, but once a run for each set of values of
+        the fields it checks (a golden copy repeats its interests, shares and dates); the
+        ``varying`` fields (a record id, a note naming it) are checked every time."""
+        model = type(instance)
+        plan = self._checked_fields.get((model, exclude, varying))
+        if plan is None:
+            fields = model._meta.concrete_fields
+            # JSON values are not hashable: checked every time, as the varying fields are.
+            each_time = {
+                f.name for f in fields if f.name in varying or isinstance(f, models.JSONField)
+            }
+            checked = [f.attname for f in fields if f.name not in (*exclude, *each_time)]
+            others = [f.name for f in fields if f.name not in each_time]
+            plan = (checked, sorted(each_time), others)
+            self._checked_fields[(model, exclude, varying)] = plan
+        checked, each_time, others = plan
+        key = (model, exclude, tuple(getattr(instance, name) for name in checked))
+        if key not in self._valid_terms:
+            instance.clean_fields(exclude=[*exclude, *each_time])
+            if len(self._valid_terms) >= VALID_TERMS_KEPT:
+                self._valid_terms.clear()
+            self._valid_terms.add(key)
+        if each_time:
+            instance.clean_fields(exclude=others)
 
     def warn(self, record: str, field: str, message: str) -> None:
         self.warnings.append(_error(record, field, message))
@@ -794,7 +827,9 @@ class _Applier:
         """Add the edge to the bulk write; ``False`` when it would break the 100% rule (the
         services then refuse it, naming the holders)."""
         edge = Ownership(**self._edge_terms(owner, subject, wanted, relationship, start))
-        edge.clean_fields(exclude=["owner", "owned", "source_event", "import_run"])
+        self._clean_fields(
+            edge, ("owner", "owned", "source_event", "import_run"), varying=("import_record",)
+        )
         edge.clean()
         if wanted.interest == Interest.SHAREHOLDING:
             stakes = [Stake.of(e) for e in (*self.pending_by_subject(subject), edge)]
@@ -1768,7 +1803,9 @@ class _Applier:
             note=f"Imported from {self.run.source_name}, record {relationship.record}.",
             import_run=self.run,
         )
-        event.clean_fields(exclude=["subject", "counterparty", "person", "import_run"])
+        self._clean_fields(
+            event, ("subject", "counterparty", "person", "import_run"), varying=("note",)
+        )
         event.clean()
         edges = self.edges_into.get(subject.pk, [])
         by_id = {self._stake(edge).id: edge for edge in edges}
@@ -1824,7 +1861,7 @@ class _Applier:
             end_date=plan.end_date,
             source_event=event,
         )
-        edge.clean_fields(exclude=["owner", "owned", "source_event", "ended_by_event"])
+        self._clean_fields(edge, ("owner", "owned", "source_event", "ended_by_event"))
         self.edge_inserts.append(edge)
         self.edges_into.setdefault(subject.pk, []).append(edge)
         key = (change.owner, subject.pk, change.interest)
