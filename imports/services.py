@@ -524,8 +524,10 @@ class _Applier:
         self.new_edge_keys: set[tuple[int, int, str]] = set()
         #: New subjects whose edges went through the registry services (not in bulk).
         self.slow_subjects: set[int] = set()
-        #: This run's records, written at the end; relationships' rows also kept by record.
+        #: This run's records, written at the end of a batch: parties' as instances (their
+        #: entities may be written with them), relationships' as rows, also kept by record.
         self.records: list[ImportedRecord] = []
+        self.record_rows: list[dict] = []
         self.run_rows: dict[str, list[tuple[int, int, list[str]]]] = {}
         #: Stored edges into the file's subjects: (owner, owned, interest) → edges, by start.
         self.stored_edges: dict[tuple[int, int, str], list[Ownership]] = {}
@@ -643,7 +645,8 @@ class _Applier:
         for start in range(0, len(exceptions), BULK_BATCH):
             self._reporting_exceptions(exceptions[start : start + BULK_BATCH])
         instances_insert(self.records)
-        self.records = []
+        rows_insert(ImportedRecord, self.record_rows)
+        self.records, self.record_rows = [], []
         if self.bulk_events:
             self._forget()
 
@@ -1469,14 +1472,14 @@ class _Applier:
         except ValidationError as exc:
             raise ImportFailed(_validation_errors(relationship.label, field, exc)) from None
         interests = [edge.interest for edge in relationship.edges]
-        self.records.append(
-            ImportedRecord(
-                run=self.run,
-                record=relationship.record,
-                entity=subject,
-                owner=owner,
-                interests=interests,
-            )
+        self.record_rows.append(
+            {
+                "run_id": self.run.pk,
+                "record": relationship.record,
+                "entity_id": subject.pk,
+                "owner_id": owner.pk if owner is not None else None,
+                "interests": interests,
+            }
         )
         if owner is not None:
             self.run_rows.setdefault(relationship.record, []).append(
