@@ -683,7 +683,7 @@ class _Applier:
         known: dict[int, Entity] = {}
         leis = sorted({p.lei for p in parties if p.lei})
         for chunk in _chunks(leis):
-            for entity in Entity.objects.filter(lei__in=chunk):
+            for entity in _by_leis(chunk):
                 self.by_lei[entity.lei] = known.setdefault(entity.pk, entity)
         by_identifier: dict[tuple[str, str], int] = {}
         values = sorted({value for p in parties for _, value in p.identifiers})
@@ -947,7 +947,7 @@ class _Applier:
         needed -= set(self.entities)
         wanted = sorted(needed)
         for chunk in _chunks(wanted):
-            for entity in Entity.objects.filter(lei__in=chunk):
+            for entity in _by_leis(chunk):
                 self.entities[entity.lei] = entity
         errors = []
         for record in records:
@@ -978,7 +978,7 @@ class _Applier:
         history, the run's records and the registrations are written as rows (``imports.bulk``:
         ``COPY`` on PostgreSQL), never as model instances; a matched entity whose name or
         country changed is updated with the batch."""
-        by_lei = {e.lei: e for e in Entity.objects.filter(lei__in=[p.lei for p in batch])}
+        by_lei = {e.lei: e for e in _by_leis([p.lei for p in batch])}
         fresh = [p for p in batch if p.lei not in by_lei]
         twins = self._twins(fresh)
         new_ids = rows_insert(
@@ -2072,6 +2072,13 @@ def _update_rows(model, rows: list, fields: list[str]) -> None:
                 f"WHERE {table}.{quote(model._meta.pk.column)} = v.{quote(model._meta.pk.column)}",
                 params,
             )
+
+
+def _by_leis(leis: list[str]):
+    """The entities of ``leis``, found by the index of LEIs: it holds only entities that have
+    one, and PostgreSQL uses it for a list of more than a hundred only when the query says so
+    too (else each batch would read the whole table)."""
+    return Entity.objects.filter(lei__in=leis).exclude(lei="")
 
 
 def _above(entity: int, controllers: dict[int, set[int]]) -> tuple[set[int], set[int]]:
