@@ -12,6 +12,7 @@ Nothing here reads or writes the database.
 
 import csv
 import datetime
+import functools
 import io
 import re
 import zipfile
@@ -539,12 +540,29 @@ def read_lei(row: dict[str, str], where: str) -> LeiParty:
     return party
 
 
-def _relationship_period(row: dict[str, str], where: str) -> tuple:
-    periods: dict[str, dict[str, str]] = {}
-    for name, value in row.items():
-        match = _PERIOD.match(name)
+@functools.cache
+def _column_parts(name: str) -> tuple[str, str, str] | None:
+    """``("period", "2", "endDate")`` for ``Relationship.Period.2.endDate``, ``("quantifier",
+    "1", "QuantifierUnits")`` for a quantifier's column, else ``None``: read once a column
+    name, not once a row (a file has a few dozen names)."""
+    for kind, pattern in (("period", _PERIOD), ("quantifier", _QUANTIFIER)):
+        match = pattern.match(name)
         if match:
-            periods.setdefault(match.group(1), {})[match.group(2)] = value
+            return kind, match.group(1), match.group(2)
+    return None
+
+
+def _numbered(row: dict[str, str], kind: str) -> dict[str, dict[str, str]]:
+    numbered: dict[str, dict[str, str]] = {}
+    for name, value in row.items():
+        parts = _column_parts(name)
+        if parts is not None and parts[0] == kind:
+            numbered.setdefault(parts[1], {})[parts[2]] = value
+    return numbered
+
+
+def _relationship_period(row: dict[str, str], where: str) -> tuple:
+    periods = _numbered(row, "period")
     for number, period in sorted(periods.items(), key=lambda item: int(item[0])):
         if period.get("periodType", "").upper() == "RELATIONSHIP_PERIOD":
             prefix = f"Relationship.Period.{number}"
@@ -557,11 +575,7 @@ def _relationship_period(row: dict[str, str], where: str) -> tuple:
 
 
 def _percentage(row: dict[str, str], where: str) -> Decimal | None:
-    quantifiers: dict[str, dict[str, str]] = {}
-    for name, value in row.items():
-        match = _QUANTIFIER.match(name)
-        if match:
-            quantifiers.setdefault(match.group(1), {})[match.group(2)] = value
+    quantifiers = _numbered(row, "quantifier")
     for number, quantifier in sorted(quantifiers.items(), key=lambda item: int(item[0])):
         if quantifier.get("QuantifierUnits", "").upper() != "PERCENTAGE":
             continue
