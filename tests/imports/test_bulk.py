@@ -133,3 +133,36 @@ def test_instances_get_their_keys_and_the_keys_of_what_was_saved_after_them():
     assert rows[Interest.CONTROL].end_date == datetime.date(2024, 12, 31)
     assert rows[Interest.CONTROL].import_record == "X"
     assert Ownership.history.filter(id__in=[e.pk for e in edges], history_type="+").count() == 2
+
+
+def test_an_edge_is_validated_once_a_run_for_its_values_and_its_record_every_time():
+    from django.core.exceptions import ValidationError
+
+    from imports.services import _Applier
+
+    run = _run()
+    applier = _Applier(run)
+    parent, child = EntityFactory(name="Orchard Holdings plc"), EntityFactory(name="Pip Ltd")
+
+    def edge(share: str, record: str = "X") -> Ownership:
+        return Ownership(
+            owner=parent,
+            owned=child,
+            interest=Interest.SHAREHOLDING,
+            share=Decimal(share),
+            start_date=datetime.date(2024, 1, 1),
+            import_run=run,
+            import_record=record,
+        )
+
+    exclude = ("owner", "owned", "source_event", "import_run")
+    applier._clean_fields(edge("60"), exclude, varying=("import_record",))
+    applier._clean_fields(edge("60", "Y"), exclude, varying=("import_record",))
+    assert len(applier._valid_terms) == 1
+    with pytest.raises(ValidationError) as refused:
+        applier._clean_fields(edge("60", "R" * 256), exclude, varying=("import_record",))
+    assert set(refused.value.message_dict) == {"import_record"}
+    with pytest.raises(ValidationError) as refused:
+        applier._clean_fields(edge("150"), exclude, varying=("import_record",))
+    assert set(refused.value.message_dict) == {"share"}
+    assert len(applier._valid_terms) == 1
