@@ -623,8 +623,11 @@ class _Applier:
             # A GLEIF record names its parties by LEI alone, and replaces no other record:
             # finding each LEI is all the matching there is.
             self._gleif_parties([r for _, r in relationships] + ultimate + exceptions)
-        if relationships:
-            self._prefetch_edges()
+        if relationships and self.run.format in gleif.FORMATS:
+            # Only the edges into a record's subject are read or changed through the cache.
+            self._prefetch_edges([self.entities[r.subject] for _, r in relationships])
+        elif relationships:
+            self._prefetch_edges([*self.entities.values(), *self.earlier_parties.values()])
         relationships.sort(key=lambda item: (item[1].statement_date or datetime.date.min, item[0]))
         replacing: dict[str, list[bods.Relationship]] = {}
         for _, relationship in relationships:
@@ -756,9 +759,8 @@ class _Applier:
             )
         self.new_entities, self.duplicate_warnings = [], []
 
-    def _prefetch_edges(self) -> None:
-        """The stored edges into the file's subjects that were in the registry before."""
-        known = [*self.entities.values(), *self.earlier_parties.values()]
+    def _prefetch_edges(self, known: list[Entity]) -> None:
+        """The stored edges into the ``known`` entities that were in the registry before."""
         subjects = sorted({e.pk for e in known if e.pk is not None} - self.created)
         for chunk in _chunks(subjects):
             for edge in Ownership.objects.filter(owned_id__in=chunk).order_by("start_date", "id"):
