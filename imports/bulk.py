@@ -12,6 +12,7 @@ history, when asked for, is written by one ``INSERT … SELECT`` a batch
 """
 
 import json
+import operator
 from collections.abc import Mapping, Sequence
 
 from django.db import connection, models
@@ -102,9 +103,26 @@ def _copy(
         json_field = isinstance(field, models.JSONField)
         encoders.append(field.encoder if json_field else _PLAIN)
         fallback.append(json.dumps(value, cls=field.encoder) if json_field else value)
+    # Rows that name the same fields (a batch's rows do) are written in the order of those
+    # fields followed by the ones they leave out, each row's values taken at once.
+    given = set(rows[0])
+    first = rows[0].keys()
+    if all(row.keys() == first for row in rows):
+        order = sorted(
+            range(len(fields)), key=lambda position: fields[position].attname not in given
+        )
+    else:
+        order, given = list(range(len(fields))), set()
+    fields = [fields[position] for position in order]
+    fallback = [fallback[position] for position in order]
+    encoders = [encoders[position] for position in order]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in ([pk] if keys else []) + fields)
     attnames = [f.attname for f in fields]
+    present = [name for name in attnames if name in given]
+    take = operator.itemgetter(*present) if len(present) > 1 else None
+    json_at = [i for i, encoder in enumerate(encoders[: len(present)]) if encoder is not _PLAIN]
+    tail = fallback[len(present) :]
     ids: list[int] = []
     with connection.cursor() as cursor:
         if keys:
@@ -116,14 +134,21 @@ def _copy(
         statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
         with cursor.copy(statement) as copy:
             for index, row in enumerate(rows):
-                values = [
-                    fallback[position]
-                    if name not in row
-                    else row[name]
-                    if encoder is _PLAIN
-                    else json.dumps(row[name], cls=encoder)
-                    for position, (name, encoder) in enumerate(zip(attnames, encoders, strict=True))
-                ]
+                if take is not None:
+                    values = [*take(row), *tail]
+                    for i in json_at:
+                        values[i] = json.dumps(values[i], cls=encoders[i])
+                else:
+                    values = [
+                        fallback[position]
+                        if name not in row
+                        else row[name]
+                        if encoder is _PLAIN
+                        else json.dumps(row[name], cls=encoder)
+                        for position, (name, encoder) in enumerate(
+                            zip(attnames, encoders, strict=True)
+                        )
+                    ]
                 if keys:
                     values.insert(0, ids[index])
                 copy.write_row(values)
