@@ -79,10 +79,11 @@ def instances_insert(instances: Sequence[models.Model], *, recorded: bool = Fals
                     setattr(instance, field.attname, related.pk)
         rows.append({**{name: getattr(instance, name) for name in attnames}, **stamps})
     ids = rows_insert(model, rows, keys=True, recorded=recorded)
+    alias = connection.alias
     for instance, pk in zip(instances, ids, strict=True):
         instance.pk = pk
         instance._state.adding = False
-        instance._state.db = connection.alias
+        instance._state.db = alias
         instance.__dict__.update(stamps)
 
 
