@@ -27,13 +27,14 @@ from typing import BinaryIO
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.leases import leased, leased_now
 from imports.affected import VendorsAbove, run_affected_vendors
+from imports.bulk import instances_insert, rows_insert
 from imports.choices import ImportFormat, ImportStatus
 from imports.formats import bods, ftm, gleif
 from imports.formats.reader import HashingReader, ReadError, json_values
@@ -84,9 +85,11 @@ BULK_BATCH = 1000
 #: A refused file reports at most this many of its bad statements.
 MAX_ERRORS = 50
 #: LEI records are matched and written this many at a time.
-LEI_BATCH = 2000
+LEI_BATCH = 5000
 #: A GLEIF file is read and applied this many records at a time.
 GLEIF_BATCH = 5000
+#: How many sets of valid edge and event values a run remembers (``_Applier._clean_fields``).
+VALID_TERMS_KEPT = 100_000
 #: Interests no event kind describes: written directly, and in bulk when the pair has none.
 DIRECT_INTERESTS = (Interest.CONTROL, Interest.OTHER_INFLUENCE)
 
@@ -521,8 +524,10 @@ class _Applier:
         self.new_edge_keys: set[tuple[int, int, str]] = set()
         #: New subjects whose edges went through the registry services (not in bulk).
         self.slow_subjects: set[int] = set()
-        #: This run's records, written at the end; relationships' rows also kept by record.
+        #: This run's records, written at the end of a batch: parties' as instances (their
+        #: entities may be written with them), relationships' as rows, also kept by record.
         self.records: list[ImportedRecord] = []
+        self.record_rows: list[dict] = []
         self.run_rows: dict[str, list[tuple[int, int, list[str]]]] = {}
         #: Stored edges into the file's subjects: (owner, owned, interest) → edges, by start.
         self.stored_edges: dict[tuple[int, int, str], list[Ownership]] = {}
@@ -540,6 +545,37 @@ class _Applier:
         self.edge_updates: dict[int, Ownership] = {}
         self.edge_deletes: dict[int, Ownership] = {}
         self._unsaved_ids = count(-1, -1)
+        #: Values of new edges and events found valid, by model and the fields checked.
+        self._valid_terms: set[tuple] = set()
+        self._checked_fields: dict[tuple, tuple[list[str], list[str], list[str]]] = {}
+
+    def _clean_fields(
+        self, instance, exclude: tuple[str, ...], *, varying: tuple[str, ...] = ()
+    ) -> None:
+        """``clean_fields`` of a new edge or event, but once a run for each set of values of
+        the fields it checks (a golden copy repeats its interests, shares and dates); the
+        ``varying`` fields (a record id, a note naming it) are checked every time."""
+        model = type(instance)
+        plan = self._checked_fields.get((model, exclude, varying))
+        if plan is None:
+            fields = model._meta.concrete_fields
+            # JSON values are not hashable: checked every time, as the varying fields are.
+            each_time = {
+                f.name for f in fields if f.name in varying or isinstance(f, models.JSONField)
+            }
+            checked = [f.attname for f in fields if f.name not in (*exclude, *each_time)]
+            others = [f.name for f in fields if f.name not in each_time]
+            plan = (checked, sorted(each_time), others)
+            self._checked_fields[(model, exclude, varying)] = plan
+        checked, each_time, others = plan
+        key = (model, exclude, tuple(getattr(instance, name) for name in checked))
+        if key not in self._valid_terms:
+            instance.clean_fields(exclude=[*exclude, *each_time])
+            if len(self._valid_terms) >= VALID_TERMS_KEPT:
+                self._valid_terms.clear()
+            self._valid_terms.add(key)
+        if each_time:
+            instance.clean_fields(exclude=others)
 
     def warn(self, record: str, field: str, message: str) -> None:
         self.warnings.append(_error(record, field, message))
@@ -578,15 +614,20 @@ class _Applier:
             batch = list(parties.values())
             for start in range(0, len(batch), LEI_BATCH):
                 self._lei_batch(batch[start : start + LEI_BATCH])
-        else:
+        elif self.run.format not in gleif.FORMATS:
             self._prefetch(parties.values(), [r for _, r in relationships])
             for party in parties.values():
                 self._party(party)
             self._flush_entities()
         if self.run.format in gleif.FORMATS:
+            # A GLEIF record names its parties by LEI alone, and replaces no other record:
+            # finding each LEI is all the matching there is.
             self._gleif_parties([r for _, r in relationships] + ultimate + exceptions)
-        if relationships:
-            self._prefetch_edges()
+        if relationships and self.run.format in gleif.FORMATS:
+            # Only the edges into a record's subject are read or changed through the cache.
+            self._prefetch_edges([self.entities[r.subject] for _, r in relationships])
+        elif relationships:
+            self._prefetch_edges([*self.entities.values(), *self.earlier_parties.values()])
         relationships.sort(key=lambda item: (item[1].statement_date or datetime.date.min, item[0]))
         replacing: dict[str, list[bods.Relationship]] = {}
         for _, relationship in relationships:
@@ -606,8 +647,9 @@ class _Applier:
         self.ultimate.extend(ultimate)
         for start in range(0, len(exceptions), BULK_BATCH):
             self._reporting_exceptions(exceptions[start : start + BULK_BATCH])
-        ImportedRecord.objects.bulk_create(self.records, batch_size=BULK_BATCH)
-        self.records = []
+        instances_insert(self.records)
+        rows_insert(ImportedRecord, self.record_rows)
+        self.records, self.record_rows = [], []
         if self.bulk_events:
             self._forget()
 
@@ -644,7 +686,7 @@ class _Applier:
         known: dict[int, Entity] = {}
         leis = sorted({p.lei for p in parties if p.lei})
         for chunk in _chunks(leis):
-            for entity in Entity.objects.filter(lei__in=chunk):
+            for entity in _by_leis(chunk):
                 self.by_lei[entity.lei] = known.setdefault(entity.pk, entity)
         by_identifier: dict[tuple[str, str], int] = {}
         values = sorted({value for p in parties for _, value in p.identifiers})
@@ -717,9 +759,8 @@ class _Applier:
             )
         self.new_entities, self.duplicate_warnings = [], []
 
-    def _prefetch_edges(self) -> None:
-        """The stored edges into the file's subjects that were in the registry before."""
-        known = [*self.entities.values(), *self.earlier_parties.values()]
+    def _prefetch_edges(self, known: list[Entity]) -> None:
+        """The stored edges into the ``known`` entities that were in the registry before."""
         subjects = sorted({e.pk for e in known if e.pk is not None} - self.created)
         for chunk in _chunks(subjects):
             for edge in Ownership.objects.filter(owned_id__in=chunk).order_by("start_date", "id"):
@@ -791,7 +832,9 @@ class _Applier:
         """Add the edge to the bulk write; ``False`` when it would break the 100% rule (the
         services then refuse it, naming the holders)."""
         edge = Ownership(**self._edge_terms(owner, subject, wanted, relationship, start))
-        edge.clean_fields(exclude=["owner", "owned", "source_event", "import_run"])
+        self._clean_fields(
+            edge, ("owner", "owned", "source_event", "import_run"), varying=("import_record",)
+        )
         edge.clean()
         if wanted.interest == Interest.SHAREHOLDING:
             stakes = [Stake.of(e) for e in (*self.pending_by_subject(subject), edge)]
@@ -834,7 +877,7 @@ class _Applier:
 
     def _flush_edges(self) -> None:
         if self.new_edges:
-            bulk_create_recorded(self.new_edges)
+            instances_insert(self.new_edges, recorded=True)
             for edge in self.new_edges:
                 if edge.owned_id in self.cached_subjects:
                     key = (edge.owner_id, edge.owned_id, edge.interest)
@@ -905,8 +948,8 @@ class _Applier:
                 needed.update((record.subject, record.owner))
         needed -= set(self.entities)
         wanted = sorted(needed)
-        for start in range(0, len(wanted), 500):
-            for entity in Entity.objects.filter(lei__in=wanted[start : start + 500]):
+        for chunk in _chunks(wanted):
+            for entity in _by_leis(chunk):
                 self.entities[entity.lei] = entity
         errors = []
         for record in records:
@@ -933,95 +976,112 @@ class _Applier:
             raise ImportFailed(errors[:MAX_ERRORS])
 
     def _lei_batch(self, batch: list["gleif.LeiParty"]) -> None:
-        """LEI records in bulk: one query finds the batch's entities by LEI, new ones are
-        inserted together (with their history), and so are the records and registrations; a
-        matched entity whose name or country changed is updated on its own."""
-        by_lei = {e.lei: e for e in Entity.objects.filter(lei__in=[p.lei for p in batch])}
+        """LEI records in bulk: one query finds the batch's entities by LEI; the new ones, their
+        history, the run's records and the registrations are written as rows (``imports.bulk``:
+        ``COPY`` on PostgreSQL), never as model instances; a matched entity whose name or
+        country changed is updated with the batch."""
+        by_lei = {e.lei: e for e in _by_leis([p.lei for p in batch])}
         fresh = [p for p in batch if p.lei not in by_lei]
         twins = self._twins(fresh)
-        created = [
-            Entity(
-                name=p.name.strip(),
-                kind=p.kind,
-                country=p.country,
-                lei=p.lei,
-                import_run=self.run,
-                import_record=p.record,
-            )
-            for p in fresh
-        ]
-        bulk_create_recorded(created)
-        if any(entity.pk is None for entity in created):  # a backend that returns no keys
-            created = list(Entity.objects.filter(lei__in=[p.lei for p in fresh]))
-        by_lei.update({entity.lei: entity for entity in created})
-        new_leis = {p.lei for p in fresh}
+        new_ids = rows_insert(
+            Entity,
+            [
+                {
+                    "name": p.name.strip(),
+                    "kind": p.kind,
+                    "country": p.country,
+                    "lei": p.lei,
+                    "import_run_id": self.run.pk,
+                    "import_record": p.record,
+                }
+                for p in fresh
+            ],
+            recorded=True,
+        )
+        #: The new entities: LEI → (id, name, country).
+        created = {
+            p.lei: (pk, p.name.strip(), p.country) for p, pk in zip(fresh, new_ids, strict=True)
+        }
+        self.created.update(new_ids)
         # A second new party of the same name and country in this batch is the first's twin.
-        first_of: dict[tuple[str, str], Entity] = {}
+        first_of: dict[tuple[str, str], tuple[int, str, str]] = {}
         for party in fresh:
-            key = (party.name.strip().lower(), party.country)
+            entity = created[party.lei]
+            key = (entity[1].lower(), party.country)
             if key in first_of and party.lei not in twins:
                 twins[party.lei] = first_of[key]
-            first_of.setdefault(key, by_lei[party.lei])
+            first_of.setdefault(key, entity)
         registrations = {
-            r.entity_id: r for r in LeiRegistration.objects.filter(entity__in=by_lei.values())
+            r.entity_id: r for r in LeiRegistration.objects.filter(entity__in=list(by_lei.values()))
         }
-        records, new_registrations, changed_registrations = [], [], []
+        records: list[dict] = []
+        new_registrations: list[dict] = []
+        changed_registrations: list[LeiRegistration] = []
         renamed: list[Entity] = []
         for party in batch:
             for field, message in party.warnings:
                 self.warn(party.label, field, message)
-            entity = by_lei[party.lei]
-            if party.lei in twins:
-                twin = twins[party.lei]
-                where = f" ({twin.country})" if twin.country else ""
-                self.warn(
-                    party.label,
-                    "name",
-                    f"Possible duplicate: created {entity.name} (#{entity.pk}) beside "
-                    f"{twin.name}{where} (#{twin.pk}), which has the same name and country.",
-                )
-            if party.lei in new_leis:
-                self.created.add(entity.pk)
+            wanted = self._registration_values(party)
+            new = created.get(party.lei)
+            if new is not None:
+                entity_id = new[0]
                 self.counts["entities_new"] += 1
+                twin = twins.get(party.lei)
+                if twin is not None:
+                    where = f" ({twin[2]})" if twin[2] else ""
+                    self.warn(
+                        party.label,
+                        "name",
+                        f"Possible duplicate: created {new[1]} (#{entity_id}) beside "
+                        f"{twin[1]}{where} (#{twin[0]}), which has the same name and country.",
+                    )
+                new_registrations.append(
+                    {"entity_id": entity_id, "import_run_id": self.run.pk, **wanted}
+                )
             else:
+                entity = by_lei[party.lei]
+                entity_id = entity.pk
                 self._matched(entity, party)
                 if self._lei_fields(entity, party):
                     renamed.append(entity)
-            self.entities[party.record] = entity
-            records.append(ImportedRecord(run=self.run, record=party.record, entity=entity))
-            wanted = self._registration_values(party)
-            held = registrations.get(entity.pk)
-            if held is None:
-                new_registrations.append(
-                    LeiRegistration(entity=entity, import_run=self.run, **wanted)
-                )
-            elif any(getattr(held, name) != value for name, value in wanted.items()):
-                for name, value in wanted.items():
-                    setattr(held, name, value)
-                held.import_run = self.run
-                changed_registrations.append(held)
+                held = registrations.get(entity.pk)
+                if held is None:
+                    new_registrations.append(
+                        {"entity_id": entity_id, "import_run_id": self.run.pk, **wanted}
+                    )
+                elif any(getattr(held, name) != value for name, value in wanted.items()):
+                    for name, value in wanted.items():
+                        setattr(held, name, value)
+                    held.import_run = self.run
+                    changed_registrations.append(held)
+            records.append({"run_id": self.run.pk, "record": party.record, "entity_id": entity_id})
         if renamed:
             _update_rows(Entity, renamed, ["name", "country"])
             history_recorded(Entity, [entity.pk for entity in renamed], "~")
-        ImportedRecord.objects.bulk_create(records, batch_size=LEI_BATCH)
-        LeiRegistration.objects.bulk_create(new_registrations, batch_size=LEI_BATCH)
+        rows_insert(ImportedRecord, records)
+        rows_insert(LeiRegistration, new_registrations)
         _update_rows(
             LeiRegistration,
             changed_registrations,
             ["entity_status", "registration_status", "last_update", "import_run"],
         )
 
-    def _twins(self, fresh: list["gleif.LeiParty"]) -> dict[str, Entity]:
+    def _twins(self, fresh: list["gleif.LeiParty"]) -> dict[str, tuple[int, str, str]]:
         """For each new party, an entity that already has its name (in any case) and
-        country: one query per batch, and the parties of the run before it."""
+        country, as (id, name, country): one query per batch, and the parties of the run
+        before it."""
         if not fresh:
             return {}
         names = {p.name.strip().lower() for p in fresh}
-        known: dict[tuple[str, str], Entity] = {}
-        for entity in (
-            Entity.objects.annotate(lowered=Lower("name")).filter(lowered__in=names).order_by("-pk")
-        ):
-            known[(entity.lowered, entity.country)] = entity
+        known: dict[tuple[str, str], tuple[int, str, str]] = {}
+        rows = (
+            Entity.objects.annotate(lowered=Lower("name"))
+            .filter(lowered__in=names)
+            .order_by("-pk")
+            .values_list("lowered", "pk", "name", "country")
+        )
+        for lowered, pk, name, country in rows:
+            known[(lowered, country)] = (pk, name, country)
         twins = {}
         for party in fresh:
             key = (party.name.strip().lower(), party.country)
@@ -1073,6 +1133,9 @@ class _Applier:
             return
         controllers = self._controllers_of({self.entities[r.subject].pk for r in checked})
         field = "Relationship.RelationshipType"
+        # The tops of the chains that go on above a published ultimate parent are named at
+        # once, in the registry's order of names, once every child is walked.
+        beyond: list[tuple[dict[str, str], Entity, Entity, set[int]]] = []
         for relationship in checked:
             child = self.entities[relationship.subject]
             parent = self.entities[relationship.owner]
@@ -1085,17 +1148,23 @@ class _Applier:
                     f"chain of control in the registry leads from {child.name} up to it.",
                 )
             elif parent.pk not in tops:
-                above = (
-                    Entity.objects.filter(pk__in=tops)
-                    .order_by("name")
-                    .values_list("name", flat=True)
-                )
-                self.warn(
-                    relationship.label,
-                    field,
-                    f"{parent.name} is published as the ultimate parent of {child.name}, but "
-                    f"the registry's chain of control goes on above it (to {', '.join(above)}).",
-                )
+                warning = _error(relationship.label, field, "")
+                self.warnings.append(warning)
+                beyond.append((warning, parent, child, tops))
+        if not beyond:
+            return
+        named = (
+            Entity.objects.filter(pk__in=sorted(set().union(*(t for *_, t in beyond))))
+            .order_by("name", "pk")
+            .values_list("pk", "name")
+        )
+        order = {pk: (rank, name) for rank, (pk, name) in enumerate(named)}
+        for warning, parent, child, tops in beyond:
+            above = ", ".join(order[pk][1] for pk in sorted(tops, key=order.__getitem__))
+            warning["message"] = (
+                f"{parent.name} is published as the ultimate parent of {child.name}, but "
+                f"the registry's chain of control goes on above it (to {above})."
+            )
 
     def _controllers_of(self, children: set[int]) -> dict[int, set[int]]:
         """Who controls each entity above ``children`` directly today (a ``control`` edge or
@@ -1154,12 +1223,12 @@ class _Applier:
                 clear[entity.pk] = entity
                 flag.pop(entity.pk, None)
             records.append(
-                ImportedRecord(
-                    run=self.run,
-                    record=exception.record,
-                    entity=entity,
-                    interests=["owners_undisclosed"] if flagged else [],
-                )
+                {
+                    "run_id": self.run.pk,
+                    "record": exception.record,
+                    "entity_id": entity.pk,
+                    "interests": ["owners_undisclosed"] if flagged else [],
+                }
             )
         for changed, value in ((flag, True), (clear, False)):
             if not changed:
@@ -1169,7 +1238,7 @@ class _Applier:
             for entity in changed.values():
                 entity.owners_undisclosed = value
             self.touched.update(changed)
-        ImportedRecord.objects.bulk_create(records, batch_size=BULK_BATCH)
+        rows_insert(ImportedRecord, records)
 
     def _handover_days(
         self, same_day: list[bods.Relationship]
@@ -1405,14 +1474,14 @@ class _Applier:
         except ValidationError as exc:
             raise ImportFailed(_validation_errors(relationship.label, field, exc)) from None
         interests = [edge.interest for edge in relationship.edges]
-        self.records.append(
-            ImportedRecord(
-                run=self.run,
-                record=relationship.record,
-                entity=subject,
-                owner=owner,
-                interests=interests,
-            )
+        self.record_rows.append(
+            {
+                "run_id": self.run.pk,
+                "record": relationship.record,
+                "entity_id": subject.pk,
+                "owner_id": owner.pk if owner is not None else None,
+                "interests": interests,
+            }
         )
         if owner is not None:
             self.run_rows.setdefault(relationship.record, []).append(
@@ -1739,7 +1808,9 @@ class _Applier:
             note=f"Imported from {self.run.source_name}, record {relationship.record}.",
             import_run=self.run,
         )
-        event.clean_fields(exclude=["subject", "counterparty", "person", "import_run"])
+        self._clean_fields(
+            event, ("subject", "counterparty", "person", "import_run"), varying=("note",)
+        )
         event.clean()
         edges = self.edges_into.get(subject.pk, [])
         by_id = {self._stake(edge).id: edge for edge in edges}
@@ -1795,7 +1866,7 @@ class _Applier:
             end_date=plan.end_date,
             source_event=event,
         )
-        edge.clean_fields(exclude=["owner", "owned", "source_event", "ended_by_event"])
+        self._clean_fields(edge, ("owner", "owned", "source_event", "ended_by_event"))
         self.edge_inserts.append(edge)
         self.edges_into.setdefault(subject.pk, []).append(edge)
         key = (change.owner, subject.pk, change.interest)
@@ -1839,7 +1910,7 @@ class _Applier:
         for chunk in _chunks(sorted(self.event_subjects), 5000):
             list(Entity.objects.select_for_update().filter(pk__in=chunk).values_list("pk"))
         events = [event for event, _ in self.queued_events]
-        OwnershipEvent.objects.bulk_create(events, batch_size=BULK_BATCH)
+        instances_insert(events)
         if not self.run.dry_run:
             for event, row in self.queued_events:
                 row["id"] = event.pk
@@ -1850,7 +1921,7 @@ class _Applier:
             _update_rows(Ownership, changed, ["end_date", "ended_by_event"])
             history_recorded(Ownership, [edge.pk for edge in changed], "~")
         if self.edge_inserts:
-            bulk_create_recorded(self.edge_inserts)
+            instances_insert(self.edge_inserts, recorded=True)
         self.queued_events, self.edge_inserts = [], []
         self.edge_updates, self.edge_deletes, self.event_subjects = {}, {}, set()
 
@@ -2003,6 +2074,13 @@ def _update_rows(model, rows: list, fields: list[str]) -> None:
                 f"WHERE {table}.{quote(model._meta.pk.column)} = v.{quote(model._meta.pk.column)}",
                 params,
             )
+
+
+def _by_leis(leis: list[str]):
+    """The entities of ``leis``, found by the index of LEIs: it holds only entities that have
+    one, and PostgreSQL uses it for a list of more than a hundred only when the query says so
+    too (else each batch would read the whole table)."""
+    return Entity.objects.filter(lei__in=leis).exclude(lei="")
 
 
 def _above(entity: int, controllers: dict[int, set[int]]) -> tuple[set[int], set[int]]:

@@ -10,9 +10,10 @@ its first record; a zip is checked for size, declared and actual, before and whi
 Nothing here reads or writes the database.
 """
 
-import codecs
 import csv
 import datetime
+import functools
+import io
 import re
 import zipfile
 from collections.abc import Iterator
@@ -410,27 +411,32 @@ def _flatten_repex(element) -> dict[str, str]:
 _FLATTEN = {LEI: _flatten_lei, RR: _flatten_rr, REPEX: _flatten_repex}
 
 
-class _TextLines:
-    """UTF-8 lines of a byte stream, for the csv module."""
+class _RawBytes(io.RawIOBase):
+    """A stream that has only ``read(size)`` (the hashing reader, a zip member, a prefix put
+    back), as raw bytes for ``io.TextIOWrapper``."""
 
     def __init__(self, stream):
-        self.reader = codecs.getreader("utf-8-sig")(stream)
+        self.stream = stream
 
-    def __iter__(self):
-        return self
+    def readable(self) -> bool:
+        return True
 
-    def __next__(self) -> str:
-        try:
-            line = self.reader.readline()
-        except UnicodeDecodeError as exc:
-            raise ReadError("(file)", f"the file is not UTF-8 text ({exc.reason}).") from None
-        if not line:
-            raise StopIteration
-        return line
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _text_lines(stream) -> io.TextIOWrapper:
+    """The stream's UTF-8 text (a byte-order mark dropped), its lines as the csv module
+    wants them (``newline=""``): decoded a block at a time, not a line at a time."""
+    return io.TextIOWrapper(
+        io.BufferedReader(_RawBytes(stream), 256 * 1024), encoding="utf-8-sig", newline=""
+    )
 
 
 def _csv_records(source, file_format: str) -> Iterator[tuple[str, dict[str, str]]]:
-    rows = csv.reader(_TextLines(source))
+    rows = csv.reader(_text_lines(source))
     try:
         header = next(rows, None)
         if not header:
@@ -456,22 +462,58 @@ def _csv_records(source, file_format: str) -> Iterator[tuple[str, dict[str, str]
             yield where, {name: value.strip() for name, value in zip(header, values, strict=True)}
     except csv.Error as exc:
         raise ReadError(f"line {rows.line_num}", f"the CSV is malformed: {exc}.") from None
+    except UnicodeDecodeError as exc:
+        raise ReadError("(file)", f"the file is not UTF-8 text ({exc.reason}).") from None
 
 
 # --- Records into the registry's terms -----------------------------------------------------------
 
 
+#: Each character of an LEI as the digits ISO 7064 MOD 97-10 reads it as (A = 10 … Z = 35).
+_BASE10 = str.maketrans({c: str(int(c, 36)) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
+
+
 def _lei(value: str, where: str, name: str) -> str:
+    """The LEI as python-stdnum validates it. One already in its compact form (upper-case
+    letters and digits, as GLEIF publishes every LEI) has its check digits checked here, by
+    the same MOD 97-10 sum, without stdnum's per-character work; any other is stdnum's to
+    compact, and every refusal is worded by stdnum."""
     if not value:
         raise RecordError(where, name, "the LEI is missing.")
+    canonical = value.isascii() and value.isalnum() and value == value.upper()
+    if canonical and int(value.translate(_BASE10)) % 97 == 1:
+        return value
     try:
         return lei_number.validate(value)
     except StdnumError as exc:
         raise RecordError(where, name, f"“{value}” is not a valid LEI: {exc}") from None
 
 
+#: Dates and country codes already read, as read: a golden copy repeats a few thousand of each.
+_DATES: dict[str, datetime.date] = {}
+_COUNTRIES: dict[str, str] = {}
+_CACHE_SIZE = 50_000
+
+
 def _date(value: str, where: str, name: str) -> datetime.date | None:
-    return bods._date(value or None, where, name)
+    # A date accepted once stays accepted: the latest date allowed only moves later.
+    if not value:
+        return None
+    parsed = _DATES.get(value)
+    if parsed is None:
+        parsed = bods._date(value, where, name)
+        if len(_DATES) < _CACHE_SIZE:
+            _DATES[value] = parsed
+    return parsed
+
+
+def _country(code: str, party: LeiParty, field_name: str) -> str:
+    country = _COUNTRIES.get(code)
+    if country is None:
+        country = bods._country(code, party, field_name)
+        if country and len(_COUNTRIES) < _CACHE_SIZE:
+            _COUNTRIES[code] = country
+    return country
 
 
 def read_lei(row: dict[str, str], where: str) -> LeiParty:
@@ -492,18 +534,35 @@ def read_lei(row: dict[str, str], where: str) -> LeiParty:
         entity_status=row.get("Entity.EntityStatus", "").upper()[:16],
         registration_status=row.get("Registration.RegistrationStatus", "").upper()[:32],
     )
-    party.country = bods._country(
+    party.country = _country(
         row.get("Entity.LegalAddress.Country", ""), party, "Entity.LegalAddress.Country"
     )
     return party
 
 
-def _relationship_period(row: dict[str, str], where: str) -> tuple:
-    periods: dict[str, dict[str, str]] = {}
-    for name, value in row.items():
-        match = _PERIOD.match(name)
+@functools.cache
+def _column_parts(name: str) -> tuple[str, str, str] | None:
+    """``("period", "2", "endDate")`` for ``Relationship.Period.2.endDate``, ``("quantifier",
+    "1", "QuantifierUnits")`` for a quantifier's column, else ``None``: read once a column
+    name, not once a row (a file has a few dozen names)."""
+    for kind, pattern in (("period", _PERIOD), ("quantifier", _QUANTIFIER)):
+        match = pattern.match(name)
         if match:
-            periods.setdefault(match.group(1), {})[match.group(2)] = value
+            return kind, match.group(1), match.group(2)
+    return None
+
+
+def _numbered(row: dict[str, str], kind: str) -> dict[str, dict[str, str]]:
+    numbered: dict[str, dict[str, str]] = {}
+    for name, value in row.items():
+        parts = _column_parts(name)
+        if parts is not None and parts[0] == kind:
+            numbered.setdefault(parts[1], {})[parts[2]] = value
+    return numbered
+
+
+def _relationship_period(row: dict[str, str], where: str) -> tuple:
+    periods = _numbered(row, "period")
     for number, period in sorted(periods.items(), key=lambda item: int(item[0])):
         if period.get("periodType", "").upper() == "RELATIONSHIP_PERIOD":
             prefix = f"Relationship.Period.{number}"
@@ -516,11 +575,7 @@ def _relationship_period(row: dict[str, str], where: str) -> tuple:
 
 
 def _percentage(row: dict[str, str], where: str) -> Decimal | None:
-    quantifiers: dict[str, dict[str, str]] = {}
-    for name, value in row.items():
-        match = _QUANTIFIER.match(name)
-        if match:
-            quantifiers.setdefault(match.group(1), {})[match.group(2)] = value
+    quantifiers = _numbered(row, "quantifier")
     for number, quantifier in sorted(quantifiers.items(), key=lambda item: int(item[0])):
         if quantifier.get("QuantifierUnits", "").upper() != "PERCENTAGE":
             continue
