@@ -162,10 +162,11 @@ class OwnershipGraph:
         undisclosed: Iterable[int] = (),
     ):
         self.watchlist = {entity: frozenset(found) for entity, found in watchlist.items()}
-        self._listed: dict[str, frozenset[int]] = {}
+        listed: dict[str, set[int]] = {}
         for entity, found in self.watchlist.items():
             for category in found:
-                self._listed[category] = self._listed.get(category, frozenset()) | {entity}
+                listed.setdefault(category, set()).add(entity)
+        self._listed = {category: frozenset(found) for category, found in listed.items()}
         self.names = dict(names or {})
         self.kinds = dict(kinds or {})
         self.undisclosed = frozenset(undisclosed)
@@ -182,7 +183,7 @@ class OwnershipGraph:
         self._closures: dict[tuple[int, str], dict[int, dict[int, float]]] = {}
         # Look-through fractions already found, by bound and entity (``_held_above``): the
         # vendors of one group share their owners' chains, which are then summed once.
-        self._held: dict[str, dict[int, dict[int, float] | None]] = {}
+        self._held: dict[str, dict[int, dict[int, float]]] = {}
         # ``has_exact_shares`` by entity; hiding edges (a view) does not change it.
         self._exact: dict[int, bool] = {}
         # Competitors controlling each seat (rule 4), once found: key people sit on several

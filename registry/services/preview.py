@@ -8,7 +8,7 @@ from django.db import connection
 
 from alerts.choices import AlertKind
 from registry.choices import CONTROL_EVENT_KINDS, RISK_ORDER, EventKind
-from registry.models import Contract, Entity, OwnershipEvent, RiskAssessment, RiskFactor, Vendor
+from registry.models import Contract, Entity, OwnershipEvent, Vendor
 from registry.risk import effects, engine
 from registry.risk.loader import (
     Subgraph,
@@ -26,7 +26,11 @@ from registry.services.pipeline import (
     controlled_contracts,
     controlled_contracts_walk,
 )
-from registry.services.risk import INFLUENCE_KINDS, new_influences, policy_rules_read_only
+from registry.services.risk import (
+    new_influences,
+    policy_rules_read_only,
+    previous_influences,
+)
 
 
 def _apply_in_memory(
@@ -122,7 +126,7 @@ def ownership_event_preview(
     rules = policy_rules_read_only()
     affected = []
     gained: list[tuple[Vendor, list[int]]] = []
-    influences = _previous_influences([vendor.pk for vendor in vendors])
+    influences = previous_influences([vendor.pk for vendor in vendors])
     for vendor in vendors:
         projected = engine.assess_vendor(
             graph, vendor.entity_id, data_access=vendor.data_access, policy=rules
@@ -278,10 +282,6 @@ def _alerts_expected(
 
 
 _VENDOR = Vendor._meta.db_table
-_ASSESSMENT = RiskAssessment._meta.db_table
-_FACTOR = RiskFactor._meta.db_table
-# The choices' own codes, never user input, so they can be written into the SQL.
-_INFLUENCE_CODES = ", ".join(f"'{code}'" for code in INFLUENCE_KINDS)
 
 
 def _ids(ids) -> str:
@@ -307,41 +307,3 @@ def _vendor_ids_of(entity_ids: set[int]) -> dict[int, int]:
 
 def _values(ids) -> str:
     return ", ".join(f"(CAST({int(pk)} AS BIGINT))" for pk in sorted(ids)) or "(CAST(0 AS BIGINT))"
-
-
-def _previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int, set[str]]]]:
-    """``previous_influences`` in one query: each vendor's latest stored assessment with the
-    influence each watchlisted party had in it, read on PostgreSQL by index per vendor (for a
-    whole group's vendors it would otherwise scan every assessment and every factor)."""
-    if not vendor_ids:
-        return {}
-    if connection.vendor == "postgresql":
-        latest = (
-            f"SELECT v.id AS vendor_id, MAX(a.id) AS id FROM (VALUES {_values(vendor_ids)}) "
-            f"AS v(id), LATERAL (SELECT id FROM {_ASSESSMENT} WHERE vendor_id = v.id OFFSET 0) a "
-            "GROUP BY v.id"
-        )
-        factors = (
-            f"LEFT JOIN LATERAL (SELECT party_id, code FROM {_FACTOR} "
-            "WHERE assessment_id = latest.id AND party_id IS NOT NULL "
-            f"AND code IN ({_INFLUENCE_CODES}) OFFSET 0) f ON TRUE"
-        )
-    else:
-        latest = (
-            f"SELECT vendor_id, MAX(id) AS id FROM {_ASSESSMENT} "
-            f"WHERE vendor_id IN ({_ids(vendor_ids)}) GROUP BY vendor_id"
-        )
-        factors = (
-            f"LEFT JOIN {_FACTOR} f ON f.assessment_id = latest.id "
-            f"AND f.party_id IS NOT NULL AND f.code IN ({_INFLUENCE_CODES})"
-        )
-    # Assessments are only ever added, so a vendor's latest has its highest id.
-    sql = f"SELECT latest.vendor_id, latest.id, f.party_id, f.code FROM ({latest}) latest {factors}"
-    found: dict[int, tuple[int, dict[int, set[str]]]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        for vendor, assessment, party, code in cursor.fetchall():
-            parties = found.setdefault(vendor, (assessment, {}))[1]
-            if party is not None:
-                parties.setdefault(party, set()).add(INFLUENCE_KINDS[code])
-    return found

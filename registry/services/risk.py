@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import FilteredRelation, Max, Q
 from django.utils import timezone
 
 from alerts.choices import AlertKind
@@ -160,34 +159,57 @@ def _risk_increased(
     )
 
 
+_ASSESSMENT = RiskAssessment._meta.db_table
+_FACTOR = RiskFactor._meta.db_table
+# The choices' own codes, never user input, so they can be written into the SQL.
+_INFLUENCE_CODES = ", ".join(f"'{code}'" for code in INFLUENCE_KINDS)
+
+
+def _id_list(ids: Iterable[int]) -> str:
+    # ``int()`` makes the ids safe to write into the SQL.
+    return ", ".join(str(int(pk)) for pk in sorted(ids))
+
+
+def _id_values(ids: Iterable[int]) -> str:
+    return ", ".join(f"(CAST({int(pk)} AS BIGINT))" for pk in sorted(ids))
+
+
 def previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int, set[str]]]]:
     """Each vendor's latest stored assessment (before this recheck) with the influence each
-    watchlisted party had in it: vendor -> (assessment id, party -> kinds). One query: the
-    latest assessments, each joined to its influence factors (if any)."""
-    # Assessments are only ever added, so a vendor's latest has its highest id.
-    latest = (
-        RiskAssessment.objects.filter(vendor_id__in=vendor_ids)
-        .order_by()
-        .values("vendor_id")
-        .annotate(latest=Max("id"))
-        .values("latest")
-    )
-    rows = (
-        RiskAssessment.objects.filter(pk__in=latest)
-        .annotate(
-            influence=FilteredRelation(
-                "factors",
-                condition=Q(factors__party__isnull=False, factors__code__in=INFLUENCE_KINDS),
-            )
+    watchlisted party had in it: vendor -> (assessment id, party -> kinds). One query, read on
+    PostgreSQL by index per vendor (for a whole group's vendors it would otherwise scan every
+    assessment and every factor)."""
+    if not vendor_ids:
+        return {}
+    if connection.vendor == "postgresql":
+        latest = (
+            f"SELECT v.id AS vendor_id, MAX(a.id) AS id FROM (VALUES {_id_values(vendor_ids)}) "
+            f"AS v(id), LATERAL (SELECT id FROM {_ASSESSMENT} WHERE vendor_id = v.id OFFSET 0) a "
+            "GROUP BY v.id"
         )
-        .order_by()
-        .values_list("vendor_id", "pk", "influence__party_id", "influence__code")
-    )
+        factors = (
+            f"LEFT JOIN LATERAL (SELECT party_id, code FROM {_FACTOR} "
+            "WHERE assessment_id = latest.id AND party_id IS NOT NULL "
+            f"AND code IN ({_INFLUENCE_CODES}) OFFSET 0) f ON TRUE"
+        )
+    else:
+        latest = (
+            f"SELECT vendor_id, MAX(id) AS id FROM {_ASSESSMENT} "
+            f"WHERE vendor_id IN ({_id_list(vendor_ids)}) GROUP BY vendor_id"
+        )
+        factors = (
+            f"LEFT JOIN {_FACTOR} f ON f.assessment_id = latest.id "
+            f"AND f.party_id IS NOT NULL AND f.code IN ({_INFLUENCE_CODES})"
+        )
+    # Assessments are only ever added, so a vendor's latest has its highest id.
+    sql = f"SELECT latest.vendor_id, latest.id, f.party_id, f.code FROM ({latest}) latest {factors}"
     found: dict[int, tuple[int, dict[int, set[str]]]] = {}
-    for vendor, assessment, party, code in rows:
-        influences = found.setdefault(vendor, (assessment, {}))[1]
-        if party is not None:
-            influences.setdefault(party, set()).add(INFLUENCE_KINDS[code])
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        for vendor, assessment, party, code in cursor.fetchall():
+            parties = found.setdefault(vendor, (assessment, {}))[1]
+            if party is not None:
+                parties.setdefault(party, set()).add(INFLUENCE_KINDS[code])
     return found
 
 

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from registry import services
 from registry.choices import DataAccess, EventKind, Interest
-from registry.models import Vendor
-from registry.services.preview import _previous_influences, ownership_event_preview
+from registry.models import RiskAssessment, Vendor
+from registry.services.preview import ownership_event_preview
 from registry.services.risk import previous_influences
 
 START = datetime.date(2020, 1, 1)
@@ -112,7 +112,7 @@ def test_a_preview_costs_the_same_queries_in_a_larger_registry(
 
 
 @pytest.mark.django_db
-def test_the_latest_influences_read_by_index_are_those_the_pipeline_reads(
+def test_the_latest_influences_are_read_by_index_from_each_vendors_latest_assessment(
     django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -133,7 +133,10 @@ def test_the_latest_influences_read_by_index_are_those_the_pipeline_reads(
         tier=3,
     )
     ids = [*Vendor.objects.exclude(pk=outsider.pk).values_list("pk", flat=True), outsider.pk]
-    found = _previous_influences(ids)
-    assert found == previous_influences(ids)
+    found = previous_influences(ids)
+    latest = {
+        vendor: RiskAssessment.objects.filter(vendor_id=vendor).latest().pk for vendor in found
+    }
+    assert {vendor: assessment for vendor, (assessment, _) in found.items()} == latest
     assert len(found) == 6 and outsider.pk not in found
     assert all(parties == {meta.pk: {"a look-through share"}} for _, parties in found.values())
