@@ -129,10 +129,22 @@ def _seats_of(person_ids: list[int], as_of: datetime.date) -> list[Edge]:
     return [edge_from_row(row) for row in rows]
 
 
+def id_list(ids: Iterable[int]) -> str:
+    """``1, 2, 3``: ``ids`` for an ``IN (…)`` written into the SQL (``int()`` makes that safe),
+    in id order; ``0``, which no row has, for none (``IN ()`` is not SQL)."""
+    return ", ".join(str(int(pk)) for pk in sorted(ids)) or "0"
+
+
+def id_rows(ids: Iterable[int]) -> str:
+    """``(1), (2), …``: ``ids`` as the rows of a ``VALUES`` list, typed as the id columns are
+    (PostgreSQL wants both terms of a recursion of one type), in id order; one row of ``0``,
+    which no row has, for none."""
+    return ", ".join(f"(CAST({int(pk)} AS BIGINT))" for pk in sorted(ids)) or "(CAST(0 AS BIGINT))"
+
+
 def _id_values(ids: Iterable[int]) -> str:
-    """``VALUES (1), (2), …`` for the seed of a recursive walk, typed as the id columns are
-    (PostgreSQL wants both terms of the recursion of one type); ``int()`` makes it safe."""
-    return "VALUES " + ", ".join(f"(CAST({int(pk)} AS BIGINT))" for pk in ids)
+    """``VALUES (1), (2), …`` for the seed of a recursive walk (:func:`id_rows`)."""
+    return f"VALUES {id_rows(ids)}"
 
 
 def _walk_up_recursive(subgraph: Subgraph, frontier: list[int], seen: set[int]) -> None:

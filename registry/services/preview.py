@@ -16,6 +16,8 @@ from registry.risk.loader import (
     affected_entities,
     edge_from_row,
     entities_below,
+    id_list,
+    id_rows,
     load_subgraphs,
     seats_of_key_people_on,
 )
@@ -284,26 +286,17 @@ def _alerts_expected(
 _VENDOR = Vendor._meta.db_table
 
 
-def _ids(ids) -> str:
-    # ``int()`` makes the ids safe to write into the SQL; no row has id 0 (``IN ()`` is not SQL).
-    return ", ".join(str(int(pk)) for pk in sorted(ids)) or "0"
-
-
 def _vendor_ids_of(entity_ids: set[int]) -> dict[int, int]:
     """Which of ``entity_ids`` are vendors': entity -> vendor. A large group's entities are
     mostly not vendors, and for a long ``IN`` list PostgreSQL would scan the whole vendor
     table; one look-up by index per entity (``LATERAL``) is what such a list costs."""
     if connection.vendor == "postgresql":
         sql = (
-            f"SELECT v.entity_id, v.id FROM (VALUES {_values(entity_ids)}) AS e(id), LATERAL "
+            f"SELECT v.entity_id, v.id FROM (VALUES {id_rows(entity_ids)}) AS e(id), LATERAL "
             f"(SELECT id, entity_id FROM {_VENDOR} WHERE entity_id = e.id OFFSET 0) v"
         )
     else:
-        sql = f"SELECT entity_id, id FROM {_VENDOR} WHERE entity_id IN ({_ids(entity_ids)})"
+        sql = f"SELECT entity_id, id FROM {_VENDOR} WHERE entity_id IN ({id_list(entity_ids)})"
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return dict(cursor.fetchall())
-
-
-def _values(ids) -> str:
-    return ", ".join(f"(CAST({int(pk)} AS BIGINT))" for pk in sorted(ids)) or "(CAST(0 AS BIGINT))"

@@ -26,7 +26,7 @@ from registry.models import (
     Vendor,
 )
 from registry.risk import engine
-from registry.risk.loader import load_subgraph
+from registry.risk.loader import id_list, id_rows, load_subgraph
 from registry.services.dispatch import recheck_request
 
 if TYPE_CHECKING:
@@ -165,15 +165,6 @@ _FACTOR = RiskFactor._meta.db_table
 _INFLUENCE_CODES = ", ".join(f"'{code}'" for code in INFLUENCE_KINDS)
 
 
-def _id_list(ids: Iterable[int]) -> str:
-    # ``int()`` makes the ids safe to write into the SQL.
-    return ", ".join(str(int(pk)) for pk in sorted(ids))
-
-
-def _id_values(ids: Iterable[int]) -> str:
-    return ", ".join(f"(CAST({int(pk)} AS BIGINT))" for pk in sorted(ids))
-
-
 def previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int, set[str]]]]:
     """Each vendor's latest stored assessment (before this recheck) with the influence each
     watchlisted party had in it: vendor -> (assessment id, party -> kinds). One query, read on
@@ -183,7 +174,7 @@ def previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int,
         return {}
     if connection.vendor == "postgresql":
         latest = (
-            f"SELECT v.id AS vendor_id, MAX(a.id) AS id FROM (VALUES {_id_values(vendor_ids)}) "
+            f"SELECT v.id AS vendor_id, MAX(a.id) AS id FROM (VALUES {id_rows(vendor_ids)}) "
             f"AS v(id), LATERAL (SELECT id FROM {_ASSESSMENT} WHERE vendor_id = v.id OFFSET 0) a "
             "GROUP BY v.id"
         )
@@ -195,7 +186,7 @@ def previous_influences(vendor_ids: list[int]) -> dict[int, tuple[int, dict[int,
     else:
         latest = (
             f"SELECT vendor_id, MAX(id) AS id FROM {_ASSESSMENT} "
-            f"WHERE vendor_id IN ({_id_list(vendor_ids)}) GROUP BY vendor_id"
+            f"WHERE vendor_id IN ({id_list(vendor_ids)}) GROUP BY vendor_id"
         )
         factors = (
             f"LEFT JOIN {_FACTOR} f ON f.assessment_id = latest.id "
