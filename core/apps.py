@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
         from django.core import checks
         from simple_history.signals import pre_create_historical_record
 
+        import core.lookups  # noqa: F401  (registers ``__any_of``)
         from core.audit import last_login_record, record_request
         from core.sso import check_sso_settings
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from itertools import count, groupby, islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from core.leases import leased, leased_now
 from imports.affected import VendorsAbove, run_affected_vendors
-from imports.bulk import instances_insert, rows_insert
+from imports.bulk import Sieve, instances_insert, rows_insert
 from imports.choices import ImportFormat, ImportStatus
 from imports.formats import bods, ftm, gleif
 from imports.formats.reader import HashingReader, ReadError, json_values
@@ -487,6 +487,16 @@ def _same_terms(edge: Ownership, wanted: bods.WantedEdge) -> bool:
     )
 
 
+#: A registry this large or smaller is read into sieves by a GLEIF LEI run (``_lei_sieves``).
+SIEVE_REGISTRY_MAX = 200_000
+_UNREAD = object()
+
+
+class _Sieves(NamedTuple):
+    leis: Sieve
+    names: Sieve
+
+
 class _Applier:
     """One run's change set, applied statement by statement through the registry services."""
 
@@ -547,6 +557,8 @@ class _Applier:
         self._unsaved_ids = count(-1, -1)
         #: Values of new edges and events found valid, by model and the fields checked.
         self._valid_terms: set[tuple] = set()
+        #: A GLEIF LEI run's sieves of the LEIs and names the registry holds (``_lei_sieves``).
+        self.sieves: _Sieves | None | object = _UNREAD
         self._checked_fields: dict[tuple, tuple[list[str], list[str], list[str]]] = {}
 
     def _clean_fields(
@@ -564,18 +576,27 @@ class _Applier:
                 f.name for f in fields if f.name in varying or isinstance(f, models.JSONField)
             }
             checked = [f.attname for f in fields if f.name not in (*exclude, *each_time)]
-            others = [f.name for f in fields if f.name not in each_time]
-            plan = (checked, sorted(each_time), others)
+            plan = (checked, sorted(each_time), [f for f in fields if f.name in each_time])
             self._checked_fields[(model, exclude, varying)] = plan
-        checked, each_time, others = plan
+        checked, each_time, each_time_fields = plan
         key = (model, exclude, tuple(getattr(instance, name) for name in checked))
         if key not in self._valid_terms:
             instance.clean_fields(exclude=[*exclude, *each_time])
             if len(self._valid_terms) >= VALID_TERMS_KEPT:
                 self._valid_terms.clear()
             self._valid_terms.add(key)
-        if each_time:
-            instance.clean_fields(exclude=others)
+        # The varying fields one by one, as ``clean_fields`` cleans each field.
+        errors = {}
+        for field in each_time_fields:
+            raw = getattr(instance, field.attname)
+            if field.blank and raw in field.empty_values:
+                continue
+            try:
+                setattr(instance, field.attname, field.clean(raw, instance))
+            except ValidationError as exc:
+                errors[field.name] = exc.error_list
+        if errors:
+            raise ValidationError(errors)
 
     def warn(self, record: str, field: str, message: str) -> None:
         self.warnings.append(_error(record, field, message))
@@ -980,7 +1001,11 @@ class _Applier:
         history, the run's records and the registrations are written as rows (``imports.bulk``:
         ``COPY`` on PostgreSQL), never as model instances; a matched entity whose name or
         country changed is updated with the batch."""
-        by_lei = {e.lei: e for e in _by_leis([p.lei for p in batch])}
+        sieves = self._lei_sieves()
+        leis = [p.lei for p in batch]
+        if sieves is not None:
+            leis = [lei for lei in leis if lei in sieves.leis]
+        by_lei = {e.lei: e for e in _by_leis(leis)} if leis else {}
         fresh = [p for p in batch if p.lei not in by_lei]
         twins = self._twins(fresh)
         new_ids = rows_insert(
@@ -1003,6 +1028,10 @@ class _Applier:
             p.lei: (pk, p.name.strip(), p.country) for p, pk in zip(fresh, new_ids, strict=True)
         }
         self.created.update(new_ids)
+        if sieves is not None:
+            for party in fresh:
+                sieves.leis.add(party.lei)
+                sieves.names.add((party.name.strip().lower(), party.country))
         # A second new party of the same name and country in this batch is the first's twin.
         first_of: dict[tuple[str, str], tuple[int, str, str]] = {}
         for party in fresh:
@@ -1056,6 +1085,9 @@ class _Applier:
                     changed_registrations.append(held)
             records.append({"run_id": self.run.pk, "record": party.record, "entity_id": entity_id})
         if renamed:
+            if sieves is not None:
+                for entity in renamed:
+                    sieves.names.add((entity.name.lower(), entity.country))
             _update_rows(Entity, renamed, ["name", "country"])
             history_recorded(Entity, [entity.pk for entity in renamed], "~")
         rows_insert(ImportedRecord, records)
@@ -1070,13 +1102,18 @@ class _Applier:
         """For each new party, an entity that already has its name (in any case) and
         country, as (id, name, country): one query per batch, and the parties of the run
         before it."""
-        if not fresh:
+        sieves = self._lei_sieves()
+        names = {
+            p.name.strip().lower()
+            for p in fresh
+            if sieves is None or (p.name.strip().lower(), p.country) in sieves.names
+        }
+        if not names:
             return {}
-        names = {p.name.strip().lower() for p in fresh}
         known: dict[tuple[str, str], tuple[int, str, str]] = {}
         rows = (
             Entity.objects.annotate(lowered=Lower("name"))
-            .filter(lowered__in=names)
+            .filter(lowered__any_of=sorted(names))
             .order_by("-pk")
             .values_list("lowered", "pk", "name", "country")
         )
@@ -1088,6 +1125,24 @@ class _Applier:
             if key in known:
                 twins[party.lei] = known[key]
         return twins
+
+    def _lei_sieves(self) -> "_Sieves | None":
+        """Into a registry of at most ``SIEVE_REGISTRY_MAX`` entities, the LEIs and the
+        (lowered name, country) pairs it holds and this run writes, kept in memory
+        (``imports.bulk.Sieve``) so that only a record the sieve may have seen is looked up;
+        into a larger registry ``None``, and every record is looked up."""
+        if self.sieves is _UNREAD:
+            registry = Entity.objects.order_by()
+            if registry[: SIEVE_REGISTRY_MAX + 1].count() > SIEVE_REGISTRY_MAX:
+                self.sieves = None
+            else:
+                self.sieves = _Sieves(Sieve(), Sieve())
+                rows = registry.values_list("name", "country", "lei").iterator(chunk_size=5000)
+                for name, country, lei in rows:
+                    self.sieves.names.add((name.strip().lower(), country))
+                    if lei:
+                        self.sieves.leis.add(lei)
+        return self.sieves
 
     @staticmethod
     def _registration_values(party: "gleif.LeiParty") -> dict[str, object]:
@@ -2080,7 +2135,7 @@ def _by_leis(leis: list[str]):
     """The entities of ``leis``, found by the index of LEIs: it holds only entities that have
     one, and PostgreSQL uses it for a list of more than a hundred only when the query says so
     too (else each batch would read the whole table)."""
-    return Entity.objects.filter(lei__in=leis).exclude(lei="")
+    return Entity.objects.filter(lei__any_of=leis).exclude(lei="")
 
 
 def _above(entity: int, controllers: dict[int, set[int]]) -> tuple[set[int], set[int]]:
@@ -2193,7 +2248,7 @@ def _import_run_recheck(run_id: int) -> ImportRun | None:
         )
         event_ids = [fact[0] for fact in facts]
         for chunk in _chunks(event_ids, 20_000):
-            OwnershipEvent.objects.filter(pk__in=chunk).update(
+            OwnershipEvent.objects.filter(pk__any_of=chunk).update(
                 status=EventStatus.PROCESSING,
                 claimed_at=timezone.now(),
                 attempts=F("attempts") + 1,
@@ -2214,7 +2269,7 @@ def _import_run_recheck(run_id: int) -> ImportRun | None:
             _raise_change_of_control(event)
         through = OwnershipEvent.affected_vendors.through
         for chunk in _chunks(event_ids, 20_000):
-            through.objects.filter(ownershipevent_id__in=chunk).delete()
+            through.objects.filter(ownershipevent_id__any_of=chunk).delete()
         rows = (
             through(ownershipevent_id=event_id, vendor_id=vendor_id)
             for event_id, vendors in per_event.items()
@@ -2223,7 +2278,7 @@ def _import_run_recheck(run_id: int) -> ImportRun | None:
         while batch := list(islice(rows, 5000)):
             through.objects.bulk_create(batch)
         for chunk in _chunks(event_ids, 20_000):
-            OwnershipEvent.objects.filter(pk__in=chunk).update(
+            OwnershipEvent.objects.filter(pk__any_of=chunk).update(
                 status=EventStatus.PROCESSED, processed_at=timezone.now(), last_error=""
             )
         run.affected_vendors = [

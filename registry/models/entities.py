@@ -15,7 +15,7 @@ from registry.validators import validate_country, validate_lei
 class Entity(models.Model):
     """A legal entity or natural person that can own or be owned."""
 
-    name = models.CharField(max_length=255, db_index=True, validators=[validate_single_line])
+    name = models.CharField(max_length=255, validators=[validate_single_line])
     kind = models.CharField(max_length=16, choices=EntityKind.choices, default=EntityKind.COMPANY)
     country = models.CharField(
         max_length=2,
@@ -53,7 +53,9 @@ class Entity(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(bases=AUDITED)
+    # A history row is found by the entity's id; an index on its name or run would only slow
+    # down the millions of rows an import writes.
+    history = HistoricalRecords(bases=AUDITED, no_db_index=["name", "import_run"])
 
     class Meta:
         verbose_name_plural = "entities"
@@ -74,7 +76,11 @@ class Entity(models.Model):
         ]
         # Possible duplicates are found by name in any case (imports look up thousands a
         # query): an index on the lowered name keeps that from reading the whole table.
-        indexes = [models.Index(Lower("name"), name="entity_name_lower")]
+        # The lists' order (name, then id) is served by one index on both.
+        indexes = [
+            models.Index(Lower("name"), name="entity_name_lower"),
+            models.Index(fields=["name", "id"], name="entity_name_order"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -84,15 +84,18 @@ def history_recorded(
     user_id = _user_id(actor)
     # The actor's name as text, as every history record keeps it (core.audit).
     user_name = actor.get_username() if user_id is not None else ""
+    # On PostgreSQL a batch's keys are one array parameter (core.lookups).
+    array = connection.vendor == "postgresql"
     for start in range(0, len(ids), BULK_BATCH):
         batch = list(ids[start : start + BULK_BATCH])
+        keys = "= ANY(%s)" if array else f"IN ({', '.join(['%s'] * len(batch))})"
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {quote(history._meta.db_table)} ({listed}, history_date, "
                 "history_change_reason, history_type, history_user_id, history_user_name) "
                 f"SELECT {listed}, %s, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
-                f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(batch))})",
-                [now, reason, history_type, user_id, user_name, *batch],
+                f"WHERE {quote('id')} {keys}",
+                [now, reason, history_type, user_id, user_name, *([batch] if array else batch)],
             )
 
 

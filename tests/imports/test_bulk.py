@@ -5,11 +5,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models.functions import Lower
 
 from imports import bulk
 from imports.models import ImportedRecord, ImportRun
 from registry.choices import EntityKind, EventKind, Interest
 from registry.models import Entity, Ownership, OwnershipEvent
+from registry.services.common import history_recorded
 from tests.factories import EntityFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +56,49 @@ def test_entity_rows_are_written_as_bulk_create_writes_them_with_their_history()
     assert copied[1]["owners_undisclosed"] is False
     assert Entity.history.filter(id__in=ids, history_type="+").count() == 3
     assert Entity.history.get(id=ids[0], history_type="+").lei == "213800D1EI4B9WTWWD28"
+
+
+def test_copied_history_is_what_history_recorded_writes():
+    run = _run()
+    rows = [
+        {
+            "name": name,
+            "kind": EntityKind.COMPANY,
+            "country": "GB",
+            "lei": "",
+            "import_run_id": run.pk,
+            "import_record": f"r{index}",
+        }
+        for index, name in enumerate(["Orchard Holdings plc", "Kestrel Ltd"])
+    ]
+    ids = bulk.rows_insert(Entity, rows, recorded=True)
+    history_recorded(Entity, ids, "+")
+    written = [
+        {k: v for k, v in row.items() if k not in {"history_id", "history_date"}}
+        for row in Entity.history.filter(id__in=ids).order_by("id", "history_id").values()
+    ]
+    assert len(written) == 4
+    assert written[0] == written[1] and written[2] == written[3]
+    assert written[0]["name"] == "Orchard Holdings plc" and written[2]["import_record"] == "r1"
+    assert written[0]["history_type"] == "+" and written[0]["history_user_id"] is None
+
+
+def test_any_of_finds_what_in_finds():
+    made = EntityFactory.create_batch(3)
+    wanted = [made[0].pk, made[2].pk, 10**9]
+    assert sorted(Entity.objects.filter(pk__any_of=wanted).values_list("pk", flat=True)) == [
+        made[0].pk,
+        made[2].pk,
+    ]
+    names = [made[1].name.lower()]
+    lowered = Entity.objects.annotate(lowered=Lower("name")).filter(lowered__any_of=names)
+    assert list(lowered.values_list("pk", flat=True)) == [made[1].pk]
+    assert list(Entity.objects.filter(pk__any_of=[])) == []
+    run = _run()
+    made[0].import_run = run
+    made[0].save()
+    assert list(Entity.objects.filter(import_run_id__any_of=[run.pk])) == [made[0]]
+    assert list(Entity.objects.filter(import_run__any_of=[run.pk])) == [made[0]]
 
 
 def test_rows_without_keys_take_their_defaults_and_json_as_written():
@@ -166,3 +211,13 @@ def test_an_edge_is_validated_once_a_run_for_its_values_and_its_record_every_tim
         applier._clean_fields(edge("150"), exclude, varying=("import_record",))
     assert set(refused.value.message_dict) == {"share"}
     assert len(applier._valid_terms) == 1
+
+
+def test_a_sieve_holds_every_key_added_and_few_others():
+    sieve = bulk.Sieve(f"5493{n:016d}" for n in range(0, 20000, 2))
+    assert all(f"5493{n:016d}" in sieve for n in range(0, 20000, 2))
+    # 10,000 keys in 2**27 bits: a false "maybe" about once in 13,000.
+    others = sum(f"5493{n:016d}" in sieve for n in range(1, 20000, 2))
+    assert others <= 10
+    sieve.add(("acme ltd", "GB"))
+    assert ("acme ltd", "GB") in sieve

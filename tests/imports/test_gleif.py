@@ -427,7 +427,7 @@ def test_a_delta_after_the_full_file_gives_the_registry_of_the_newer_full_file(w
     assert (FUND, MANAGER, "other_influence", datetime.date(2024, 5, 31)) in newer_full["ended"]
 
 
-def test_reimporting_the_same_files_changes_nothing(write):
+def test_reimporting_the_same_files_changes_nothing(write, lookups):
     import_set(write, full_v1(), "first")
     events = OwnershipEvent.objects.count()
     history = Entity.history.count() + Ownership.history.count()
@@ -847,7 +847,20 @@ def test_an_annulled_or_duplicate_relationship_record_is_reported_never_applied(
     ]
 
 
-def test_a_renamed_entity_takes_gleifs_legal_name_and_the_run_says_so(write):
+@pytest.fixture(params=["sieved", "looked up"])
+def lookups(request, monkeypatch):
+    """Both ways an LEI run finds what the registry holds: through its sieves (a small
+    registry), and by looking every record up (a registry above the sieve's limit), one
+    record a batch so that what an earlier batch wrote is found too."""
+    from imports import services as import_services
+
+    monkeypatch.setattr(import_services, "LEI_BATCH", 1)
+    if request.param == "looked up":
+        monkeypatch.setattr(import_services, "SIEVE_REGISTRY_MAX", 0)
+    return request.param
+
+
+def test_a_renamed_entity_takes_gleifs_legal_name_and_the_run_says_so(write, lookups):
     with_group(write)
 
     run = run_gleif(
@@ -862,7 +875,7 @@ def test_a_renamed_entity_takes_gleifs_legal_name_and_the_run_says_so(write):
     ]
 
 
-def test_lei_records_written_in_bulk_keep_history_and_flag_possible_duplicates(write):
+def test_lei_records_written_in_bulk_keep_history_and_flag_possible_duplicates(write, lookups):
     existing = services.entity_create(name="Acme Ltd", country="GB")
     first, second, third = g.make_lei("5493ACME1"), g.make_lei("5493ACME2"), g.make_lei("5493ACME3")
     records = [
