@@ -92,19 +92,61 @@ def change_of_control_candidates(
     kind: str,
     effective_date: datetime.date,
     reach: dict[datetime.date, Reach] | None = None,
+    limit: int | None = None,
 ) -> list[Contract]:
     """The contracts a change-of-control review may be due for: those with a CoC clause,
     active on the effective date, of the vendors at or below the event's subject before the
     event (the day before) or after it. Whether the subject is, or controls, each vendor is
     :func:`controlled_contracts`' question. ``reach`` is :func:`event_reach`'s answer when it
-    is known already."""
+    is known already; ``limit`` keeps the first so many."""
+    found = _candidates(
+        subject_id=subject_id, kind=kind, effective_date=effective_date, reach=reach
+    )
+    return list(found if limit is None else found[:limit])
+
+
+def change_of_control_candidate_keys(
+    *,
+    subject_id: int,
+    kind: str,
+    effective_date: datetime.date,
+    reach: dict[datetime.date, Reach] | None = None,
+) -> list[tuple[int, int]]:
+    """:func:`change_of_control_candidates` as (contract, vendor) keys, in the contracts'
+    order: an event on a hub has tens of thousands, which are planned into chunks by key."""
+    found = _candidates(
+        subject_id=subject_id, kind=kind, effective_date=effective_date, reach=reach
+    )
+    return list(found.values_list("pk", "vendor_id"))
+
+
+def _candidates(
+    *,
+    subject_id: int,
+    kind: str,
+    effective_date: datetime.date,
+    reach: dict[datetime.date, Reach] | None,
+) -> QuerySet[Contract]:
     if kind not in CONTROL_EVENT_KINDS:
-        return []
+        return Contract.objects.none()
     days = (effective_date, effective_date - ONE_DAY)
     if reach is None or not all(day in reach for day in days):
         reach = reach_on([subject_id], days=days)
-    below = reach[days[0]].below | reach[days[1]].below
-    return list(change_of_control_clauses(effective_date).filter(vendor__entity_id__in=below))
+    below = sorted(reach[days[0]].below | reach[days[1]].below)
+    if not below:
+        return Contract.objects.none()
+    # The entities below a hub are hundreds of thousands: one array parameter (core.lookups).
+    return change_of_control_clauses(effective_date).filter(vendor__entity_id__any_of=below)
+
+
+def contracts_loaded(contract_ids: list[int]) -> list[Contract]:
+    """The contracts of ``contract_ids`` with what their alerts name (vendor, entity, owners),
+    in the contracts' order."""
+    return list(
+        Contract.objects.filter(pk__any_of=contract_ids)
+        .select_related("vendor__entity", "vendor__business_owner", "owner")
+        .order_by("pk")
+    )
 
 
 def change_of_control_clauses(effective_date: datetime.date) -> QuerySet[Contract]:
@@ -237,22 +279,23 @@ def _claim_event(event_id: int) -> bool:
 
 def _chunks_plan(
     vendor_ids: list[int],
-    contracts: list[Contract],
+    contracts: list[tuple[int, int]],
     *,
     as_of: datetime.date,
     event: OwnershipEvent | None = None,
     recheck: RecheckRequest | None = None,
 ) -> list[RecheckChunk]:
     """Slice a large recheck into chunks of ``PIPELINE_CHUNK_SIZE`` vendors, each with the
-    change-of-control contracts of its vendors (a contract whose vendor is not rechecked goes
-    with the vendors next to it), and record them with the policy in force now (the
-    request's own, if it names one), which each chunk is assessed under."""
+    change-of-control contracts (``(contract, vendor)`` keys) of its vendors (a contract
+    whose vendor is not rechecked goes with the vendors next to it), and record them with
+    the policy in force now (the request's own, if it names one), which each chunk is
+    assessed under."""
     size = settings.PIPELINE_CHUNK_SIZE
     policy = recheck.policy if recheck is not None and recheck.policy else policy_current()
     rechecked = set(vendor_ids)
     by_vendor: dict[int, list[int]] = {}
-    for contract in contracts:
-        by_vendor.setdefault(contract.vendor_id, []).append(contract.pk)
+    for contract_id, vendor_id in contracts:
+        by_vendor.setdefault(vendor_id, []).append(contract_id)
     vendors = sorted(rechecked | set(by_vendor))
     chunks = [
         RecheckChunk(
@@ -271,7 +314,7 @@ def _chunks_plan(
     return RecheckChunk.objects.bulk_create(chunks)
 
 
-def _is_large(vendor_ids: list[int], contracts: list[Contract]) -> bool:
+def _is_large(vendor_ids: list[int], contracts: list[tuple[int, int]]) -> bool:
     return len(vendor_ids) + len(contracts) > settings.PIPELINE_CHUNK_SIZE
 
 
@@ -326,17 +369,22 @@ def _event_process(event_id: int) -> OwnershipEvent | None:
             return event
         reach = event_reach(event, today=today)
         vendor_ids = event_affected_vendor_ids(event, today=today, reach=reach)
-        contracts = change_of_control_candidates(
-            subject_id=event.subject_id,
-            kind=event.kind,
-            effective_date=event.effective_date,
-            reach=reach,
-        )
+        facts = {
+            "subject_id": event.subject_id,
+            "kind": event.kind,
+            "effective_date": event.effective_date,
+            "reach": reach,
+        }
+        # The contracts are loaded only when they fit in one piece of work with the vendors;
+        # a hub's tens of thousands are planned into chunks by key, each chunk loading its own.
+        room = settings.PIPELINE_CHUNK_SIZE - len(vendor_ids)
+        contracts = change_of_control_candidates(**facts, limit=room + 1) if room >= 0 else None
         # No attempt before this one stored any: an attempt that stores them commits them
         # with the event processed, or with its chunks planned (answered above).
         event.affected_vendors.add(*vendor_ids)
-        if _is_large(vendor_ids, contracts):
-            chunks = _chunks_plan(vendor_ids, contracts, as_of=today, event=event)
+        if contracts is None or len(contracts) > room:
+            keys = change_of_control_candidate_keys(**facts)
+            chunks = _chunks_plan(vendor_ids, keys, as_of=today, event=event)
             OwnershipEvent.objects.filter(pk=event.pk).update(
                 vendors_total=len(vendor_ids), vendors_done=0
             )
@@ -371,11 +419,7 @@ def _chunk_work(chunk: RecheckChunk) -> None:
     if chunk.event_id is not None:
         event = chunk.event
         vendors_recheck(chunk.vendor_ids, as_of=chunk.as_of, event=event, policy=chunk.policy)
-        contracts = list(
-            Contract.objects.filter(pk__in=chunk.contract_ids)
-            .select_related("vendor__entity", "vendor__business_owner", "owner")
-            .order_by("pk")
-        )
+        contracts = contracts_loaded(chunk.contract_ids) if chunk.contract_ids else []
         alerts_raise(
             change_of_control_alerts(
                 event,
