@@ -1100,8 +1100,8 @@ class _Applier:
 
     def _twins(self, fresh: list["gleif.LeiParty"]) -> dict[str, tuple[int, str, str]]:
         """For each new party, an entity that already has its name (in any case) and
-        country, as (id, name, country): one query per batch, and the parties of the run
-        before it."""
+        country, as (id, name, country): at most one query per batch (none when the sieves
+        say no party's name was seen), and the parties of the run before it."""
         sieves = self._lei_sieves()
         names = {
             p.name.strip().lower()
