@@ -227,11 +227,20 @@ def load_subgraph(
     interest (shares, votes and ``control`` edges all weigh in rule 3), plus the seats held
     elsewhere by the people who sit on them and what lies above those seats. ``also`` adds
     entities whose ancestry is needed too, and ``people`` people whose seats are (e.g. an
-    event's counterparty and appointee in a preview)."""
+    event's counterparty and appointee in a preview).
+
+    From a few entities (a typical event's vendors, up to :data:`RECURSIVE_LIMIT`) the walk up,
+    the seats, the walk above them and the names are one statement (:func:`load_subgraphs`);
+    from more, each goes by level, which the planner serves by index."""
     targets = set(entity_ids)
-    subgraph = Subgraph(as_of=as_of, watchlist=watchlist if watchlist is not None else {})
     if watchlist is None:
-        subgraph.watchlist = memoized("watchlist", watchlist_map)
+        watchlist = memoized("watchlist", watchlist_map)
+    if not (targets or also or people):
+        return Subgraph(as_of=as_of, watchlist=watchlist)
+    if len(targets | set(also)) <= RECURSIVE_LIMIT:
+        walk = Walk(frozenset(targets), as_of=as_of, also=frozenset(also), people=frozenset(people))
+        return load_subgraphs([walk], watchlist=watchlist)[0]
+    subgraph = Subgraph(as_of=as_of, watchlist=watchlist)
     seen: set[int] = set()
     _walk_up(subgraph, targets | set(also), seen)
     key_people = sorted(
