@@ -126,3 +126,42 @@ def test_walks_read_together_are_each_what_its_own_walk_reads(
     # Not vacuous: the walks reach beyond their start, on dates that differ.
     assert max(len(edges) for edges, *_ in each) > 5
     assert each[1][1] != each[0][1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", range(4))
+def test_the_vendors_reached_are_those_of_the_entities_reached(seed, monkeypatch):
+    from registry.models import Vendor
+
+    ids = _random_registry(seed)
+    rng = random.Random(seed)
+    people = [Entity.objects.create(name=f"P{seed}-{n}", kind="person").pk for n in range(3)]
+    for person in people:
+        for seat in rng.sample(ids, 4):
+            Ownership.objects.create(
+                owner_id=person,
+                owned_id=seat,
+                interest=Interest.BOARD_MEMBER,
+                start_date=DAY - datetime.timedelta(days=rng.randint(-30, 300)),
+            )
+    for entity in rng.sample(ids, 20):
+        Vendor.objects.create(entity_id=entity, category="software", tier=2)
+    days = [DAY, DAY - datetime.timedelta(days=200)]
+    reaches = loader.reach_on(ids[:2], days=days)
+
+    def expected(person_ids):
+        entities = set()
+        for day in days:
+            entities |= loader.reached_entities(reaches[day], person_ids=person_ids, as_of=day)
+        return sorted(Vendor.objects.filter(entity_id__in=entities).values_list("pk", flat=True))
+
+    for person_ids in ([], people[:1]):
+        assert loader.reached_vendor_ids(reaches, person_ids=person_ids) == expected(person_ids)
+        monkeypatch.setattr(loader, "CHUNK", 1)  # a hub's reach, read in chunks
+        assert loader.reached_vendor_ids(reaches, person_ids=person_ids) == expected(person_ids)
+        monkeypatch.undo()
+    # Not vacuous: the seats bring vendors the entities below do not.
+    below = set().union(*(reaches[day].below for day in days))
+    assert set(expected(people[:1])) - set(
+        Vendor.objects.filter(entity_id__in=below).values_list("pk", flat=True)
+    )
