@@ -103,9 +103,11 @@ def ownership_event_preview(
         .order_by("entity_name", "pk")
     )
     contracts = list(
-        change_of_control_clauses(effective_date).filter(
-            vendor_id__in=[vendor_of[pk] for pk in coc_below if pk in vendor_of]
-        )
+        change_of_control_clauses(effective_date)
+        # A preview names each contract's vendor, and tells no one: its people are not read.
+        .select_related(None)
+        .select_related("vendor__entity")
+        .filter(vendor_id__in=[vendor_of[pk] for pk in coc_below if pk in vendor_of])
     )
     extra = [pk for pk in (subject.pk, counterparty and counterparty.pk) if pk]
     # The people the event seats somewhere: their other seats may make an interlock.
