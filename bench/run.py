@@ -3,6 +3,7 @@
     python -m bench.run                 # full size: 100k entities, 200k edges, 10k vendors
     python -m bench.run --scale 0.01    # a quick run
     python -m bench.run --rebuild       # rebuild the registry even if one of this shape exists
+    python -m bench.run --only events,preview   # only some of the measurements (see SECTIONS)
     python -m bench.run --import-bods   # the BODS import benchmark instead (bench/imports.py)
     python -m bench.run --import-gleif [--gleif-scale N]   # GLEIF's (bench/gleif_import.py)
     python -m bench.run --spreadsheet   # the spreadsheet import's (bench/spreadsheet.py)
@@ -30,6 +31,7 @@ import platform
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -67,6 +69,10 @@ TARGET_API_LIST_P95_MS = 100
 #: One worker process against two: the second must halve the hub event's time within 20%.
 TARGET_SCALE_OUT = round(2 / 1.2, 2)
 
+#: The measurements ``--only`` can pick; the full recheck always runs first, since it gives
+#: every vendor the assessment the events are then measured against.
+SECTIONS = ("events", "naive", "hub", "daily", "preview", "api")
+
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     defaults = Spec()
@@ -93,8 +99,18 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=15,
         help="stop the naive baseline early rather than run past this (default 15)",
     )
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated measurements to run, of {', '.join(SECTIONS)} (default all); "
+        "e.g. events,preview for the latencies alone",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
+    args.only = {name.strip() for name in args.only.split(",") if name.strip()}
+    unknown = args.only - set(SECTIONS)
+    if unknown or not args.only:
+        parser.error(f"--only takes some of {', '.join(SECTIONS)}, not {args.only or '{}'}")
     try:
         spec = defaults.scaled(args.scale) if args.scale != 1.0 else defaults
     except ValueError as error:
@@ -112,6 +128,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         parser.error(
             "--events and --concurrency must be at least 1, --naive-sample and --warmup at least 0"
         )
+    if "naive" not in args.only:
+        args.naive_sample = 0
+    if "events" not in args.only:
+        # (The naive baseline is measured on the timed events, so it goes with them.)
+        args.events, args.warmup, args.naive_sample = 0, 0, 0
     return args
 
 
@@ -368,9 +389,14 @@ def targets(results: dict) -> list[dict]:
             _verdict(memory, TARGET_WORKER_RSS_MB),
         ),
     ]
+    # The section (``--only``) each target's measure belongs to; the rest always run.
+    sections = ["events", "events", None, "hub", "hub", "daily", "preview", "api", "naive", None]
+    run = set(results.get("sections", SECTIONS))
     return [
         {"name": name, "target": target, "measured": measured, "verdict": verdict}
-        for name, target, measured, verdict in rows
+        if section is None or section in run
+        else {"name": name, "target": target, "measured": "—", "verdict": "not run"}
+        for (name, target, measured, verdict), section in zip(rows, sections, strict=True)
     ]
 
 
@@ -404,7 +430,7 @@ def table(results: dict) -> str:
             f"{_cell(stats['p95']):>10}{_cell(stats['max']):>10}"
         )
     lines += [
-        f"  vendors affected per event: median {affected['median']}, p95 {affected['p95']:.0f}, "
+        f"  vendors affected per event: median {affected['median']}, p95 {_cell(affected['p95'])}, "
         f"max {affected['max']}; events not processed: {events['not_processed']}",
         "",
         f"Full recheck, {full['where']}: {full['seconds']} s for {full['vendors']:,} vendors",
@@ -472,7 +498,7 @@ def _measure(
             watch=watch,
             deadline=deadline,
         )
-        world = _world_measure(watch)
+        world = _world_measure(watch, args.only)
         measured["memory"] = watch.summary()
     if broker_url and world.get("hub_event"):
         # The same hub event on one worker process: what the second process is worth.
@@ -547,21 +573,27 @@ def _cache_warmed() -> None:
         )
 
 
-def _world_measure(watch: MemoryWatch) -> dict:
-    """Issue 13's measurements: an event on a hub, the day's scheduled run, a preview and
-    the API's vendor list at depth."""
+def _world_measure(watch: MemoryWatch, only: Iterable[str] = SECTIONS) -> dict:
+    """Issue 13's measurements (those of ``only``): an event on a hub, the day's scheduled
+    run, a preview and the API's vendor list at depth."""
     from django.utils import timezone
 
     today = timezone.localdate()
-    print("An event on a hub …", file=sys.stderr)
-    world = {"hub_event": _hub_event()}
-    watch.sample()
-    print("The daily scheduled run …", file=sys.stderr)
-    world["daily_run"] = daily_measure(today=today)
-    watch.sample()
-    print("A preview, and the API's vendor list …", file=sys.stderr)
-    world["preview"] = preview_measure(today=today)
-    world["api_vendor_list"] = api_list_measure()
+    world: dict = {}
+    if "hub" in only:
+        print("An event on a hub …", file=sys.stderr)
+        world["hub_event"] = _hub_event()
+        watch.sample()
+    if "daily" in only:
+        print("The daily scheduled run …", file=sys.stderr)
+        world["daily_run"] = daily_measure(today=today)
+        watch.sample()
+    if "preview" in only:
+        print("A preview …", file=sys.stderr)
+        world["preview"] = preview_measure(today=today)
+    if "api" in only:
+        print("The API's vendor list …", file=sys.stderr)
+        world["api_vendor_list"] = api_list_measure()
     return world
 
 
@@ -606,6 +638,7 @@ def main(argv: list[str] | None = None) -> int:
             database.recreate(database.seed_name, template=database.name)
         results = {
             "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "sections": [name for name in SECTIONS if name in args.only],
             "machine": machine(broker_url),
             "registry": {
                 "database": database.name,

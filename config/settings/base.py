@@ -235,6 +235,14 @@ PIPELINE_CHUNK_SIZE = env.int("PIPELINE_CHUNK_SIZE", default=500)
 # seen for PIPELINE_HEARTBEAT_TIMEOUT_SECONDS counts as gone (core.health, core.heartbeats).
 PIPELINE_STALLED_AFTER_SECONDS = env.int("PIPELINE_STALLED_AFTER_SECONDS", default=30)
 PIPELINE_HEARTBEAT_TIMEOUT_SECONDS = env.int("PIPELINE_HEARTBEAT_TIMEOUT_SECONDS", default=60)
+# A worker keeps its database connection from one task to the next for this many seconds
+# (config.celery_app: checked before each task, dropped once it broke) rather than connecting
+# anew for every task, which cost a typical event more than its own bookkeeping; 0 connects
+# for every task.
+PIPELINE_WORKER_CONN_MAX_AGE = env.int("PIPELINE_WORKER_CONN_MAX_AGE", default=300)
+# Celery's own reset closes every connection around each task unless told how many tasks may
+# share one; beyond that count it closes them anyway, which a kept connection can afford.
+CELERY_DB_REUSE_MAX = 1000 if PIPELINE_WORKER_CONN_MAX_AGE else None
 
 # --- Scheduled imports (imports.tasks.import_opensanctions_export) ----------------------------
 # A FollowTheMoney export the operator downloads to this path (e.g. OpenSanctions'

@@ -29,7 +29,7 @@ from django.db import connection
 
 from core.memo import memoized
 from registry.choices import KEY_PERSON_INTERESTS, Interest
-from registry.models import Entity, Ownership, WatchlistEntry
+from registry.models import Entity, Ownership, Vendor, WatchlistEntry
 from registry.risk.engine import Edge, OwnershipGraph
 
 EDGE_COLUMNS = ("id", "owner_id", "owned_id", "interest", "share", "share_min", "share_max")
@@ -42,6 +42,7 @@ RECURSIVE_SEEN_LIMIT = 2_000
 
 _OWNERSHIP = Ownership._meta.db_table
 _ENTITY = Entity._meta.db_table
+_VENDOR = Vendor._meta.db_table
 # Valid on a date: started on or before it and not ended before it (``active_on``).
 _ACTIVE = "start_date <= %s AND (end_date IS NULL OR end_date >= %s)"
 # The choices' own values, never user input, so they can be written into the SQL.
@@ -227,11 +228,20 @@ def load_subgraph(
     interest (shares, votes and ``control`` edges all weigh in rule 3), plus the seats held
     elsewhere by the people who sit on them and what lies above those seats. ``also`` adds
     entities whose ancestry is needed too, and ``people`` people whose seats are (e.g. an
-    event's counterparty and appointee in a preview)."""
+    event's counterparty and appointee in a preview).
+
+    From a few entities (a typical event's vendors, up to :data:`RECURSIVE_LIMIT`) the walk up,
+    the seats, the walk above them and the names are one statement (:func:`load_subgraphs`);
+    from more, each goes by level, which the planner serves by index."""
     targets = set(entity_ids)
-    subgraph = Subgraph(as_of=as_of, watchlist=watchlist if watchlist is not None else {})
     if watchlist is None:
-        subgraph.watchlist = memoized("watchlist", watchlist_map)
+        watchlist = memoized("watchlist", watchlist_map)
+    if not (targets or also or people):
+        return Subgraph(as_of=as_of, watchlist=watchlist)
+    if len(targets | set(also)) <= RECURSIVE_LIMIT:
+        walk = Walk(frozenset(targets), as_of=as_of, also=frozenset(also), people=frozenset(people))
+        return load_subgraphs([walk], watchlist=watchlist)[0]
+    subgraph = Subgraph(as_of=as_of, watchlist=watchlist)
     seen: set[int] = set()
     _walk_up(subgraph, targets | set(also), seen)
     key_people = sorted(
@@ -384,6 +394,36 @@ def reached_entities(
     people)."""
     people = sorted(set(person_ids) | reach.key_people)
     return set(reach.below) | {edge.owned for edge in _seats_of(people, as_of)}
+
+
+def reached_vendor_ids(
+    reaches: dict[datetime.date, Reach], *, person_ids: Iterable[int] = ()
+) -> list[int]:
+    """The vendors, in id order, of :func:`reached_entities` on each day of ``reaches`` (day
+    -> what was reached that day): one query for the vendors of the entities reached and of
+    the seats the people (and the key people met) hold on each day, where reading the seats
+    and then their vendors would be two."""
+    below = set().union(*(reach.below for reach in reaches.values()))
+    if len(below) > CHUNK:  # (a hub's reach: the seats, then the vendors, in chunks)
+        entity_ids = set(below)
+        for day, reach in reaches.items():
+            entity_ids |= reached_entities(reach, person_ids=person_ids, as_of=day)
+        sql = f"SELECT id FROM {_VENDOR} WHERE entity_id IN ({{ids}})"
+        return sorted(pk for (pk,) in _rows(sql, sorted(entity_ids)))
+    parts = [f"SELECT id FROM {_VENDOR} WHERE entity_id IN ({id_list(below)})"]
+    params: list[datetime.date] = []
+    for day, reach in sorted(reaches.items()):
+        people = set(person_ids) | reach.key_people
+        if people:
+            parts.append(
+                f"SELECT v.id FROM {_OWNERSHIP} o JOIN {_VENDOR} v ON v.entity_id = o.owned_id "
+                "WHERE o.start_date <= %s AND (o.end_date IS NULL OR o.end_date >= %s) "
+                f"AND o.interest IN ({_KEY_PERSON}) AND o.owner_id IN ({id_list(people)})"
+            )
+            params += [day, day]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join(parts), params)
+        return sorted(pk for (pk,) in cursor.fetchall())
 
 
 def control_graphs(

@@ -35,7 +35,7 @@ from registry.risk.loader import (
     entities_below,
     load_subgraph,
     reach_on,
-    reached_entities,
+    reached_vendor_ids,
 )
 from registry.services.dispatch import chunks_enqueue, recheck_request
 from registry.services.risk import policy_current, vendors_recheck
@@ -72,12 +72,10 @@ def event_affected_vendor_ids(
     """Vendors an event affects (rule 6), on its effective date and today; ``reach`` is
     :func:`event_reach`'s answer when it is known already."""
     reach = reach if reach is not None else event_reach(event, today=today)
-    entity_ids: set[int] = set()
-    for day in {event.effective_date, today}:
-        entity_ids |= reached_entities(
-            reach[day], person_ids=[event.person_id] if event.person_id else [], as_of=day
-        )
-    return sorted(Vendor.objects.filter(entity_id__in=entity_ids).values_list("pk", flat=True))
+    return reached_vendor_ids(
+        {day: reach[day] for day in {event.effective_date, today}},
+        person_ids=[event.person_id] if event.person_id else [],
+    )
 
 
 def _controlled(graph: engine.OwnershipGraph, party: int, entities: set[int]) -> set[int]:

@@ -11,15 +11,16 @@ from registry.choices import CONTROL_EVENT_KINDS, RISK_ORDER, EventKind
 from registry.models import Contract, Entity, OwnershipEvent, Vendor
 from registry.risk import effects, engine
 from registry.risk.loader import (
+    Reach,
     Subgraph,
     Walk,
     affected_entities,
     edge_from_row,
-    entities_below,
     id_list,
     id_rows,
     load_subgraphs,
-    seats_of_key_people_on,
+    reach_on,
+    reached_entities,
 )
 from registry.services.events import event_stored_edges
 from registry.services.pipeline import (
@@ -87,14 +88,14 @@ def ownership_event_preview(
     facts = effects.EventFacts.of(event)
     stored = event_stored_edges(facts)
     outcome = effects.event_effects(facts, stored)
-    below = entities_below([subject.pk], as_of=effective_date)
-    why = _why_affected(event, effective_date, below)
-    # The change-of-control reviews look at what is below the subject the day before too.
-    coc_below = (
-        below | entities_below([subject.pk], as_of=effective_date - ONE_DAY)
-        if kind in CONTROL_EVENT_KINDS
-        else set()
-    )
+    # What the subject reaches on the effective date and, for the change-of-control reviews,
+    # which look at what is below it the day before too, on that day: one query.
+    control = kind in CONTROL_EVENT_KINDS
+    days = [effective_date, effective_date - ONE_DAY] if control else [effective_date]
+    reach = reach_on([subject.pk], days=days)
+    below = set(reach[effective_date].below)
+    why = _why_affected(event, effective_date, reach[effective_date])
+    coc_below = below | reach[effective_date - ONE_DAY].below if control else set()
     vendor_of = _vendor_ids_of(set(why) | coc_below)
     vendors = list(
         Vendor.objects.filter(pk__in=[vendor_of[pk] for pk in why if pk in vendor_of])
@@ -102,9 +103,11 @@ def ownership_event_preview(
         .order_by("entity_name", "pk")
     )
     contracts = list(
-        change_of_control_clauses(effective_date).filter(
-            vendor_id__in=[vendor_of[pk] for pk in coc_below if pk in vendor_of]
-        )
+        change_of_control_clauses(effective_date)
+        # A preview names each contract's vendor, and tells no one: its people are not read.
+        .select_related(None)
+        .select_related("vendor__entity")
+        .filter(vendor_id__in=[vendor_of[pk] for pk in coc_below if pk in vendor_of])
     )
     extra = [pk for pk in (subject.pk, counterparty and counterparty.pk) if pk]
     # The people the event seats somewhere: their other seats may make an interlock.
@@ -186,12 +189,12 @@ class EventPreview:
     alerts: list[dict]
 
 
-def _why_affected(
-    event: OwnershipEvent, day: datetime.date, below: set[int]
-) -> dict[int, list[str]]:
-    """Rule 6's affected entities on ``day``, each with why (in words); ``below`` is the
-    subject and what it owns or controls on ``day`` (``entities_below``)."""
+def _why_affected(event: OwnershipEvent, day: datetime.date, reach: Reach) -> dict[int, list[str]]:
+    """Rule 6's affected entities on ``day``, each with why (in words); ``reach`` is what the
+    subject reaches on ``day`` (``reach_on``): itself and what it owns or controls, and the
+    key people sitting there."""
     subject, person = event.subject, event.person
+    below = reach.below
     reasons: dict[int, list[str]] = {}
     for entity in below:
         reasons.setdefault(entity, []).append(
@@ -202,7 +205,7 @@ def _why_affected(
     if person is not None:
         for entity in affected_entities(subject_ids=[], person_ids=[person.pk], as_of=day):
             reasons.setdefault(entity, []).append(f"{person.name} sits on it.")
-    for entity in seats_of_key_people_on(below, as_of=day):
+    for entity in reached_entities(reach, as_of=day):
         if entity not in below:
             reasons.setdefault(entity, []).append(
                 f"A key person of {subject.name} or of an entity below it also sits on it."

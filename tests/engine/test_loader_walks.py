@@ -1,5 +1,5 @@
-"""The loader's two ways of walking the graph — one recursive query for a few start entities,
-one query per level for a large batch — find the same edges and entities, cycles included."""
+"""The loader's two ways of walking the graph — one statement for a few start entities, one
+query per level for a large batch — find the same edges and entities, cycles included."""
 
 import datetime
 import random
@@ -88,7 +88,9 @@ def _as_read(subgraph: loader.Subgraph) -> tuple:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("seed", range(6))
-def test_walks_read_together_are_each_what_its_own_walk_reads(seed, django_assert_num_queries):
+def test_walks_read_together_are_each_what_its_own_walk_reads(
+    seed, django_assert_num_queries, monkeypatch
+):
     ids = _random_registry(seed)
     people = [Entity.objects.create(name=f"P{seed}-{n}", kind="person").pk for n in range(3)]
     rng = random.Random(seed)
@@ -107,6 +109,8 @@ def test_walks_read_together_are_each_what_its_own_walk_reads(seed, django_asser
         loader.Walk(frozenset(ids[10:20:3]), as_of=earlier, people=frozenset(people[:2])),
         loader.Walk(frozenset(ids[5:6]), as_of=DAY - datetime.timedelta(days=1)),
     ]
+    # Each walk on its own by level (a few entities' walk is itself one statement of this kind).
+    _by_level(monkeypatch)
     each = [
         _as_read(
             loader.load_subgraph(
@@ -122,3 +126,42 @@ def test_walks_read_together_are_each_what_its_own_walk_reads(seed, django_asser
     # Not vacuous: the walks reach beyond their start, on dates that differ.
     assert max(len(edges) for edges, *_ in each) > 5
     assert each[1][1] != each[0][1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", range(4))
+def test_the_vendors_reached_are_those_of_the_entities_reached(seed, monkeypatch):
+    from registry.models import Vendor
+
+    ids = _random_registry(seed)
+    rng = random.Random(seed)
+    people = [Entity.objects.create(name=f"P{seed}-{n}", kind="person").pk for n in range(3)]
+    for person in people:
+        for seat in rng.sample(ids, 4):
+            Ownership.objects.create(
+                owner_id=person,
+                owned_id=seat,
+                interest=Interest.BOARD_MEMBER,
+                start_date=DAY - datetime.timedelta(days=rng.randint(-30, 300)),
+            )
+    for entity in rng.sample(ids, 20):
+        Vendor.objects.create(entity_id=entity, category="software", tier=2)
+    days = [DAY, DAY - datetime.timedelta(days=200)]
+    reaches = loader.reach_on(ids[:2], days=days)
+
+    def expected(person_ids):
+        entities = set()
+        for day in days:
+            entities |= loader.reached_entities(reaches[day], person_ids=person_ids, as_of=day)
+        return sorted(Vendor.objects.filter(entity_id__in=entities).values_list("pk", flat=True))
+
+    for person_ids in ([], people[:1]):
+        assert loader.reached_vendor_ids(reaches, person_ids=person_ids) == expected(person_ids)
+        monkeypatch.setattr(loader, "CHUNK", 1)  # a hub's reach, read in chunks
+        assert loader.reached_vendor_ids(reaches, person_ids=person_ids) == expected(person_ids)
+        monkeypatch.undo()
+    # Not vacuous: the seats bring vendors the entities below do not.
+    below = set().union(*(reaches[day].below for day in days))
+    assert set(expected(people[:1])) - set(
+        Vendor.objects.filter(entity_id__in=below).values_list("pk", flat=True)
+    )

@@ -90,10 +90,10 @@ def _preview_queries(depth: int, width: int, django_capture_on_commit_callbacks,
 
 
 #: What previewing an event costs: validating it (its parties and checks), its stored edges,
-#: what is below the subject on the effective date and the day before, the key people's other
-#: seats, the vendors, their contracts, the watchlist, one walk for both days' graphs, the
-#: policy and the vendors' latest influences.
-PREVIEW_QUERIES = 19
+#: what is below the subject and the key people there on the effective date and the day before
+#: (one query), those key people's other seats, the vendors, their contracts, the watchlist,
+#: one walk for both days' graphs, the policy and the vendors' latest influences.
+PREVIEW_QUERIES = 17
 
 
 @pytest.mark.django_db

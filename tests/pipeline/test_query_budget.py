@@ -76,13 +76,14 @@ def _queries_of_one_event(depth: int, django_capture_on_commit_callbacks, *, noi
 #: What processing a typical event costs: its lease and its claim; the locked event (with
 #: whether chunks were planned); its subject's reach on every day it is judged on (one
 #: query), the vendors and contracts there, the affected vendors stored; the policy, the
-#: locked vendors, their previous influences, the watchlist, one walk up and the names; the
-#: assessments, factors and risk levels written; the rises and new influences raised in one
-#: insert with their history, the webhook endpoints, the older rises superseded; a walk up
-#: for the change of control (both days in one), its review raised with its history;
-#: the finish and the lease released (the savepoint and its release stand for the
-#: transaction's begin and commit, inside the test's own).
-TYPICAL_EVENT_QUERIES = 27
+#: locked vendors, their previous influences, the watchlist, one statement for the walk up
+#: (with the seats of the vendors' key people) and the names; the assessments, factors and
+#: risk levels written; the rises and new influences raised in one insert with their
+#: history, the webhook endpoints, the older rises superseded; a walk up for the change of
+#: control (both days in one), its review raised with its history; the finish and the lease
+#: released (the savepoint and its release stand for the transaction's begin and commit,
+#: inside the test's own).
+TYPICAL_EVENT_QUERIES = 26
 
 
 @pytest.mark.django_db
@@ -107,7 +108,7 @@ def test_a_typical_event_costs_the_same_queries_in_a_larger_registry(
 
 #: An event that raises no alert: the typical event's queries less the alerts' (and, with no
 #: change-of-control contract, less the walks before and after the event).
-QUIET_EVENT_QUERIES = 19
+QUIET_EVENT_QUERIES = 18
 
 
 @pytest.mark.django_db
