@@ -49,7 +49,9 @@ class ImportRun(models.Model):
     errors = models.JSONField(default=list, blank=True, help_text="[{record, field, message}]")
     warnings = models.JSONField(default=list, blank=True, help_text="[{record, field, message}]")
     events = models.JSONField(
-        default=list, blank=True, help_text="The ownership events the run logged (or would log)."
+        default=list,
+        blank=True,
+        help_text="The ownership events the run logged (or would log), the first 1,000 of them.",
     )
     affected_vendors = models.JSONField(
         default=list, blank=True, help_text="[{vendor, current_level, projected_level}]"

@@ -487,6 +487,8 @@ def _same_terms(edge: Ownership, wanted: bods.WantedEdge) -> bool:
     )
 
 
+#: Events a run's report lists (a golden copy logs hundreds of thousands; all are counted).
+REPORT_EVENTS = 1000
 #: A registry this large or smaller is read into sieves by a GLEIF LEI run (``_lei_sieves``).
 SIEVE_REGISTRY_MAX = 200_000
 _UNREAD = object()
@@ -1802,7 +1804,7 @@ class _Applier:
         )
         self.events.append(event)
         self.counts["events"] += 1
-        self.event_rows.append(
+        self._report_event(
             {
                 "id": None if self.run.dry_run else event.pk,
                 "kind": kind,
@@ -1996,8 +1998,14 @@ class _Applier:
             "effective_date": event.effective_date.isoformat(),
             "record": relationship.record,
         }
-        self.event_rows.append(row)
+        self._report_event(row)
         return row
+
+    def _report_event(self, row: dict) -> None:
+        """The run's report lists its first ``REPORT_EVENTS`` events; ``counts["events"]``
+        counts them all, and the events themselves are stored with the run's id."""
+        if len(self.event_rows) < REPORT_EVENTS:
+            self.event_rows.append(row)
 
     # Watchlist ----------------------------------------------------------------------------------
 
@@ -2234,6 +2242,8 @@ def _import_run_recheck(run_id: int) -> ImportRun | None:
         run = (
             ImportRun.objects.select_for_update()
             .filter(pk=run_id, status=ImportStatus.DONE, dry_run=False, rechecked_at__isnull=True)
+            # The report is not needed to recheck, and a golden copy's warnings are many.
+            .defer("events", "warnings", "errors")
             .first()
         )
         if run is None:
@@ -2453,6 +2463,10 @@ def import_run_report(run: ImportRun) -> str:
             f"  event: {event['kind']} of {event['subject_name']} by {who}{share} "
             f"on {event['effective_date']}"
         )
+    unlisted = run.counts.get("events", 0) - len(run.events)
+    if unlisted > 0:
+        noun = "event" if unlisted == 1 else "events"
+        lines.append(f"  … and {unlisted:,} more {noun} (the first {len(run.events):,} are listed)")
     for row in run.affected_vendors:
         lines.append(
             f"  vendor {row.get('vendor_name', row['vendor'])}: "

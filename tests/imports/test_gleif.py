@@ -162,6 +162,22 @@ def test_every_relationship_type_maps_to_its_edges(write, fmt):
     )
 
 
+def test_the_report_lists_the_first_events_and_counts_them_all(write, monkeypatch):
+    from imports import services as import_services
+
+    monkeypatch.setattr(import_services, "REPORT_EVENTS", 1)
+    with_group(write)
+    records = [g.Rel(CHILD, PARENT, percent="60.50"), g.Rel(FUND, PARENT, percent="100")]
+
+    run = run_gleif(rr_file(write, records, "csv"))
+
+    assert run.counts["events"] == 2
+    assert OwnershipEvent.objects.filter(import_run=run).count() == 2
+    assert [(e["kind"], e["share"]) for e in run.events] == [("acquisition", "60.5")]
+    report = import_services.import_run_report(run)
+    assert "… and 1 more event (the first 1 are listed)" in report
+
+
 def test_an_ultimate_parent_the_graph_does_not_lead_to_is_a_warning_never_an_edge(write):
     with_group(write)
     records = [
