@@ -124,6 +124,10 @@ def run_affected_vendors(
     ``today``; a person among them both ways) and those of each event ``(id, subject,
     person, effective date)`` on its effective date and today. The union, and the vendors of
     each event that affects any."""
+    entity_ids = list(entity_ids)
+    if not entity_ids and not events:
+        # A run that renamed entities or changed statuses only: no walk of the graph.
+        return set(), {}
     today_map = VendorsAbove(first=today, last=today)
     if not today_map.below:
         return set(), {}

@@ -85,3 +85,13 @@ def test_a_registry_without_vendors_affects_none():
     top = EntityFactory()
     OwnershipFactory(owner=top, owned=EntityFactory(), interest=Interest.CONTROL, share=None)
     assert run_affected_vendors(entity_ids=[top.pk], events=[], today=TODAY) == (set(), {})
+
+
+def test_a_run_that_wrote_no_edge_and_logged_no_event_walks_nothing(django_assert_num_queries):
+    group = _group()
+    with django_assert_num_queries(0):
+        assert run_affected_vendors(entity_ids=[], events=[], today=TODAY) == (set(), {})
+    union, _ = run_affected_vendors(
+        entity_ids=[group["entities"]["top"].pk], events=[], today=TODAY
+    )
+    assert union == {group["leaf"]}
