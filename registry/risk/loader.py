@@ -370,20 +370,30 @@ def reach_on(
         "below(id, n, day) AS (SELECT start.id, days.n, days.day FROM start, days UNION "
         f"SELECT owned_id, below.n, below.day FROM {_OWNERSHIP} JOIN below ON owner_id = below.id "
         f"WHERE {on_day} AND {_HELD}) "
-        "SELECT id, n, 0 FROM below UNION ALL "
-        f"SELECT owner_id, below.n, 1 FROM {_OWNERSHIP} JOIN below ON owned_id = below.id "
-        f"WHERE {on_day} AND interest IN ({_KEY_PERSON})"
+        "SELECT id, n, NULL, NULL, NULL FROM below UNION ALL "
+        # The seats on what was reached, each entity looked up once whatever the days (a hub
+        # reaches the same hundreds of thousands on both), and dated here.
+        f"SELECT owner_id, -1, owned_id, start_date, end_date FROM {_OWNERSHIP} "
+        f"WHERE interest IN ({_KEY_PERSON}) AND start_date <= {day} "
+        f"AND (end_date IS NULL OR end_date >= {day}) "
+        "AND owned_id IN (SELECT DISTINCT id FROM below)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*days, *(interest.value for interest in interests)])
+        cursor.execute(sql, [*days, *(interest.value for interest in interests), days[-1], days[0]])
         rows = cursor.fetchall()
-    found: list[tuple[set[int], set[int]]] = [(set(), set()) for _ in days]
-    for pk, n, is_person in rows:
-        found[n][1 if is_person else 0].add(pk)
-    return {
-        day: Reach(frozenset(below), frozenset(people))
-        for day, (below, people) in zip(days, found, strict=True)
-    }
+    below: list[set[int]] = [set() for _ in days]
+    people: list[set[int]] = [set() for _ in days]
+    seats = []
+    for pk, n, owned, start, end in rows:
+        if n >= 0:
+            below[n].add(pk)
+        else:
+            seats.append((pk, owned, _day(start), _day(end)))
+    for person, owned, start, end in seats:
+        for n, on in enumerate(days):
+            if start <= on and (end is None or end >= on) and owned in below[n]:
+                people[n].add(person)
+    return {on: Reach(frozenset(below[n]), frozenset(people[n])) for n, on in enumerate(days)}
 
 
 def reached_entities(
