@@ -4,8 +4,9 @@
 import or a recheck looks up at once, preparing, splitting and planning those parameters
 costs more than the lookup. On PostgreSQL ``any_of`` sends the list as a single array
 parameter (``field = ANY(%s)``), which PostgreSQL reads by the same index; elsewhere it is an
-ordinary ``IN``. The values are taken as given: they must already be of the field's type
-(ids, LEIs, lowered names), as the callers' are.
+ordinary ``IN``. The values are taken as given, not converted by the field: they must
+already be plain values of the column's type (integer ids, LEIs, lowered names), never model
+instances, querysets, strings for numbers or aware datetimes.
 """
 
 from django.core.exceptions import EmptyResultSet
@@ -17,7 +18,8 @@ class AnyOf(Lookup):
     prepare_rhs = False
 
     def get_prep_lookup(self):
-        return list(self.rhs)
+        # As ``__in``: ``None`` is never a match (and would make ``exclude()`` match nothing).
+        return [value for value in self.rhs if value is not None]
 
     def as_sql(self, compiler, connection):
         if not self.rhs:

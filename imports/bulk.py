@@ -207,7 +207,7 @@ class Sieve:
 
     A full import into a small registry asks, for each of millions of records, whether the
     registry already has its LEI or an entity of its name; almost always it has not. The
-    sieve answers that in memory (16 MiB whatever the number of keys: about one key in 60 is
+    sieve answers that in memory (16 MiB whatever the number of keys: about one key in 45 is
     a false "maybe" at three million), and only a "maybe" is looked up in the database.
     """
 

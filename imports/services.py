@@ -1104,7 +1104,7 @@ class _Applier:
         """For each new party, an entity that already has its name (in any case) and
         country, as (id, name, country): at most one query per batch (none when the sieves
         say no party's name was seen), and the parties of the run before it."""
-        sieves = self._lei_sieves()
+        sieves = self.sieves if self.sieves is not _UNREAD else self._lei_sieves()
         names = {
             p.name.strip().lower()
             for p in fresh
@@ -1132,19 +1132,31 @@ class _Applier:
         """Into a registry of at most ``SIEVE_REGISTRY_MAX`` entities, the LEIs and the
         (lowered name, country) pairs it holds and this run writes, kept in memory
         (``imports.bulk.Sieve``) so that only a record the sieve may have seen is looked up;
-        into a larger registry ``None``, and every record is looked up."""
+        into a larger registry ``None``, and every record is looked up. Each call after the
+        first adds the entities other sessions committed since. An LEI another session sets
+        on an existing entity meanwhile is not seen: the run then fails on the unique LEI,
+        writing nothing, and is run again."""
         if self.sieves is _UNREAD:
             registry = Entity.objects.order_by()
             if registry[: SIEVE_REGISTRY_MAX + 1].count() > SIEVE_REGISTRY_MAX:
                 self.sieves = None
             else:
                 self.sieves = _Sieves(Sieve(), Sieve())
-                rows = registry.values_list("name", "country", "lei").iterator(chunk_size=5000)
-                for name, country, lei in rows:
-                    self.sieves.names.add((name.strip().lower(), country))
-                    if lei:
-                        self.sieves.leis.add(lei)
+                self._sieved_to = 0
+                self._sieve(registry)
+        elif self.sieves is not None:
+            # What other sessions committed since (a golden copy runs for many minutes):
+            # the rows above the highest key read, this run's own excepted.
+            self._sieve(Entity.objects.filter(pk__gt=self._sieved_to).exclude(import_run=self.run))
         return self.sieves
+
+    def _sieve(self, entities) -> None:
+        rows = entities.order_by().values_list("pk", "name", "country", "lei")
+        for pk, name, country, lei in rows.iterator(chunk_size=5000):
+            self.sieves.names.add((name.strip().lower(), country))
+            if lei:
+                self.sieves.leis.add(lei)
+            self._sieved_to = max(self._sieved_to, pk)
 
     @staticmethod
     def _registration_values(party: "gleif.LeiParty") -> dict[str, object]:

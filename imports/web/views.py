@@ -76,6 +76,8 @@ def import_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "waiting": waiting,
         "counts": [(key.replace("_", " "), run.counts.get(key, 0)) for key in COUNT_KEYS],
         "affected": affected,
+        # The report lists a run's first events (imports.services.REPORT_EVENTS).
+        "unlisted_events": max(run.counts.get("events", 0) - len(run.events), 0),
         "alerts": []
         if waiting or run.dry_run
         else alert_selectors.import_run_alerts(run_id=run.pk),

@@ -165,3 +165,34 @@ def test_the_vendors_reached_are_those_of_the_entities_reached(seed, monkeypatch
     assert set(expected(people[:1])) - set(
         Vendor.objects.filter(entity_id__in=below).values_list("pk", flat=True)
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [3, 11])
+def test_reach_on_each_day_is_what_that_days_walk_and_seats_give(seed):
+    """``reach_on`` walks several days in one statement and dates the seats itself: each
+    day's answer is the day's own walk down and the key people on what it reached, with seats
+    that start or end between the days."""
+    ids = _random_registry(seed)
+    rng = random.Random(seed)
+    days = [DAY - datetime.timedelta(days=200), DAY]
+    people = [Entity.objects.create(name=f"S{seed}-{n}", kind="person").pk for n in range(6)]
+    for person in people:
+        for seat in rng.sample(ids, 5):
+            start = DAY - datetime.timedelta(days=rng.randint(0, 400))
+            ended = rng.random() < 0.4 and start < DAY - datetime.timedelta(days=1)
+            Ownership.objects.create(
+                owner_id=person,
+                owned_id=seat,
+                interest=rng.choice([Interest.BOARD_MEMBER, Interest.SENIOR_MANAGING_OFFICIAL]),
+                start_date=start,
+                end_date=start + (DAY - start) / 2 if ended else None,
+            )
+    reaches = loader.reach_on(ids[:3], days=days)
+    for day in days:
+        below = loader.entities_below(ids[:3], as_of=day)
+        seated = {pk for (pk,) in loader._rows(loader._KEY_PEOPLE_ON, sorted(below), [day, day])}
+        assert reaches[day].below == below
+        assert reaches[day].key_people == seated
+    differ = reaches[days[0]].key_people != reaches[days[1]].key_people
+    assert differ  # not vacuous: the seats of the two days are not the same

@@ -162,7 +162,9 @@ def test_every_relationship_type_maps_to_its_edges(write, fmt):
     )
 
 
-def test_the_report_lists_the_first_events_and_counts_them_all(write, monkeypatch):
+def test_the_report_lists_the_first_events_and_counts_them_all(
+    write, monkeypatch, client, django_user_model
+):
     from imports import services as import_services
 
     monkeypatch.setattr(import_services, "REPORT_EVENTS", 1)
@@ -176,6 +178,9 @@ def test_the_report_lists_the_first_events_and_counts_them_all(write, monkeypatc
     assert [(e["kind"], e["share"]) for e in run.events] == [("acquisition", "60.5")]
     report = import_services.import_run_report(run)
     assert "… and 1 more event (the first 1 are listed)" in report
+    client.force_login(django_user_model.objects.create_user("reader", password="pw-tests"))
+    page = client.get(f"/imports/{run.pk}/").content.decode()
+    assert "… and 1 more (the first 1 are listed" in page
 
 
 def test_an_ultimate_parent_the_graph_does_not_lead_to_is_a_warning_never_an_edge(write):
@@ -872,8 +877,32 @@ def lookups(request, monkeypatch):
 
     monkeypatch.setattr(import_services, "LEI_BATCH", 1)
     if request.param == "looked up":
-        monkeypatch.setattr(import_services, "SIEVE_REGISTRY_MAX", 0)
+        monkeypatch.setattr(import_services, "SIEVE_REGISTRY_MAX", -1)
     return request.param
+
+
+def test_an_lei_another_session_registers_during_the_run_is_matched_not_copied(write, monkeypatch):
+    """The sieves read the registry once, then what other sessions committed since."""
+    from imports import services as import_services
+
+    monkeypatch.setattr(import_services, "LEI_BATCH", 1)
+    first, second = g.make_lei("5493SIEVE1"), g.make_lei("5493SIEVE2")
+    batch = import_services._Applier._lei_batch
+    registered = []
+
+    def then_someone_registers_the_second(self, parties):
+        batch(self, parties)
+        if not registered:
+            registered.append(services.entity_create(name="Kestrel Ltd", lei=second))
+
+    monkeypatch.setattr(import_services._Applier, "_lei_batch", then_someone_registers_the_second)
+    records = [g.Lei(first, "Orchard Ltd", country="GB"), g.Lei(second, "Kestrel Ltd")]
+
+    run = run_gleif(write(g.lei_csv(records), "lei.csv"))
+
+    assert run.status == "done", run.errors
+    assert (run.counts["entities_new"], run.counts["entities_matched"]) == (1, 1)
+    assert Entity.objects.get(lei=second).pk == registered[0].pk
 
 
 def test_a_renamed_entity_takes_gleifs_legal_name_and_the_run_says_so(write, lookups):
