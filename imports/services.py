@@ -1030,6 +1030,8 @@ class _Applier:
             p.lei: (pk, p.name.strip(), p.country) for p, pk in zip(fresh, new_ids, strict=True)
         }
         self.created.update(new_ids)
+        if sieves is not None and new_ids:
+            self._written_to = max(new_ids)
         if sieves is not None:
             for party in fresh:
                 sieves.leis.add(party.lei)
@@ -1142,12 +1144,14 @@ class _Applier:
                 self.sieves = None
             else:
                 self.sieves = _Sieves(Sieve(), Sieve())
-                self._sieved_to = 0
+                self._sieved_to = self._written_to = 0
                 self._sieve(registry)
         elif self.sieves is not None:
             # What other sessions committed since (a golden copy runs for many minutes):
             # the rows above the highest key read, this run's own excepted.
             self._sieve(Entity.objects.filter(pk__gt=self._sieved_to).exclude(import_run=self.run))
+            # The next batch reads on from this run's own latest rows, not through them all.
+            self._sieved_to = max(self._sieved_to, self._written_to)
         return self.sieves
 
     def _sieve(self, entities) -> None:
