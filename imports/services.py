@@ -1009,7 +1009,7 @@ class _Applier:
             leis = [lei for lei in leis if lei in sieves.leis]
         by_lei = {e.lei: e for e in _by_leis(leis)} if leis else {}
         fresh = [p for p in batch if p.lei not in by_lei]
-        twins = self._twins(fresh)
+        twins = self._twins(fresh, sieves)
         new_ids = rows_insert(
             Entity,
             [
@@ -1102,11 +1102,12 @@ class _Applier:
             ["entity_status", "registration_status", "last_update", "import_run"],
         )
 
-    def _twins(self, fresh: list["gleif.LeiParty"]) -> dict[str, tuple[int, str, str]]:
+    def _twins(
+        self, fresh: list["gleif.LeiParty"], sieves: "_Sieves | None"
+    ) -> dict[str, tuple[int, str, str]]:
         """For each new party, an entity that already has its name (in any case) and
         country, as (id, name, country): at most one query per batch (none when the sieves
         say no party's name was seen), and the parties of the run before it."""
-        sieves = self.sieves if self.sieves is not _UNREAD else self._lei_sieves()
         names = {
             p.name.strip().lower()
             for p in fresh

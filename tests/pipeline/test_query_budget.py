@@ -42,6 +42,23 @@ def _chain(depth: int, *, tag: str):
     return root, above
 
 
+def _processed(*, subject, counterparty, capture):
+    """An acquisition of 30% of ``subject`` by ``counterparty``, logged without running its
+    task, then processed: the event (refreshed) and the queries its processing made."""
+    with capture(execute=False):
+        event = services.ownership_event_log(
+            kind=EventKind.ACQUISITION,
+            subject=subject,
+            counterparty=counterparty,
+            share=Decimal(30),
+            effective_date=DEAL,
+        )
+    with CaptureQueriesContext(connection) as queries:
+        pipeline.event_process(event_id=event.pk)
+    event.refresh_from_db()
+    return event, queries
+
+
 def _queries_of_one_event(depth: int, django_capture_on_commit_callbacks, *, noise: int = 0):
     """Queries of processing an acquisition of 30% of a group root ``depth`` levels above our
     vendor by a competitor, in a registry with ``noise`` other groups of the same depth."""
@@ -51,17 +68,9 @@ def _queries_of_one_event(depth: int, django_capture_on_commit_callbacks, *, noi
         root, _ = _chain(depth, tag="ours")
         for n in range(noise):
             _chain(depth, tag=f"other {n}")
-    with django_capture_on_commit_callbacks(execute=False):
-        event = services.ownership_event_log(
-            kind=EventKind.ACQUISITION,
-            subject=root,
-            counterparty=meta,
-            share=Decimal(30),
-            effective_date=DEAL,
-        )
-    with CaptureQueriesContext(connection) as queries:
-        pipeline.event_process(event_id=event.pk)
-    event.refresh_from_db()
+    event, queries = _processed(
+        subject=root, counterparty=meta, capture=django_capture_on_commit_callbacks
+    )
     assert event.status == "processed"
     # The contract's change-of-control review, the competitor's new influence on the vendor
     # (30%, looked through the wholly owned chain) and the vendor's level rising with it.
@@ -123,17 +132,9 @@ def test_an_event_that_raises_no_alert_writes_nothing_for_alerts(
         vendor = services.vendor_create(
             entity=company, category="software", tier=2, data_access=DataAccess.CONFIDENTIAL
         )
-    with django_capture_on_commit_callbacks(execute=False):
-        event = services.ownership_event_log(
-            kind=EventKind.ACQUISITION,
-            subject=root,
-            counterparty=acme,
-            share=Decimal(30),
-            effective_date=DEAL,
-        )
-    with CaptureQueriesContext(connection) as queries:
-        pipeline.event_process(event_id=event.pk)
-    event.refresh_from_db()
+    event, queries = _processed(
+        subject=root, counterparty=acme, capture=django_capture_on_commit_callbacks
+    )
     vendor.refresh_from_db()
 
     assert event.status == "processed"
@@ -153,17 +154,9 @@ def test_an_event_no_vendor_depends_on_costs_only_its_bookkeeping(
     with django_capture_on_commit_callbacks(execute=True):
         acme = services.entity_create(name="Acme Holdings", country="GB")
         lone = services.entity_create(name="Lone Ltd", country="GB")
-    with django_capture_on_commit_callbacks(execute=False):
-        event = services.ownership_event_log(
-            kind=EventKind.ACQUISITION,
-            subject=lone,
-            counterparty=acme,
-            share=Decimal(30),
-            effective_date=DEAL,
-        )
-    with CaptureQueriesContext(connection) as queries:
-        pipeline.event_process(event_id=event.pk)
-    event.refresh_from_db()
+    event, queries = _processed(
+        subject=lone, counterparty=acme, capture=django_capture_on_commit_callbacks
+    )
 
     assert event.status == "processed"
     assert (event.vendors_total, event.vendors_done) == (0, 0)
